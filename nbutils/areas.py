@@ -1,0 +1,288 @@
+"""The area registry: every current English district and unitary authority, its comparators and the area sets.
+
+Look-ups accept a GSS code or a name (case-insensitive; '&' = 'and'; ', City of' forms), suggest the nearest
+names on a typo, and explain codes abolished in the April 2023 reorganisations (Cumbria, North Yorkshire,
+Somerset) instead of failing silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from . import paths, store
+from .errors import AreaSetError, UnknownAreaError
+
+CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A geography the workbook reports on or compares with."""
+
+    code: str
+    name: str
+    area_type: str  # 'lad', 'county', 'region' or 'england'
+    kind: str = ""  # for districts: 'district', 'unitary authority', 'metropolitan borough', 'London borough'
+    upper_tier_code: str | None = None
+    region_code: str | None = None
+
+    @property
+    def slug(self) -> str:
+        """File-system friendly name, e.g. 'tonbridge-and-malling'."""
+        return re.sub(r"[^a-z0-9]+", "-", normalise(self.name)).strip("-")
+
+    @property
+    def folder(self) -> str:
+        """Output folder name: '<code>-<slug>'."""
+        return f"{self.code}-{self.slug}"
+
+    @property
+    def is_unitary(self) -> bool:
+        """True when the area is its own upper tier (unitary, metropolitan borough, London borough)."""
+        return self.upper_tier_code == self.code
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """An area to compare with, and why it is one."""
+
+    role: str  # 'county', 'region', 'england'
+    area: Area
+    label: str = field(default="")
+
+
+def normalise(name: str) -> str:
+    """Lower-case, '&' -> 'and', punctuation dropped, spaces collapsed."""
+    text = name.lower().replace("&", " and ")
+    text = re.sub(r"[.,'’()]", " ", text)
+    text = text.replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _aliases(name: str) -> set[str]:
+    """Other ways people write an ONS name ('Kingston upon Hull, City of' -> 'kingston upon hull', 'hull')."""
+    base = normalise(name)
+    aliases = {base}
+    match = re.match(r"^(.*), (city|county) of$", name.strip(), flags=re.IGNORECASE)
+    if match:
+        place = normalise(match.group(1))
+        aliases |= {place, f"{match.group(2).lower()} of {place}"}
+    if base.startswith("st "):
+        aliases.add("saint " + base[3:])
+    return aliases
+
+
+def _area_from_row(row) -> Area:
+    def text(value):
+        return value if isinstance(value, str) and value else None
+
+    return Area(
+        code=row.area_code,
+        name=row.area_name,
+        area_type=row.area_type,
+        kind=text(row.lad_kind) or "",
+        upper_tier_code=text(row.upper_tier_code),
+        region_code=text(row.region_code),
+    )
+
+
+class Registry:
+    """All areas in the store, with look-up by code or name."""
+
+    def __init__(self) -> None:
+        areas = store.table("areas")
+        self._by_code = {
+            row.area_code: _area_from_row(row)
+            for row in areas[areas.area_type != "msoa"].itertuples(index=False)
+        }
+        self._districts = {code: a for code, a in self._by_code.items() if a.area_type == "lad"}
+        self._by_name: dict[str, str] = {}
+        for code, area in self._districts.items():
+            for alias in _aliases(area.name):
+                self._by_name[alias] = code
+        self._predecessors = {
+            row.lad22_code: (row.lad22_name, row.lad_code) for row in store.table("predecessors").itertuples()
+        }
+        self._predecessor_names = {normalise(name): code for code, (name, _) in self._predecessors.items()}
+
+    # ----- look-ups
+    def districts(self) -> list[Area]:
+        """Every current English district and unitary authority, by code."""
+        return sorted(self._districts.values(), key=lambda a: a.code)
+
+    def get(self, code: str) -> Area:
+        """Any known area (district, county, region, England) by exact code."""
+        try:
+            return self._by_code[code.upper()]
+        except KeyError:
+            raise UnknownAreaError(f"no area with code {code}") from None
+
+    def resolve(self, query: str) -> Area:
+        """Find a current district or unitary authority by GSS code or name.
+
+        Raises
+        ------
+        UnknownAreaError
+            With a 'did you mean' suggestion, or the successor of a code abolished in 2023.
+        """
+        text = str(query).strip()
+        if not text:
+            raise UnknownAreaError("no area given: pass a district or unitary authority name or code, e.g. Swale")
+        if CODE_PATTERN.match(text):
+            code = text.upper()
+            if code in self._districts:
+                return self._districts[code]
+            if code in self._predecessors:
+                raise UnknownAreaError(self._abolished_message(code))
+            if code in self._by_code:
+                area = self._by_code[code]
+                raise UnknownAreaError(
+                    f"{area.name} ({code}) is a {area.area_type}, not a district or unitary authority: "
+                    f"run `nbutils areas` to list districts, or name the districts in an area set"
+                )
+            raise UnknownAreaError(
+                f"{code} is not a current English district or unitary authority code: "
+                f"run `nbutils areas` to list them"
+            )
+        key = normalise(text)
+        if key in self._by_name:
+            return self._districts[self._by_name[key]]
+        if key in self._predecessor_names:
+            raise UnknownAreaError(self._abolished_message(self._predecessor_names[key]))
+        suggestions = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
+        names = list(dict.fromkeys(self._districts[self._by_name[s]].name for s in suggestions))
+        hint = f"; did you mean {' or '.join(names)}?" if names else "; run `nbutils areas` to list them"
+        raise UnknownAreaError(f"'{text}' is not an English district or unitary authority{hint}")
+
+    def _abolished_message(self, old_code: str) -> str:
+        old_name, new_code = self._predecessors[old_code]
+        new = self._districts[new_code]
+        return (
+            f"{old_name} ({old_code}) was abolished in April 2023 and is now part of {new.name} ({new.code}); "
+            f"run the workbook for {new.name}"
+        )
+
+    # ----- relationships
+    def comparators(self, area: Area) -> list[Comparator]:
+        """The county (for two-tier districts), the region and England, in that order."""
+        out = []
+        if area.upper_tier_code and area.upper_tier_code != area.code and area.upper_tier_code in self._by_code:
+            out.append(Comparator("county", self._by_code[area.upper_tier_code]))
+        if area.region_code and area.region_code in self._by_code:
+            out.append(Comparator("region", self._by_code[area.region_code]))
+        out.append(Comparator("england", self._by_code[store.ENGLAND_CODE]))
+        return out
+
+    def siblings(self, area: Area) -> list[Area]:
+        """Districts sharing the area's county (for a two-tier district) or its region (for a unitary)."""
+        if area.upper_tier_code and not area.is_unitary:
+            members = [a for a in self._districts.values() if a.upper_tier_code == area.upper_tier_code]
+        else:
+            members = [a for a in self._districts.values() if a.region_code == area.region_code]
+        return sorted(members, key=lambda a: a.name)
+
+    def predecessors(self, area: Area) -> list[tuple[str, str]]:
+        """(code, name) of the districts merged into ``area`` in April 2023, if any."""
+        return [(code, name) for code, (name, new) in self._predecessors.items() if new == area.code]
+
+
+_registry: Registry | None = None
+
+
+def registry() -> Registry:
+    """The registry, loaded once per process."""
+    global _registry
+    if _registry is None:
+        _registry = Registry()
+    return _registry
+
+
+def resolve(query: str) -> Area:
+    """Shortcut for ``registry().resolve(query)``."""
+    return registry().resolve(query)
+
+
+# --------------------------------------------------------------------------------------------------- area sets
+
+
+class AreaSet(BaseModel):
+    """An area set file, parameters/<name>.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    areas: list[str]
+
+    @field_validator("areas")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("lists no areas")
+        return value
+
+
+BUILT_IN_SETS = {"england": "every English district and unitary authority"}
+
+
+def area_set_names() -> list[str]:
+    """Names of the area sets in parameters/ plus the built-in 'england'."""
+    files = sorted(p.stem for p in paths.parameters_dir().glob("*.yaml"))
+    return sorted(set(files) | set(BUILT_IN_SETS))
+
+
+def load_area_set(name: str) -> tuple[AreaSet, list[Area]]:
+    """Read parameters/<name>.yaml and resolve its areas (every area is checked before any is returned)."""
+    if name.lower() == "england":
+        areas = registry().districts()
+        return AreaSet(name="England", description=BUILT_IN_SETS["england"], areas=[a.code for a in areas]), areas
+    path = paths.parameters_dir() / f"{name}.yaml"
+    if not path.exists():
+        raise AreaSetError(f"no area set '{name}': expected {path}; known sets: {', '.join(area_set_names())}")
+    return parse_area_set(path)
+
+
+def parse_area_set(path: Path) -> tuple[AreaSet, list[Area]]:
+    """Validate an area set file; raise AreaSetError naming the file and the problem."""
+    try:
+        content = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise AreaSetError(f"{path.name} is not valid YAML{where}: fix the file (see parameters/kent.yaml)") from None
+    if not isinstance(content, dict):
+        raise AreaSetError(f"{path.name} must be a mapping with 'name' and 'areas' keys (see parameters/kent.yaml)")
+    try:
+        area_set = AreaSet.model_validate(content)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field_name = ".".join(str(p) for p in first["loc"]) or "file"
+        raise AreaSetError(f"{path.name}: '{field_name}' {first['msg'].lower()} (see parameters/kent.yaml)") from None
+    resolved = []
+    for entry in area_set.areas:
+        try:
+            resolved.append(registry().resolve(entry))
+        except UnknownAreaError as error:
+            raise AreaSetError(f"{path.name}: {error}") from None
+    return area_set, list(dict.fromkeys(resolved))
+
+
+def resolve_targets(targets: list[str]) -> list[Area]:
+    """Turn command-line targets (area set names, area names or codes) into districts, in order, deduplicated."""
+    sets = {name.lower() for name in area_set_names()}
+    areas: list[Area] = []
+    for target in targets:
+        if target.lower() in sets:
+            areas.extend(load_area_set(target.lower())[1])
+        else:
+            areas.append(resolve(target))
+    return list(dict.fromkeys(areas))

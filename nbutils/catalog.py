@@ -1,0 +1,49 @@
+"""The indicator catalogue: what each indicator is (definition, unit, polarity, source, disclosure rule)."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from .errors import UnknownIndicatorError
+
+
+class Indicator(BaseModel):
+    """Metadata for one indicator, as shown in the 'about this indicator' boxes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    topic: str
+    definition: str
+    unit: str
+    multiplier: float = 1
+    polarity: Literal["high-is-good", "low-is-good", "no-judgement"]
+    ci_method: str
+    disclosure: Literal["census", "ons_vital", "hospital", "maternity", "none"]
+    source: str
+    raw_sources: list[str] = []
+    period: str
+    caveats: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def catalogue() -> dict[str, Indicator]:
+    """All indicators, keyed by id."""
+    text = resources.files("nbutils").joinpath("catalog.yaml").read_text()
+    return {key: Indicator(id=key, **value) for key, value in yaml.safe_load(text).items()}
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """Metadata for one indicator."""
+    try:
+        return catalogue()[indicator_id]
+    except KeyError:
+        raise UnknownIndicatorError(
+            f"indicator '{indicator_id}' is not in the catalogue (nbutils/catalog.yaml)"
+        ) from None

@@ -1,0 +1,145 @@
+"""The ``nbutils`` command line: run packs, list areas, build and verify the data.
+
+Exit status: 0 success; 1 when any notebook failed (the others still ran); 2 on bad input (unknown area or
+topic, malformed area set, missing or changed raw data), with one message and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__, paths
+from .errors import WorkbookError
+
+EPILOG = """examples:
+  nbutils run kent                         every topic for the 12 Kent districts and Medway
+  nbutils run Swale                        one district, by name
+  nbutils run E07000109 --topics ethnicity one topic for Gravesham, by code
+  nbutils run coventry bi-borough --out /tmp/packs --jobs 2
+  nbutils areas kent                       list the areas in parameters/kent.yaml
+  nbutils data verify                      check data/raw/ against data/manifest.json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nbutils",
+        description="Infant and maternal health needs-assessment workbook: build HTML packs per area.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"nbutils {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="execute topic notebooks for areas and export HTML packs",
+        description="Execute the topic notebooks for each area and write HTML, CSV tables and maps to "
+                    "OUT/<code>-<name>/, plus OUT/index.html and OUT/manifest.json.",
+        epilog="TARGET is an area set in parameters/ (kent, coventry, bi-borough, or england for all), a district "
+               "or unitary authority name (quote names with spaces) or a GSS code.",
+    )
+    run.add_argument("targets", nargs="+", metavar="TARGET", help="area set, area name or GSS code")
+    run.add_argument("--topics", help="comma-separated topics (default: all); e.g. ethnicity,housing")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/ in the project)")
+    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                     help="notebooks to run at once (default: number of CPU cores)")
+    run.add_argument("--timeout", type=int, default=600, help="seconds a single notebook cell may take (default 600)")
+
+    areas = sub.add_parser("areas", help="list areas (all districts/unitaries, or those in an area set)",
+                           description="List current English districts and unitary authorities, or an area set's.")
+    areas.add_argument("set", nargs="?", help="area set name (e.g. kent); omit for every area and the set names")
+
+    topics = sub.add_parser("topics", help="list the topics that have a notebook")
+    topics.set_defaults()
+
+    data = sub.add_parser("data", help="build or verify the tidy data store",
+                          description="Manage data/: 'verify' checks raw files against the manifest; 'build' "
+                                      "rebuilds data/store/ (done automatically when needed).")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_sub.add_parser("verify", help="check every raw file's sha256 against data/manifest.json")
+    build = data_sub.add_parser("build", help="rebuild the tidy store from data/raw/")
+    build.add_argument("--force", action="store_true", help="rebuild even if the store is current")
+    return parser
+
+
+def _cmd_run(args) -> int:
+    from . import runner
+    from .areas import resolve_targets
+
+    if args.jobs < 1:
+        raise WorkbookError("--jobs must be at least 1")
+    areas = resolve_targets(args.targets)
+    topics = runner.resolve_topics([t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else None)
+    out_dir = args.out or paths.default_output_dir()
+    print(f"running {len(topics)} topic(s) for {len(areas)} area(s) into {out_dir} with {args.jobs} job(s)", flush=True)
+    results = runner.run(areas, topics, out_dir, jobs=args.jobs, timeout=args.timeout,
+                         log=lambda line: print(line, flush=True))
+    failed = [r for r in results if r.status != "succeeded"]
+    print(f"{len(results) - len(failed)} succeeded, {len(failed)} failed; index: {Path(out_dir) / 'index.html'}")
+    return 1 if failed else 0
+
+
+def _cmd_areas(args) -> int:
+    from .areas import area_set_names, load_area_set, registry
+
+    if args.set:
+        area_set, members = load_area_set(args.set)
+        print(f"{area_set.name}: {area_set.description}")
+    else:
+        members = registry().districts()
+        print(f"{len(members)} English districts and unitary authorities; area sets: {', '.join(area_set_names())}")
+    for area in members:
+        upper = registry().get(area.upper_tier_code).name if area.upper_tier_code else ""
+        region = registry().get(area.region_code).name if area.region_code else ""
+        print(f"{area.code}  {area.name:<36} {area.kind:<22} {upper:<28} {region}")
+    return 0
+
+
+def _cmd_topics(args) -> int:
+    from .runner import TOPIC_TITLES, available_topics
+
+    for topic in available_topics():
+        print(f"{topic:<10} {TOPIC_TITLES.get(topic, '')}")
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from . import store
+    from .sources.manifest import verify
+
+    if args.data_command == "verify":
+        results = verify()
+        bad = [r for r in results if not r.ok]
+        for result in results:
+            if not result.ok:
+                print(result.describe())
+        print(f"{len(results) - len(bad)} of {len(results)} raw files match the manifest")
+        return 2 if bad else 0
+    path = store.build(force=args.force, quiet=False)
+    print(f"data store ready: {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handlers = {"run": _cmd_run, "areas": _cmd_areas, "topics": _cmd_topics, "data": _cmd_data}
+    try:
+        return handlers[args.command](args)
+    except WorkbookError as error:
+        print(f"nbutils: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nbutils: interrupted; finished outputs are complete, unfinished ones were not written",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

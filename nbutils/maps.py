@@ -1,0 +1,131 @@
+"""Folium choropleths of small areas inside a district, with the district outlined.
+
+Maps work offline and years later: Leaflet (from the XStatic-Leaflet package, installed from PyPI) is inlined
+into every map instead of being fetched from a CDN, the legend is plain HTML (no d3), and polygons never depend
+on base-map tiles, which are optional decoration when a network is present.
+"""
+
+from __future__ import annotations
+
+import math
+
+import functools
+import html
+from importlib import resources
+
+import branca.colormap as cm
+import folium
+from branca.element import Element
+import geopandas as gpd
+import numpy as np
+
+# ColorBrewer 5-class sequential Blues (colour-blind safe, prints in greyscale).
+SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+NO_DATA = "#bdbdbd"
+
+
+def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
+    """Quantile class breaks, rounded for a readable legend, made strictly increasing."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return [0.0, 1.0]
+    quantiles = np.quantile(finite, np.linspace(0, 1, classes + 1))
+    span = quantiles[-1] - quantiles[0]
+    digits = 0 if span >= 20 else 1 if span >= 2 else 2
+    breaks = [math.floor(quantiles[0] * 10**digits) / 10**digits]
+    for q in quantiles[1:-1]:
+        rounded = round(float(q), digits)
+        if rounded > breaks[-1]:
+            breaks.append(rounded)
+    top = math.ceil(quantiles[-1] * 10**digits) / 10**digits
+    breaks.append(top if top > breaks[-1] else breaks[-1] + 10**-digits)
+    return breaks
+
+
+def outline(shapes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The outer boundary of a set of small areas (drawn from the same generalised shapes, so edges match)."""
+    merged = shapes.geometry.make_valid().union_all()
+    return gpd.GeoDataFrame(geometry=[merged], crs=shapes.crs)
+
+
+@functools.lru_cache(maxsize=1)
+def _leaflet_assets() -> tuple[str, str]:
+    base = resources.files("xstatic.pkg.leaflet").joinpath("data")
+    return base.joinpath("leaflet.js").read_text(), base.joinpath("leaflet.css").read_text()
+
+
+def _inline_leaflet(fmap: folium.Map) -> None:
+    """Replace folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome) with inlined Leaflet only.
+
+    The choropleths use nothing but Leaflet's core (GeoJSON layers, tooltips), so the other libraries are
+    dropped rather than bundled.
+    """
+    script, css = _leaflet_assets()
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    header.add_child(Element(f"<script>{script}</script>"), name="leaflet_js_inline")
+
+
+def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool) -> str:
+    rows = "".join(
+        f"<div><span style='background:{c}'></span>{breaks[i]:g} to {breaks[i + 1]:g}</div>"
+        for i, c in enumerate(colours)
+    )
+    if no_data:
+        rows += f"<div><span style='background:{NO_DATA}'></span>no data</div>"
+    return (
+        "<div class='nbu-legend' role='img' aria-label='Legend: " + html.escape(caption, quote=True) + "'>"
+        f"<div class='nbu-legend-title'>{html.escape(caption)}</div>{rows}</div>"
+        "<style>.nbu-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:6px 9px;"
+        "border:1px solid #b1b4b6;font:12px Arial,sans-serif;color:#0b0c0c;max-width:220px}"
+        ".nbu-legend-title{font-weight:bold;margin-bottom:4px}.nbu-legend span{display:inline-block;width:16px;"
+        "height:12px;margin-right:6px;border:1px solid #6f777b;vertical-align:middle}</style>"
+    )
+
+
+def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str = "area_name",
+               tooltip: dict[str, str] | None = None, outline: gpd.GeoDataFrame | None = None,
+               tiles: bool = True) -> folium.Map:
+    """A choropleth of ``shapes[value]`` with quantile classes.
+
+    Parameters
+    ----------
+    shapes : GeoDataFrame in WGS84 with the value and a name column.
+    value : column to colour by.
+    legend : legend caption including units, e.g. "Ethnic minority residents (% of residents, 2021)".
+    tooltip : {column: label} shown on hover; columns should already be formatted text.
+    outline : boundary drawn on top (the district), no fill.
+    """
+    tooltip = tooltip or {name_col: "Area", value: legend}
+    breaks = _breaks(shapes[value].to_numpy(dtype=float))
+    colours = SEQUENTIAL[: len(breaks) - 1] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
+    colormap = cm.StepColormap(colours, index=breaks, vmin=breaks[0], vmax=breaks[-1], caption=legend)
+
+    minx, miny, maxx, maxy = shapes.total_bounds
+    fmap = folium.Map(tiles="OpenStreetMap" if tiles else None, control_scale=True, prefer_canvas=False)
+    _inline_leaflet(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    def style(feature):
+        v = feature["properties"][value]
+        fill = NO_DATA if v is None or (isinstance(v, float) and math.isnan(v)) else colormap(v)
+        return {"fillColor": fill, "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.85}
+
+    columns = list(dict.fromkeys([name_col, value, *tooltip]))
+    folium.GeoJson(
+        shapes[[*columns, "geometry"]],
+        name=legend,
+        style_function=style,
+        highlight_function=lambda _: {"weight": 2.5, "color": "#0b0c0c"},
+        tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), sticky=True),
+    ).add_to(fmap)
+    if outline is not None:
+        folium.GeoJson(
+            outline[["geometry"]], name="District boundary",
+            style_function=lambda _: {"fill": False, "color": "#0b0c0c", "weight": 2.5},
+        ).add_to(fmap)
+    has_missing = bool(shapes[value].isna().any())
+    fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
+    return fmap

@@ -1,0 +1,61 @@
+"""Plain-English sentences from numbers, for key messages and chart captions.
+
+The wording rules live here once, so every topic says "higher than England" the same way. Census comparisons
+are descriptive (whole-population counts have no sampling error); sampled or rate indicators use
+:func:`nbutils.stats.compare` labels instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def pct(value: float, decimals: int = 1) -> str:
+    """'12.3%'; a dash for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    return f"{value:.{decimals}f}%"
+
+
+def number(value: float) -> str:
+    """'151,677'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    return f"{round(value):,}"
+
+
+def times(ratio: float) -> str:
+    """'2.5 times' / 'twice' / 'half'."""
+    if ratio >= 1.95 and ratio < 2.05:
+        return "twice"
+    if 0.45 < ratio < 0.55:
+        return "half"
+    return f"{ratio:.1f} times"
+
+
+def describe_difference(value: float, benchmark: float, benchmark_name: str, similar_within: float = 0.1) -> str:
+    """'higher than England (73.5%)', 'similar to England (73.5%)' or 'lower than ...' for shares.
+
+    Shares within ``similar_within`` (relative, default 10%) of the benchmark are called similar; this is a
+    descriptive rule for whole-population counts, not a significance test.
+    """
+    if any(v is None or math.isnan(v) for v in (value, benchmark)):
+        return f"not comparable with {benchmark_name}"
+    if benchmark == 0:
+        return f"higher than {benchmark_name} (0%)" if value > 0 else f"the same as {benchmark_name} (0%)"
+    ratio = value / benchmark
+    if abs(ratio - 1) <= similar_within:
+        word = "similar to"
+    elif ratio > 1:
+        word = "higher than"
+    else:
+        word = "lower than"
+    return f"{word} {benchmark_name} ({pct(benchmark)})"
+
+
+def list_phrase(items: list[str]) -> str:
+    """'a, b and c'."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

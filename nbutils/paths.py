@@ -1,0 +1,46 @@
+"""Where the workbook's data, parameters and notebooks live.
+
+Everything is found relative to the project folder (the parent of this package), so an editable install, a
+notebook opened in JupyterLab and the runner all see the same files. ``NBUTILS_HOME`` overrides the project folder
+(tests use it to work on a copy); ``NBUTILS_STORE`` moves only the built store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """Return the project folder (holding data/, notebooks/, parameters/)."""
+    override = os.environ.get("NBUTILS_HOME")
+    return Path(override).resolve() if override else Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    return project_root() / "data"
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def manifest_path() -> Path:
+    return data_dir() / "manifest.json"
+
+
+def store_dir() -> Path:
+    override = os.environ.get("NBUTILS_STORE")
+    return Path(override).resolve() if override else data_dir() / "store"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def parameters_dir() -> Path:
+    return project_root() / "parameters"
+
+
+def default_output_dir() -> Path:
+    return project_root() / "outputs"

@@ -1,0 +1,43 @@
+"""Questions asked of the store in the terms a notebook uses: an area, its comparators, an indicator."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import store
+from .areas import Area, registry
+
+ROLE_ORDER = {"area": 0, "county": 1, "region": 2, "england": 3}
+
+
+def comparison_areas(area: Area) -> pd.DataFrame:
+    """The area and its comparators: columns area_code, area_name, role (area/county/region/england), order."""
+    rows = [(area.code, area.name, "area")]
+    rows += [(c.area.code, c.area.name, c.role) for c in registry().comparators(area)]
+    frame = pd.DataFrame(rows, columns=["area_code", "area_name", "role"])
+    frame["order"] = frame["role"].map(ROLE_ORDER)
+    return frame
+
+
+def with_comparators(indicator_id: str, area: Area) -> pd.DataFrame:
+    """Indicator rows for the area, its county (two-tier districts), region and England, labelled by role."""
+    places = comparison_areas(area)
+    data = store.indicator_data(indicator_id, area_codes=list(places.area_code))
+    data = data[data.area_type != "msoa"]
+    frame = places.merge(data, on="area_code", how="left", validate="one_to_many")
+    return frame.sort_values(["order"], kind="stable").reset_index(drop=True)
+
+
+def small_areas(indicator_id: str, area: Area, level: str = "msoa") -> pd.DataFrame:
+    """Indicator rows for the small areas (MSOAs) inside a district, with their names."""
+    names = store.table("areas")
+    inside = names[(names.area_type == level) & (names.lad_code == area.code)][["area_code", "area_name"]]
+    data = store.indicator_data(indicator_id, area_codes=list(inside.area_code), area_type=level)
+    return inside.merge(data, on="area_code", how="left")
+
+
+def districts_of(indicator_id: str, codes: list[str]) -> pd.DataFrame:
+    """Indicator rows for a list of districts, with their names."""
+    names = store.table("areas").set_index("area_code")["area_name"]
+    data = store.indicator_data(indicator_id, area_codes=codes, area_type="lad")
+    return data.assign(area_name=data.area_code.map(names))

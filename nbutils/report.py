@@ -1,0 +1,206 @@
+"""Building a topic page inside a notebook: header, key messages, tables, figures, maps, 'about' boxes.
+
+A :class:`Pack` ties a notebook run to an area and an output folder so that every table it shows is also
+written as tidy CSV (``<output_dir>/<topic>/<name>.csv``) and every map as a standalone HTML file beside it.
+Everything written goes through the disclosure check first, and is written to a temporary file then renamed,
+so an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from . import catalog, disclosure, paths
+from .areas import Area, registry, resolve
+from .sources.manifest import load_manifest
+
+STYLE = """
+<style>
+.nbu-header{border-bottom:4px solid #12436D;margin-bottom:1em;padding-bottom:.4em}
+.nbu-header h1{margin:0 0 .2em 0;font-size:1.9em}
+.nbu-header p{margin:.15em 0;color:#3d3d3d}
+.nbu-messages{background:#f3f6fa;border-left:6px solid #12436D;padding:.6em 1.2em;margin:1em 0}
+.nbu-messages h2{margin-top:.3em;font-size:1.3em}
+.nbu-messages li{margin:.35em 0;font-size:1.05em;line-height:1.4}
+.nbu-about{border:1px solid #b1b4b6;padding:.4em .9em;margin:.8em 0 1.4em 0;background:#fafafa}
+.nbu-about summary{font-weight:bold;cursor:pointer}
+.nbu-about dt{font-weight:bold;margin-top:.4em}
+.nbu-about dd{margin-left:0}
+.nbu-table caption{caption-side:top;text-align:left;font-weight:bold;padding:.3em 0}
+.nbu-table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
+.nbu-table th,.nbu-table td{border-bottom:1px solid #d8d8d8;padding:.25em .7em;text-align:right}
+.nbu-table th:first-child,.nbu-table td:first-child{text-align:left}
+.nbu-table thead th{border-bottom:2px solid #0b0c0c}
+.nbu-note{color:#3d3d3d;font-size:.9em}
+.nbu-figure{margin:1em 0}
+.nbu-figure figcaption{color:#3d3d3d;font-size:.9em}
+.nbu-download{font-size:.9em}
+.nbu-missing{border-left:6px solid #F46A25;background:#fff7f0;padding:.5em 1em;margin:1em 0}
+.nbu-footer{border-top:2px solid #b1b4b6;margin-top:2em;padding-top:.5em;font-size:.88em;color:#3d3d3d}
+</style>
+"""
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write via a temporary file in the same folder, then rename (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; packs are shared files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Pack:
+    """One topic page for one area.
+
+    Parameters
+    ----------
+    area_code : GSS code or name of a current English district or unitary authority.
+    topic : topic id, e.g. 'ethnicity' (names the CSV/map folder).
+    output_dir : the area's output folder; defaults to ``outputs/<code>-<slug>/`` in the project.
+    """
+
+    def __init__(self, area_code: str, topic: str, output_dir: str | os.PathLike | None = None) -> None:
+        self.area: Area = resolve(area_code)
+        self.topic = topic
+        base = Path(output_dir) if output_dir else paths.default_output_dir() / self.area.folder
+        self.folder = base / topic
+        self.exported: list[Path] = []
+        self._sources: set[str] = set()
+        self._rules: set[str] = set()
+
+    @property
+    def comparators(self):
+        return registry().comparators(self.area)
+
+    # ----------------------------------------------------------------------------------------------- page parts
+    def header(self, title: str, summary: str = "") -> None:
+        """Title block: topic, area, its type and comparators."""
+        area = self.area
+        comparators = ", ".join(c.area.name for c in self.comparators)
+        predecessors = registry().predecessors(area)
+        merged = ""
+        if predecessors:
+            names = ", ".join(name for _, name in predecessors)
+            merged = f"<p>{html.escape(area.name)} was formed in April 2023 from {html.escape(names)}.</p>"
+        display(HTML(
+            f"{STYLE}<div class='nbu-header'><h1>{html.escape(title)}: {html.escape(area.name)}</h1>"
+            f"<p>{html.escape(area.name)} ({area.code}) is a {html.escape(area.kind)}. "
+            f"Compared with {html.escape(comparators)}.</p>{merged}"
+            + (f"<p>{html.escape(summary)}</p>" if summary else "")
+            + f"<p class='nbu-note'>Produced {date.today():%d %B %Y} with the infant and maternal health "
+            f"needs-assessment workbook.</p></div>"
+        ))
+
+    def messages(self, messages: list[str], title: str = "Key messages") -> None:
+        """The plain-English key messages box at the top of a page."""
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
+        display(HTML(f"<div class='nbu-messages'><h2>{html.escape(title)}</h2><ul>{items}</ul></div>"))
+
+    def note(self, text: str) -> None:
+        display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
+
+    def missing(self, indicator: str, source: str, why: str) -> None:
+        """Say plainly that an indicator has no real data in this build, naming it and its source."""
+        display(HTML(
+            f"<div class='nbu-missing'><strong>Not available: {html.escape(indicator)}.</strong> "
+            f"{html.escape(why)} Source that publishes it: {html.escape(source)}.</div>"
+        ))
+
+    def about(self, indicator_id: str) -> None:
+        """Collapsible 'about this indicator' box from the catalogue."""
+        meta = catalog.indicator(indicator_id)
+        self._sources.update(meta.raw_sources)
+        self._rules.add(meta.disclosure)
+        rows = [("Definition", meta.definition), ("Period", meta.period), ("Source", meta.source),
+                ("Confidence intervals", meta.ci_method), ("Caveats", meta.caveats)]
+        body = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in rows if v)
+        display(HTML(
+            f"<details class='nbu-about'><summary>About this indicator: {html.escape(meta.name)}</summary>"
+            f"<dl>{body}</dl></details>"
+        ))
+
+    # ----------------------------------------------------------------------------------------------- outputs
+    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path:
+        """Write ``frame`` as tidy CSV ``<topic>/<name>.csv`` after the disclosure check; return the path."""
+        safe = disclosure.apply(frame, rule) if rule != "census" else frame
+        disclosure.check_no_small_counts(safe, rule)
+        path = self.folder / f"{name}.csv"
+        _atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"))
+        self.exported.append(path)
+        self._rules.add(rule)
+        return path
+
+    def table(self, frame: pd.DataFrame, name: str, caption: str, shown: pd.DataFrame | None = None,
+              rule: str = "census", formats: dict[str, str] | None = None) -> None:
+        """Export ``frame`` as CSV and show it (or ``shown``, a reader-friendly view of the same numbers)."""
+        path = self.export(frame, name, rule)
+        view = (shown if shown is not None else frame).copy()
+        if rule != "census":
+            view = disclosure.for_output(disclosure.apply(view, rule))
+        formats = formats or {}
+        for column, spec in formats.items():
+            if column in view:
+                view[column] = view[column].map(lambda v, s=spec: s.format(v) if pd.notna(v) else "[x]")
+        body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
+        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
+        link = f"{self.topic}/{path.name}"
+        display(HTML(f"{body}<p class='nbu-download'>Download this table: "
+                     f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
+
+    def figure(self, fig, alt: str, caption: str = "") -> None:
+        """Show a matplotlib figure as an image with alt text (what it shows, in one sentence)."""
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        display(HTML(f"<figure class='nbu-figure'><img src='data:image/png;base64,{data}' "
+                     f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
+
+    def map(self, fmap, name: str, title: str, alt: str) -> Path:
+        """Save a folium map as ``<topic>/<name>.html`` and show it inline."""
+        path = self.folder / f"{name}.html"
+        fmap.get_root().header.add_child(
+            __import__("branca").element.Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
+        )
+        _atomic_write(path, lambda tmp: fmap.save(tmp))
+        self.exported.append(path)
+        link = f"{self.topic}/{path.name}"
+        display(HTML(f"<h4>{html.escape(title)}</h4><p class='nbu-note'>{html.escape(alt)} "
+                     f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"))
+        display(fmap)
+        return path
+
+    def footer(self) -> None:
+        """Sources (publisher, licence, dates) and the disclosure-control statement."""
+        manifest = load_manifest()
+        items = []
+        for source in sorted(self._sources):
+            info = manifest["sources"].get(source)
+            if info:
+                items.append(
+                    f"<li>{html.escape(info['title'])}. {html.escape(info['publisher'])}; "
+                    f"{html.escape(info['licence'])}. Data date {html.escape(info['data_date'])}; "
+                    f"copied {html.escape(info['retrieved'])} from {html.escape(info['original_location'])}.</li>"
+                )
+        notes = [disclosure.FOOTNOTES[r] for r in sorted(self._rules) if r in disclosure.FOOTNOTES]
+        display(HTML(
+            "<div class='nbu-footer'><h2>Sources and notes</h2><ul>" + "".join(items) + "</ul>"
+            + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+            + "<p>Contains public sector information licensed under the Open Government Licence v3.0. "
+              "Contains OS data &copy; Crown copyright and database right.</p></div>"
+        ))

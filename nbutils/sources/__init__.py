@@ -1,0 +1,1 @@
+"""Reading the raw public files in data/raw/ (and, later, fetching them) with their provenance."""

@@ -1,0 +1,355 @@
+"""The tidy store: raw files turned once into fast tables that every notebook queries.
+
+``data/store/`` (gitignored) holds
+
+- ``indicators.parquet``: one long table, a row per indicator x area x period x category, with the columns in
+  :data:`INDICATOR_COLUMNS`;
+- ``areas.parquet``: every area the store knows (England, regions, counties, districts/unitaries, MSOAs) with
+  its parents;
+- ``lsoa_lookup.parquet``: LSOA 2021 -> MSOA 2021 -> district (2023) -> county/UA -> region;
+- ``predecessors.parquet``: local authority codes abolished in April 2023 and the unitary that replaced them;
+- ``boundaries_<level>.parquet``: GeoParquet boundaries per mapped level.
+
+The store is rebuilt when it is missing, when a raw file's sha256 changes, or when the code that builds it
+changes; never as a side effect of every notebook run (the check is a hash comparison, the build happens once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, paths
+from .errors import UnknownIndicatorError
+from .sources import census, geography
+from .sources.manifest import load_manifest, require_valid
+
+ENGLAND_CODE = "E92000001"
+ENGLAND_NAME = "England"
+
+INDICATOR_COLUMNS = [
+    "indicator_id",
+    "area_code",
+    "area_type",
+    "period",
+    "category_type",
+    "category",
+    "count",
+    "denominator",
+    "value",
+    "lower_ci95",
+    "upper_ci95",
+    "lower_ci998",
+    "upper_ci998",
+    "value_note",
+    "source",
+]
+
+# Area types, from smallest to largest.
+AREA_TYPES = ("msoa", "lad", "county", "region", "england")
+
+LAD_KINDS = {
+    "E06": "unitary authority",
+    "E07": "district",
+    "E08": "metropolitan borough",
+    "E09": "London borough",
+}
+
+
+# --------------------------------------------------------------------------------------------------- building
+
+
+def _geography() -> dict[str, pd.DataFrame]:
+    """Areas, LSOA lookup and the 2023 predecessor map, for England."""
+    region = geography.lad23_region().rename(
+        columns={"ltla23_code": "lad_code", "ltla23_name": "lad_name", "region23_code": "region_code",
+                 "region23_name": "region_name"}
+    )
+    upper = geography.lad23_upper_tier().rename(
+        columns={"ltla23_code": "lad_code", "utla23_code": "upper_tier_code", "utla23_name": "upper_tier_name"}
+    )[["lad_code", "upper_tier_code", "upper_tier_name"]]
+    lads = region.merge(upper, on="lad_code", how="left", validate="one_to_one")
+    if lads["upper_tier_code"].isna().any():
+        raise ValueError("some 2023 districts have no upper tier in lookup_ltla23_utla23.csv")
+
+    rows = [pd.DataFrame({"area_code": [ENGLAND_CODE], "area_name": [ENGLAND_NAME], "area_type": ["england"]})]
+    regions = lads[["region_code", "region_name"]].drop_duplicates()
+    rows.append(pd.DataFrame({"area_code": regions.region_code, "area_name": regions.region_name,
+                              "area_type": "region", "region_code": regions.region_code}))
+    counties = lads[lads.upper_tier_code.str.startswith("E10")][
+        ["upper_tier_code", "upper_tier_name", "region_code"]
+    ].drop_duplicates("upper_tier_code")
+    rows.append(pd.DataFrame({"area_code": counties.upper_tier_code, "area_name": counties.upper_tier_name,
+                              "area_type": "county", "region_code": counties.region_code}))
+    rows.append(pd.DataFrame({
+        "area_code": lads.lad_code, "area_name": lads.lad_name, "area_type": "lad",
+        "lad_kind": lads.lad_code.str[:3].map(LAD_KINDS),
+        "upper_tier_code": lads.upper_tier_code, "region_code": lads.region_code,
+    }))
+
+    to23 = geography.lad22_to_lad23().rename(columns={"ltla22_code": "lad22_code", "ltla23_code": "lad_code"})
+    lsoa = geography.lsoa_msoa_lad22().rename(columns={"ltla22_code": "lad22_code"})
+    lsoa = lsoa.merge(to23[["lad22_code", "lad_code"]], on="lad22_code", how="left")
+    lsoa = lsoa[lsoa.lad_code.isin(lads.lad_code)]  # England only
+    lsoa = lsoa.merge(lads[["lad_code", "upper_tier_code", "region_code"]], on="lad_code")
+    lsoa = lsoa[["lsoa21_code", "lsoa21_name", "msoa21_code", "msoa21_name", "lad22_code", "lad_code",
+                 "upper_tier_code", "region_code"]]
+
+    msoas = lsoa[["msoa21_code", "msoa21_name", "lad_code"]].drop_duplicates("msoa21_code")
+    rows.append(pd.DataFrame({"area_code": msoas.msoa21_code, "area_name": msoas.msoa21_name,
+                              "area_type": "msoa", "lad_code": msoas.lad_code}))
+    areas = pd.concat(rows, ignore_index=True)
+    # MSOA rows inherit the district's parents so any level can be reached from any row.
+    parents = areas[areas.area_type == "lad"].set_index("area_code")[["upper_tier_code", "region_code"]]
+    is_msoa = areas.area_type == "msoa"
+    areas.loc[is_msoa, "upper_tier_code"] = areas.loc[is_msoa, "lad_code"].map(parents.upper_tier_code)
+    areas.loc[is_msoa, "region_code"] = areas.loc[is_msoa, "lad_code"].map(parents.region_code)
+    areas.loc[areas.area_type == "lad", "lad_code"] = areas.loc[areas.area_type == "lad", "area_code"]
+    areas = areas[["area_code", "area_name", "area_type", "lad_kind", "lad_code", "upper_tier_code",
+                   "region_code"]]
+
+    changed = to23[to23.lad22_code != to23.lad_code].rename(
+        columns={"ltla22_name": "lad22_name", "ltla23_name": "lad_name"}
+    )[["lad22_code", "lad22_name", "lad_code", "lad_name"]]
+    return {"areas": areas, "lsoa_lookup": lsoa.reset_index(drop=True),
+            "predecessors": changed.reset_index(drop=True)}
+
+
+def _with_parents(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    lads = areas[areas.area_type == "lad"][["area_code", "upper_tier_code", "region_code"]]
+    return frame.merge(lads, on="area_code", how="inner")
+
+
+def aggregate_counts(lad_frame: pd.DataFrame, areas: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum district-level counts (and denominators) up to counties, regions and England.
+
+    Only additive quantities (counts, populations) may be summed; values are recomputed afterwards.
+    """
+    with_parents = _with_parents(lad_frame, areas)
+    sum_cols = [c for c in ("count", "denominator") if c in lad_frame]
+    levels = []
+    counties = with_parents[with_parents.upper_tier_code.str.startswith("E10")]
+    for level, column, source in (("county", "upper_tier_code", counties), ("region", "region_code", with_parents)):
+        grouped = source.groupby([column, *keys], as_index=False)[sum_cols].sum()
+        levels.append(grouped.rename(columns={column: "area_code"}).assign(area_type=level))
+    if keys:
+        england = with_parents.groupby(keys, as_index=False)[sum_cols].sum()
+    else:
+        england = with_parents[sum_cols].sum().to_frame().T
+    england = england.assign(area_code=ENGLAND_CODE, area_type="england")
+    levels.append(england)
+    return pd.concat([lad_frame.assign(area_type="lad"), *levels], ignore_index=True)
+
+
+def _to_lad23(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Re-key 2021/2022 district counts to 2023 codes by summing the districts merged in April 2023."""
+    to23 = geography.lad22_to_lad23()
+    mapping = dict(zip(to23.ltla22_code, to23.ltla23_code))
+    out = frame.assign(area_code=frame.area_code.map(lambda c: mapping.get(c, c)))
+    sum_cols = [c for c in ("count", "denominator") if c in frame]
+    return out.groupby(["area_code", *keys], as_index=False)[sum_cols].sum()
+
+
+def _finish(frame: pd.DataFrame, indicator_id: str, period: str, category_type: str, source: str,
+            multiplier: float = 100.0, note: str | None = None) -> pd.DataFrame:
+    out = frame.copy()
+    out["indicator_id"] = indicator_id
+    out["period"] = period
+    out["category_type"] = category_type
+    if "category" not in out:
+        out["category"] = ""
+    out["value"] = np.where(out["denominator"] > 0, out["count"] / out["denominator"] * multiplier, np.nan)
+    out["value_note"] = note or ""
+    out["source"] = source
+    for column in INDICATOR_COLUMNS:
+        if column not in out:
+            out[column] = np.nan
+    return out[INDICATOR_COLUMNS]
+
+
+def _census_indicators(areas: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
+    pieces = []
+    # Ethnic group, 19 detailed categories, for districts and above from the published district table.
+    ethnic = census.ethnicity_ltla()
+    ethnic = ethnic[ethnic.area_code.str.startswith("E")]
+    ethnic = _to_lad23(ethnic, ["category"])
+    totals = ethnic.groupby("area_code")["count"].sum().rename("denominator")
+    ethnic = ethnic.join(totals, on="area_code")
+    ethnic = aggregate_counts(ethnic, areas, ["category"])
+    source_ltla = f"{census.ETHNICITY_LTLA[0]}/{census.ETHNICITY_LTLA[1]}"
+    pieces.append(_finish(ethnic, "census_ethnic_group", "2021", "Ethnic group (detailed)", source_ltla))
+
+    # MSOA level from the Nomis bulk file (separately perturbed by ONS, so totals differ by a handful).
+    msoa_codes = set(areas.loc[areas.area_type == "msoa", "area_code"])
+    ethnic_msoa = census.ethnicity_msoa()
+    ethnic_msoa = ethnic_msoa[ethnic_msoa.area_code.isin(msoa_codes)].assign(area_type="msoa")
+    source_msoa = f"{census.ETHNICITY_MSOA[0]}/{census.ETHNICITY_MSOA[1]}"
+    pieces.append(_finish(ethnic_msoa, "census_ethnic_group", "2021", "Ethnic group (detailed)", source_msoa))
+
+    msoa_to_lad = lsoa.drop_duplicates("msoa21_code").set_index("msoa21_code")["lad_code"]
+
+    def msoa_and_up(frame: pd.DataFrame, indicator_id: str, count_col: str, source: tuple[str, str]) -> None:
+        msoa = frame[frame.area_code.isin(msoa_codes)].rename(columns={count_col: "count"})
+        msoa = msoa[["area_code", "count", "denominator"]]
+        lad = (msoa.assign(area_code=msoa.area_code.map(msoa_to_lad))
+               .groupby("area_code", as_index=False)[["count", "denominator"]].sum())
+        note = "summed from MSOA figures"
+        name = f"{source[0]}/{source[1]}"
+        pieces.append(_finish(msoa.assign(area_type="msoa"), indicator_id, "2021", "", name))
+        pieces.append(_finish(aggregate_counts(lad, areas, []), indicator_id, "2021", "", name, note=note))
+
+    msoa_and_up(census.migration_msoa(), "census_migrant_outside_uk", "count", census.MIGRATION_MSOA)
+    proficiency = census.proficiency_msoa()
+    msoa_and_up(proficiency, "census_main_language_not_english", "main_language_not_english",
+                census.PROFICIENCY_MSOA)
+    msoa_and_up(proficiency, "census_cannot_speak_english_well", "cannot_speak_english_well",
+                census.PROFICIENCY_MSOA)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _boundaries(areas: pd.DataFrame) -> dict[str, object]:
+    msoa = geography.msoa_boundaries()
+    msoa = msoa.merge(areas[areas.area_type == "msoa"][["area_code", "lad_code"]], on="area_code")
+    lad = geography.lad_boundaries()
+    lad = lad[lad.area_code.isin(areas.loc[areas.area_type == "lad", "area_code"])]
+    return {"msoa": msoa[["area_code", "area_name", "lad_code", "geometry"]],
+            "lad": lad[["area_code", "area_name", "geometry"]]}
+
+
+def _fingerprint(manifest: dict) -> dict:
+    """What the store was built from: raw hashes, package version and the build code itself."""
+    here = Path(__file__).parent
+    code = hashlib.sha256()
+    for module in sorted([here / "store.py", *(here / "sources").glob("*.py")]):
+        code.update(module.read_bytes())
+    return {
+        "version": __version__,
+        "code_sha256": code.hexdigest(),
+        "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
+    }
+
+
+def build(force: bool = False, quiet: bool = True) -> Path:
+    """Build the store from data/raw/ (verifying hashes first) unless it is already current."""
+    store = paths.store_dir()
+    manifest = load_manifest()
+    fingerprint = _fingerprint(manifest)
+    with _lock(store):
+        if not force and _current(store, fingerprint):
+            return store
+        require_valid(manifest)
+        if not quiet:
+            print(f"building the data store in {store} ...", flush=True)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".store-build-", dir=store.parent))
+        try:
+            geo = _geography()
+            for name, frame in geo.items():
+                frame.to_parquet(staging / f"{name}.parquet", index=False)
+            indicators = _census_indicators(geo["areas"], geo["lsoa_lookup"])
+            indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
+            indicators.to_parquet(staging / "indicators.parquet", index=False)
+            for level, frame in _boundaries(geo["areas"]).items():
+                frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
+            (staging / "build.json").write_text(json.dumps(fingerprint, indent=1))
+            # Swap in the finished store in one step so readers never see half a store.
+            old = store.with_name(f".store-old-{os.getpid()}")
+            if store.exists():
+                store.rename(old)
+            staging.rename(store)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    _clear_caches()
+    return store
+
+
+def _current(store: Path, fingerprint: dict) -> bool:
+    try:
+        return json.loads((store / "build.json").read_text()) == fingerprint
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+
+
+@contextlib.contextmanager
+def _lock(store: Path):
+    """Serialise builds between processes (parallel notebooks may all ask at once)."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with open(store.parent / ".store.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_checked = False
+
+
+def ensure() -> Path:
+    """Return the store folder, building it first if missing or out of date (checked once per process)."""
+    global _checked
+    if not _checked:
+        build()
+        _checked = True
+    return paths.store_dir()
+
+
+def _clear_caches() -> None:
+    table.cache_clear()
+    boundaries.cache_clear()
+
+
+# --------------------------------------------------------------------------------------------------- querying
+
+
+@functools.lru_cache(maxsize=None)
+def table(name: str) -> pd.DataFrame:
+    """A whole small store table (areas, lsoa_lookup, predecessors), cached per process."""
+    return pd.read_parquet(ensure() / f"{name}.parquet")
+
+
+@functools.lru_cache(maxsize=None)
+def _indicator_ids() -> frozenset[str]:
+    import pyarrow.parquet as pq
+
+    column = pq.read_table(ensure() / "indicators.parquet", columns=["indicator_id"]).column(0)
+    return frozenset(column.unique().to_pylist())
+
+
+def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
+                   area_type: str | None = None) -> pd.DataFrame:
+    """Rows of the long indicator table for one indicator, optionally limited to areas or an area type."""
+    if indicator_id not in _indicator_ids():
+        raise UnknownIndicatorError(
+            f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(_indicator_ids()))}"
+        )
+    filters = [("indicator_id", "==", indicator_id)]
+    if area_codes is not None:
+        filters.append(("area_code", "in", list(area_codes)))
+    if area_type is not None:
+        filters.append(("area_type", "==", area_type))
+    frame = pd.read_parquet(ensure() / "indicators.parquet", filters=filters)
+    return frame.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=None)
+def boundaries(level: str):
+    """GeoDataFrame of boundaries for ``level`` ('msoa' or 'lad'), WGS84."""
+    import geopandas as gpd
+
+    path = ensure() / f"boundaries_{level}.parquet"
+    if not path.exists():
+        raise ValueError(f"no boundaries for level '{level}'; available: msoa, lad")
+    return gpd.read_parquet(path)

@@ -1,0 +1,1 @@
+"""Topic modules: the tables and messages behind each notebook."""
