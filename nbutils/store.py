@@ -26,34 +26,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import __version__, paths
 from .errors import UnknownIndicatorError
-from .sources import census, geography
+from .build import INDICATOR_BUILDERS
+from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
+from .sources import geography
 from .sources.manifest import load_manifest, require_valid
 
-ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
 
-INDICATOR_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period",
-    "category_type",
-    "category",
-    "count",
-    "denominator",
-    "value",
-    "lower_ci95",
-    "upper_ci95",
-    "lower_ci998",
-    "upper_ci998",
-    "value_note",
-    "source",
-]
 
 # Area types, from smallest to largest.
 AREA_TYPES = ("msoa", "lad", "county", "region", "england")
@@ -125,98 +108,6 @@ def _geography() -> dict[str, pd.DataFrame]:
             "predecessors": changed.reset_index(drop=True)}
 
 
-def _with_parents(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
-    lads = areas[areas.area_type == "lad"][["area_code", "upper_tier_code", "region_code"]]
-    return frame.merge(lads, on="area_code", how="inner")
-
-
-def aggregate_counts(lad_frame: pd.DataFrame, areas: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Sum district-level counts (and denominators) up to counties, regions and England.
-
-    Only additive quantities (counts, populations) may be summed; values are recomputed afterwards.
-    """
-    with_parents = _with_parents(lad_frame, areas)
-    sum_cols = [c for c in ("count", "denominator") if c in lad_frame]
-    levels = []
-    counties = with_parents[with_parents.upper_tier_code.str.startswith("E10")]
-    for level, column, source in (("county", "upper_tier_code", counties), ("region", "region_code", with_parents)):
-        grouped = source.groupby([column, *keys], as_index=False)[sum_cols].sum()
-        levels.append(grouped.rename(columns={column: "area_code"}).assign(area_type=level))
-    if keys:
-        england = with_parents.groupby(keys, as_index=False)[sum_cols].sum()
-    else:
-        england = with_parents[sum_cols].sum().to_frame().T
-    england = england.assign(area_code=ENGLAND_CODE, area_type="england")
-    levels.append(england)
-    return pd.concat([lad_frame.assign(area_type="lad"), *levels], ignore_index=True)
-
-
-def _to_lad23(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Re-key 2021/2022 district counts to 2023 codes by summing the districts merged in April 2023."""
-    to23 = geography.lad22_to_lad23()
-    mapping = dict(zip(to23.ltla22_code, to23.ltla23_code))
-    out = frame.assign(area_code=frame.area_code.map(lambda c: mapping.get(c, c)))
-    sum_cols = [c for c in ("count", "denominator") if c in frame]
-    return out.groupby(["area_code", *keys], as_index=False)[sum_cols].sum()
-
-
-def _finish(frame: pd.DataFrame, indicator_id: str, period: str, category_type: str, source: str,
-            multiplier: float = 100.0, note: str | None = None) -> pd.DataFrame:
-    out = frame.copy()
-    out["indicator_id"] = indicator_id
-    out["period"] = period
-    out["category_type"] = category_type
-    if "category" not in out:
-        out["category"] = ""
-    out["value"] = np.where(out["denominator"] > 0, out["count"] / out["denominator"] * multiplier, np.nan)
-    out["value_note"] = note or ""
-    out["source"] = source
-    for column in INDICATOR_COLUMNS:
-        if column not in out:
-            out[column] = np.nan
-    return out[INDICATOR_COLUMNS]
-
-
-def _census_indicators(areas: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
-    pieces = []
-    # Ethnic group, 19 detailed categories, for districts and above from the published district table.
-    ethnic = census.ethnicity_ltla()
-    ethnic = ethnic[ethnic.area_code.str.startswith("E")]
-    ethnic = _to_lad23(ethnic, ["category"])
-    totals = ethnic.groupby("area_code")["count"].sum().rename("denominator")
-    ethnic = ethnic.join(totals, on="area_code")
-    ethnic = aggregate_counts(ethnic, areas, ["category"])
-    source_ltla = f"{census.ETHNICITY_LTLA[0]}/{census.ETHNICITY_LTLA[1]}"
-    pieces.append(_finish(ethnic, "census_ethnic_group", "2021", "Ethnic group (detailed)", source_ltla))
-
-    # MSOA level from the Nomis bulk file (separately perturbed by ONS, so totals differ by a handful).
-    msoa_codes = set(areas.loc[areas.area_type == "msoa", "area_code"])
-    ethnic_msoa = census.ethnicity_msoa()
-    ethnic_msoa = ethnic_msoa[ethnic_msoa.area_code.isin(msoa_codes)].assign(area_type="msoa")
-    source_msoa = f"{census.ETHNICITY_MSOA[0]}/{census.ETHNICITY_MSOA[1]}"
-    pieces.append(_finish(ethnic_msoa, "census_ethnic_group", "2021", "Ethnic group (detailed)", source_msoa))
-
-    msoa_to_lad = lsoa.drop_duplicates("msoa21_code").set_index("msoa21_code")["lad_code"]
-
-    def msoa_and_up(frame: pd.DataFrame, indicator_id: str, count_col: str, source: tuple[str, str]) -> None:
-        msoa = frame[frame.area_code.isin(msoa_codes)].rename(columns={count_col: "count"})
-        msoa = msoa[["area_code", "count", "denominator"]]
-        lad = (msoa.assign(area_code=msoa.area_code.map(msoa_to_lad))
-               .groupby("area_code", as_index=False)[["count", "denominator"]].sum())
-        note = "summed from MSOA figures"
-        name = f"{source[0]}/{source[1]}"
-        pieces.append(_finish(msoa.assign(area_type="msoa"), indicator_id, "2021", "", name))
-        pieces.append(_finish(aggregate_counts(lad, areas, []), indicator_id, "2021", "", name, note=note))
-
-    msoa_and_up(census.migration_msoa(), "census_migrant_outside_uk", "count", census.MIGRATION_MSOA)
-    proficiency = census.proficiency_msoa()
-    msoa_and_up(proficiency, "census_main_language_not_english", "main_language_not_english",
-                census.PROFICIENCY_MSOA)
-    msoa_and_up(proficiency, "census_cannot_speak_english_well", "cannot_speak_english_well",
-                census.PROFICIENCY_MSOA)
-    return pd.concat(pieces, ignore_index=True)
-
-
 def _boundaries(areas: pd.DataFrame) -> dict[str, object]:
     msoa = geography.msoa_boundaries()
     msoa = msoa.merge(areas[areas.area_type == "msoa"][["area_code", "lad_code"]], on="area_code")
@@ -230,7 +121,7 @@ def _fingerprint(manifest: dict) -> dict:
     """What the store was built from: raw hashes, package version and the build code itself."""
     here = Path(__file__).parent
     code = hashlib.sha256()
-    for module in sorted([here / "store.py", *(here / "sources").glob("*.py")]):
+    for module in sorted([here / "store.py", *(here / "sources").glob("*.py"), *(here / "build").glob("*.py")]):
         code.update(module.read_bytes())
     return {
         "version": __version__,
@@ -256,7 +147,9 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             geo = _geography()
             for name, frame in geo.items():
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
-            indicators = _census_indicators(geo["areas"], geo["lsoa_lookup"])
+            context = Geography(areas=geo["areas"], lsoa=geo["lsoa_lookup"])
+            indicators = pd.concat([builder(context) for builder in INDICATOR_BUILDERS], ignore_index=True)
+            indicators = indicators[INDICATOR_COLUMNS]
             indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
             indicators.to_parquet(staging / "indicators.parquet", index=False)
             for level, frame in _boundaries(geo["areas"]).items():

@@ -1,0 +1,11 @@
+"""Indicator builders: each turns raw source tables into rows of the store's long indicator table.
+
+A builder is a function ``(Geography) -> DataFrame`` with the columns in ``common.INDICATOR_COLUMNS``. To add a
+source, write its reader in ``nbutils/sources/``, its builder module here, and list the builder below.
+"""
+
+from .census import census_indicators
+
+INDICATOR_BUILDERS = [
+    census_indicators,
+]
