@@ -135,10 +135,12 @@ def build(force: bool = False, quiet: bool = True) -> Path:
     store = paths.store_dir()
     manifest = load_manifest()
     fingerprint = _fingerprint(manifest)
+    # Every check hashes the raw files (a few tens of milliseconds): a missing or altered file is reported
+    # by name instead of silently serving a store built from other data.
+    require_valid(manifest)
     with _lock(store):
         if not force and _current(store, fingerprint):
             return store
-        require_valid(manifest)
         if not quiet:
             print(f"building the data store in {store} ...", flush=True)
         store.parent.mkdir(parents=True, exist_ok=True)
@@ -187,62 +189,74 @@ def _lock(store: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-_checked = False
+_checked: set[Path] = set()
 
 
 def ensure() -> Path:
     """Return the store folder, building it first if missing or out of date (checked once per process)."""
-    global _checked
-    if not _checked:
+    store = paths.store_dir()
+    if store not in _checked:
         build()
-        _checked = True
-    return paths.store_dir()
+        _checked.add(store)
+    return store
 
 
 def _clear_caches() -> None:
-    table.cache_clear()
-    boundaries.cache_clear()
+    _read_table.cache_clear()
+    _indicator_ids.cache_clear()
+    _read_boundaries.cache_clear()
 
 
 # --------------------------------------------------------------------------------------------------- querying
+# Caches are keyed by the store folder so that a different store (tests, NBUTILS_STORE) never sees stale tables.
 
 
 @functools.lru_cache(maxsize=None)
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
 def table(name: str) -> pd.DataFrame:
     """A whole small store table (areas, lsoa_lookup, predecessors), cached per process."""
-    return pd.read_parquet(ensure() / f"{name}.parquet")
+    return _read_table(ensure(), name)
 
 
 @functools.lru_cache(maxsize=None)
-def _indicator_ids() -> frozenset[str]:
+def _indicator_ids(folder: Path) -> frozenset[str]:
     import pyarrow.parquet as pq
 
-    column = pq.read_table(ensure() / "indicators.parquet", columns=["indicator_id"]).column(0)
+    column = pq.read_table(folder / "indicators.parquet", columns=["indicator_id"]).column(0)
     return frozenset(column.unique().to_pylist())
 
 
 def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
                    area_type: str | None = None) -> pd.DataFrame:
     """Rows of the long indicator table for one indicator, optionally limited to areas or an area type."""
-    if indicator_id not in _indicator_ids():
+    folder = ensure()
+    known = _indicator_ids(folder)
+    if indicator_id not in known:
         raise UnknownIndicatorError(
-            f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(_indicator_ids()))}"
+            f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(known))}"
         )
     filters = [("indicator_id", "==", indicator_id)]
     if area_codes is not None:
         filters.append(("area_code", "in", list(area_codes)))
     if area_type is not None:
         filters.append(("area_type", "==", area_type))
-    frame = pd.read_parquet(ensure() / "indicators.parquet", filters=filters)
+    frame = pd.read_parquet(folder / "indicators.parquet", filters=filters)
     return frame.reset_index(drop=True)
 
 
 @functools.lru_cache(maxsize=None)
-def boundaries(level: str):
-    """GeoDataFrame of boundaries for ``level`` ('msoa' or 'lad'), WGS84."""
+def _read_boundaries(folder: Path, level: str):
     import geopandas as gpd
 
-    path = ensure() / f"boundaries_{level}.parquet"
+    path = folder / f"boundaries_{level}.parquet"
     if not path.exists():
         raise ValueError(f"no boundaries for level '{level}'; available: msoa, lad")
     return gpd.read_parquet(path)
+
+
+def boundaries(level: str):
+    """GeoDataFrame of boundaries for ``level`` ('msoa' or 'lad'), WGS84."""
+    return _read_boundaries(ensure(), level)

@@ -1,0 +1,35 @@
+# The two commands in the README: `make packs` and `make test`. Both set up .venv/ themselves on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:12])")
+
+.PHONY: setup packs test test-fast lab bench clean
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install nbutils with its test tools
+
+packs: $(STAMP)  ## build every topic pack for the 12 Kent districts and Medway into outputs/
+	$(BIN)/nbutils run kent
+
+test: $(STAMP)  ## the whole test suite, notebooks included (as CI runs it)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+test-fast: $(STAMP)  ## unit tests only, skipping end-to-end notebook and browser runs
+	$(BIN)/python -m pytest -m "not slow" tests
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)  ## speed benchmarks (print ratios to targets)
+	$(BIN)/python benchmarks/bench_stats.py
+
+clean:  ## remove generated packs and the built data store (not the raw data)
+	rm -rf outputs/E* outputs/index.html outputs/manifest.json data/store

@@ -1,0 +1,128 @@
+"""Area registry: look-up by code and name, suggestions, 2023 reorganisations, comparators and area sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbutils import areas
+from nbutils.errors import AreaSetError, UnknownAreaError
+
+pytestmark = pytest.mark.usefixtures("store_ready")
+
+
+def test_every_current_english_district_and_unitary_is_registered():
+    districts = areas.registry().districts()
+    # 296 English local authority districts and unitaries since April 2023 (ONS LAD 2023/2024).
+    assert len(districts) == 296
+    kinds = {a.kind for a in districts}
+    assert kinds == {"district", "unitary authority", "metropolitan borough", "London borough"}
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("Swale", "E07000113"),
+        ("swale", "E07000113"),
+        ("E07000113", "E07000113"),
+        ("e07000113", "E07000113"),
+        ("tonbridge & malling", "E07000115"),
+        ("Tonbridge and Malling", "E07000115"),
+        ("kensington & chelsea", "E09000020"),
+        ("Folkestone and Hythe", "E07000112"),
+        ("Kingston upon Hull", "E06000010"),
+        ("bristol", "E06000023"),
+        ("  Coventry ", "E08000026"),
+    ],
+)
+def test_resolve_by_code_or_name(query, code):
+    assert areas.resolve(query).code == code
+
+
+def test_typo_suggests_the_nearest_name():
+    with pytest.raises(UnknownAreaError, match="did you mean Swale"):
+        areas.resolve("Swael")
+    with pytest.raises(UnknownAreaError, match="did you mean Westminster"):
+        areas.resolve("Westminister")
+
+
+def test_unknown_code_says_how_to_list_areas():
+    with pytest.raises(UnknownAreaError, match="E99999999 is not a current English district.*nbutils areas"):
+        areas.resolve("E99999999")
+
+
+@pytest.mark.parametrize("query", ["E07000163", "Craven"])
+def test_codes_abolished_in_2023_point_to_their_successor(query):
+    with pytest.raises(UnknownAreaError, match=r"abolished in April 2023.*North Yorkshire \(E06000065\)"):
+        areas.resolve(query)
+
+
+def test_county_code_is_not_a_district():
+    with pytest.raises(UnknownAreaError, match="Kent .* is a county"):
+        areas.resolve("E10000016")
+
+
+def test_merged_unitary_lists_its_predecessors():
+    somerset = areas.resolve("Somerset")
+    names = sorted(name for _, name in areas.registry().predecessors(somerset))
+    assert names == ["Mendip", "Sedgemoor", "Somerset West and Taunton", "South Somerset"]
+
+
+def test_comparators_for_a_two_tier_district_include_its_county():
+    roles = [(c.role, c.area.name) for c in areas.registry().comparators(areas.resolve("Swale"))]
+    assert roles == [("county", "Kent"), ("region", "South East"), ("england", "England")]
+
+
+def test_comparators_for_unitaries_and_london_boroughs_skip_the_county():
+    for name, region in (("Medway", "South East"), ("Coventry", "West Midlands"), ("Westminster", "London")):
+        roles = [(c.role, c.area.name) for c in areas.registry().comparators(areas.resolve(name))]
+        assert roles == [("region", region), ("england", "England")]
+
+
+def test_slug_and_folder():
+    area = areas.resolve("Tonbridge and Malling")
+    assert area.folder == "E07000115-tonbridge-and-malling"
+    assert areas.resolve("Kingston upon Hull").slug == "kingston-upon-hull-city-of"
+
+
+def test_kent_area_set_has_twelve_districts_and_medway():
+    area_set, members = areas.load_area_set("kent")
+    assert len(members) == 13
+    assert {a.upper_tier_code for a in members} == {"E10000016", "E06000035"}
+    assert "Medway" in [a.name for a in members]
+
+
+def test_other_shipped_area_sets():
+    assert [a.name for a in areas.load_area_set("coventry")[1]] == ["Coventry"]
+    assert [a.name for a in areas.load_area_set("bi-borough")[1]] == ["Kensington and Chelsea", "Westminster"]
+    assert len(areas.load_area_set("england")[1]) == 296
+
+
+def test_targets_mix_sets_names_and_codes_without_duplicates():
+    members = areas.resolve_targets(["bi-borough", "Westminster", "E07000113"])
+    assert [a.code for a in members] == ["E09000020", "E09000033", "E07000113"]
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: Broken\nareas: [Swale, Thanet\n")
+    with pytest.raises(AreaSetError, match=r"broken.yaml is not valid YAML at line \d+"):
+        areas.parse_area_set(bad)
+
+
+def test_area_set_missing_areas_key(tmp_path):
+    bad = tmp_path / "noareas.yaml"
+    bad.write_text("name: Nothing\n")
+    with pytest.raises(AreaSetError, match="noareas.yaml: 'areas' field required"):
+        areas.parse_area_set(bad)
+
+
+def test_area_set_with_unknown_area_names_it(tmp_path):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("name: Typo\nareas: [Swale, Thant]\n")
+    with pytest.raises(AreaSetError, match="typo.yaml: 'Thant' is not .*did you mean Thanet"):
+        areas.parse_area_set(bad)
+
+
+def test_unknown_area_set():
+    with pytest.raises(AreaSetError, match="no area set 'nowhere'.*known sets: bi-borough, coventry, england, kent"):
+        areas.load_area_set("nowhere")
