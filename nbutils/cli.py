@@ -46,7 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/ in the project)")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks to run at once (default: number of CPU cores)")
-    run.add_argument("--timeout", type=int, default=600, help="seconds a single notebook cell may take (default 600)")
+    run.add_argument("--timeout", type=int, default=900,
+                     help="seconds one notebook may run before it is stopped and reported as failed (default 900)")
+    run.add_argument("--force", action="store_true",
+                     help="rerun notebooks even when their inputs and outputs are unchanged")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on a Dask distributed cluster, e.g. tcp://host:8786 (workers must share the "
+                          "project and the output folder)")
 
     areas = sub.add_parser("areas", help="list areas (all districts/unitaries, or those in an area set)",
                            description="List current English districts and unitary authorities, or an area set's.")
@@ -65,6 +71,54 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class RichProgress:
+    """A progress bar with area/topic, elapsed time and ETA, for terminals."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+            TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        self.task = None
+
+    def start(self, total: int, skipped: int) -> None:
+        if skipped:
+            self.progress.console.print(f"{skipped} notebook(s) up to date, skipped (use --force to rerun)")
+        self.progress.start()
+        self.task = self.progress.add_task("starting", total=total)
+
+    def advance(self, result) -> None:
+        mark = "[green]ok[/]" if result.status == "succeeded" else "[red]FAILED[/]"
+        self.progress.console.print(f"{mark} {result.area_name} / {result.topic} ({result.seconds:.1f} s)"
+                                    + (f": {result.error}" if result.error else ""))
+        self.progress.update(self.task, advance=1, description=f"{result.area_name} / {result.topic}")
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _print_summary(summary) -> None:
+    """Succeeded, failed (with reason) and skipped, as a table on a terminal or plain lines otherwise."""
+    failed = summary.failed
+    line = (f"{len(summary.succeeded)} succeeded, {len(failed)} failed, {len(summary.skipped)} skipped "
+            f"(up to date) in {summary.seconds:.1f} s")
+    if sys.stdout.isatty() and failed:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="Failed notebooks")
+        for column in ("Area", "Topic", "Reason"):
+            table.add_column(column)
+        for result in failed:
+            table.add_row(result.area_name, result.topic, result.error or "")
+        Console().print(table)
+    else:
+        for result in failed:
+            print(f"failed: {result.area_name} / {result.topic}: {result.error}")
+    print(line)
+
+
 def _cmd_run(args) -> int:
     from . import runner
     from .areas import resolve_targets
@@ -74,12 +128,14 @@ def _cmd_run(args) -> int:
     areas = resolve_targets(args.targets)
     topics = runner.resolve_topics([t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else None)
     out_dir = args.out or paths.default_output_dir()
-    print(f"running {len(topics)} topic(s) for {len(areas)} area(s) into {out_dir} with {args.jobs} job(s)", flush=True)
-    results = runner.run(areas, topics, out_dir, jobs=args.jobs, timeout=args.timeout,
-                         log=lambda line: print(line, flush=True))
-    failed = [r for r in results if r.status != "succeeded"]
-    print(f"{len(results) - len(failed)} succeeded, {len(failed)} failed; index: {Path(out_dir) / 'index.html'}")
-    return 1 if failed else 0
+    where = f"on {args.scheduler}" if args.scheduler else f"with {args.jobs} job(s)"
+    print(f"{len(topics)} topic(s) x {len(areas)} area(s) into {out_dir} {where}", flush=True)
+    progress = RichProgress() if sys.stdout.isatty() else runner.PlainProgress(lambda line: print(line, flush=True))
+    summary = runner.run(areas, topics, out_dir, jobs=args.jobs, timeout=args.timeout, force=args.force,
+                         scheduler=args.scheduler, progress=progress)
+    _print_summary(summary)
+    print(f"index: {Path(out_dir).resolve() / 'index.html'}")
+    return 1 if summary.failed else 0
 
 
 def _cmd_areas(args) -> int:

@@ -9,10 +9,15 @@ others.
 
 from __future__ import annotations
 
-import html
+import contextlib
+import fcntl
+import functools
+import hashlib
 import json
 import os
+import signal
 import re
+import threading
 import sys
 import tempfile
 import time
@@ -29,12 +34,9 @@ from traitlets import default
 
 from . import __version__, paths, store
 from .areas import Area
-from .errors import UnknownTopicError
+from .errors import UnknownTopicError, WorkbookError
+from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
-# Reading order of a pack; only topics with a notebook are offered.
-TOPIC_ORDER = ["overview", "ethnicity", "housing", "nutrition", "sudi", "smoking"]
-TOPIC_TITLES = {"overview": "Overview", "ethnicity": "Ethnicity", "housing": "Housing", "nutrition": "Nutrition",
-                "sudi": "Sudden unexpected death in infancy", "smoking": "Smoking"}
 
 
 def available_topics() -> list[str]:
@@ -153,8 +155,36 @@ def export_html(notebook_path: Path, html_path: Path, title: str) -> None:
     _atomic_write_text(html_path, _table_of_contents(body))
 
 
-def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 600) -> Result:
-    """Run one notebook for one area (in the calling process; the kernel is a child process)."""
+class NotebookTimeout(Exception):
+    """A notebook ran longer than its allowed time."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int):
+    """Raise NotebookTimeout in this (main) thread after ``seconds``; a no-op off the main thread."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise NotebookTimeout(f"notebook took longer than {seconds} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 900,
+                 notebooks: Path | None = None) -> Result:
+    """Run one notebook for one area and export its HTML, in the calling process (the kernel is a child).
+
+    The executed notebook and the HTML are written to temporary names and renamed when complete, so an
+    interrupted run never leaves a half-written file under a real name.
+    """
     import papermill as pm
 
     start = time.perf_counter()
@@ -162,36 +192,45 @@ def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 600) -> R
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / f"{topic}.ipynb"
     html_path = folder / f"{topic}.html"
-    source = paths.notebooks_dir() / f"{topic}.ipynb"
+    source = (notebooks or paths.notebooks_dir()) / f"{topic}.ipynb"
     title = f"{TOPIC_TITLES.get(topic, topic.title())}: {area.name}"
+    scratch = folder / f".{topic}.{os.getpid()}.{uuid.uuid4().hex[:8]}.ipynb"
     error = None
-    for attempt in (1, 2):
-        try:
-            pm.execute_notebook(
-                str(source), str(executed),
-                parameters={"area_code": area.code, "output_dir": str(folder)},
-                kernel_name="python3", kernel_manager_class=CurrentPythonKernelManager,
-                progress_bar=False, log_output=False, cwd=str(paths.notebooks_dir()),
-                execution_timeout=timeout, start_timeout=120,
-            )
-            error = None
-            break
-        except pm.PapermillExecutionError as failure:
-            error = f"{failure.ename}: {failure.evalue}"
-            break
-        except Exception as failure:  # kernel start-up races (ZMQ port clashes) deserve one retry
-            error = f"{type(failure).__name__}: {failure}"
-            if attempt == 2 or "kernel" not in str(failure).lower() and "port" not in str(failure).lower():
+    try:
+        for attempt in (1, 2):
+            try:
+                with _deadline(timeout):
+                    pm.execute_notebook(
+                        str(source), str(scratch),
+                        parameters={"area_code": area.code, "output_dir": str(folder)},
+                        kernel_name="python3", kernel_manager_class=CurrentPythonKernelManager,
+                        progress_bar=False, log_output=False, cwd=str(source.parent),
+                        execution_timeout=timeout, start_timeout=120,
+                    )
+                error = None
                 break
-    outputs = [str(executed.relative_to(out_dir))]
-    if error is None:
-        try:
-            export_html(executed, html_path, title)
-            outputs.append(str(html_path.relative_to(out_dir)))
-        except Exception:
-            error = "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
+            except pm.PapermillExecutionError as failure:
+                error = f"{failure.ename}: {failure.evalue}"
+                break
+            except NotebookTimeout as failure:
+                error = str(failure)
+                break
+            except Exception as failure:  # kernel start-up races deserve exactly one retry
+                error = f"{type(failure).__name__}: {failure}"
+                if attempt == 2 or not _looks_like_startup_race(failure):
+                    break
+        if scratch.exists():
+            os.replace(scratch, executed)  # kept on failure too, for debugging
+        if error is None:
+            try:
+                export_html(executed, html_path, title)
+            except Exception:
+                error = "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
+    finally:
+        scratch.unlink(missing_ok=True)
     if error is not None:
         html_path.unlink(missing_ok=True)  # never leave an HTML from an older, successful run
+    outputs = [str(p.relative_to(out_dir)) for p in (executed, html_path) if p.exists()]
     topic_dir = folder / topic
     if topic_dir.exists():
         outputs += sorted(str(p.relative_to(out_dir)) for p in topic_dir.iterdir() if not p.name.startswith("."))
@@ -199,10 +238,15 @@ def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 600) -> R
                   round(time.perf_counter() - start, 2), outputs, error)
 
 
+def _looks_like_startup_race(failure: Exception) -> bool:
+    text = f"{type(failure).__name__} {failure}".lower()
+    return any(word in text for word in ("kernel died", "address already in use", "zmq", "timeout waiting", "port"))
+
+
 def _execute_packed(args: tuple) -> Result:
-    area, topic, out_dir, timeout = args
+    area, topic, out_dir, timeout, notebooks = args
     try:
-        return execute_task(area, topic, out_dir, timeout)
+        return execute_task(area, topic, out_dir, timeout, notebooks)
     except Exception as failure:  # a worker must always report back
         return Result(area.code, area.name, area.folder, topic, "failed", 0.0, [], f"{type(failure).__name__}: {failure}")
 
@@ -210,97 +254,227 @@ def _execute_packed(args: tuple) -> Result:
 # ------------------------------------------------------------------------------------------------- a batch
 
 
-def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int = 1, timeout: int = 600,
-        log=print) -> list[Result]:
-    """Run every topic for every area; write ``index.html`` and ``manifest.json``; return the results."""
+@functools.lru_cache(maxsize=1)
+def package_fingerprint() -> str:
+    """sha256 over the package's code and packaged data: any change to a helper reruns every notebook."""
+    digest = hashlib.sha256(__version__.encode())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".csv", ".html", ".css", ".js"} and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def task_fingerprint(area: Area, topic: str, notebooks: Path, store_state: str) -> str:
+    """What a task's outputs depend on: notebook, parameters, data, package code and version."""
+    digest = hashlib.sha256()
+    for part in (area.code, topic, store_state, package_fingerprint()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update((notebooks / f"{topic}.ipynb").read_bytes())
+    return digest.hexdigest()
+
+
+class OutputBusyError(WorkbookError):
+    """Another run is writing to the same output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path):
+    """Hold an exclusive lock on ``out_dir`` for the whole run; refuse at once if another run holds it."""
+    lock_path = out_dir / ".nbutils-run.lock"
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise OutputBusyError(
+            f"another nbutils run ({holder}) is writing to {out_dir}; wait for it to finish or use a different --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+@dataclass
+class RunSummary:
+    """What a batch did: results of the notebooks run now, and the ones skipped as up to date."""
+
+    results: list[Result]
+    skipped: list[Result]
+    seconds: float
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status != "succeeded"]
+
+    @property
+    def succeeded(self) -> list[Result]:
+        return [r for r in self.results if r.status == "succeeded"]
+
+
+class PlainProgress:
+    """One log line per finished notebook (used when the output is not a terminal)."""
+
+    def __init__(self, log=print) -> None:
+        self.log = log
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int, skipped: int) -> None:
+        self.total = total
+        if skipped:
+            self.log(f"{skipped} notebook(s) up to date, skipped (use --force to rerun)")
+
+    def advance(self, result: Result) -> None:
+        self.done += 1
+        state = "ok    " if result.status == "succeeded" else "FAILED"
+        line = f"[{self.done}/{self.total}] {state} {result.area_name} / {result.topic} ({result.seconds:.1f} s)"
+        self.log(line + (f": {result.error}" if result.error else ""))
+
+    def close(self) -> None:
+        pass
+
+
+def _load_previous(out_dir: Path) -> dict[tuple[str, str], dict]:
+    try:
+        runs = json.loads((out_dir / "manifest.json").read_text()).get("runs", [])
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return {(r["area_code"], r["topic"]): r for r in runs}
+
+
+def _up_to_date(record: dict | None, fingerprint: str, out_dir: Path) -> bool:
+    if not record or record.get("status") != "succeeded" or record.get("inputs") != fingerprint:
+        return False
+    return all((out_dir / output).exists() for output in record.get("outputs", []))
+
+
+def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int | None = None, timeout: int = 900,
+        force: bool = False, scheduler: str | None = None, progress=None,
+        notebooks: Path | None = None) -> RunSummary:
+    """Run every topic for every area; skip what is up to date; write ``index.html`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    jobs : notebooks executed at once on this machine (default: CPU cores).
+    timeout : seconds one notebook may run before it is stopped and reported as failed.
+    force : rerun even notebooks whose inputs and outputs are unchanged.
+    scheduler : address of a Dask distributed scheduler (e.g. ``tcp://host:8786``); its workers must see the
+        same project and output folder.
+    progress : an object with ``start(total, skipped)``, ``advance(result)`` and ``close()``.
+    """
+    from . import site
+
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    store.build()  # once, up front: notebooks then only read the store
-    tasks = [(area, topic, out_dir, timeout) for area in areas for topic in topics]
-    results: list[Result] = []
+    notebooks = Path(notebooks or paths.notebooks_dir())
+    jobs = jobs or os.cpu_count() or 1
+    progress = progress or PlainProgress()
     started = time.perf_counter()
+    with output_lock(out_dir):
+        store_state = (store.build() / "build.json").read_text()  # once, up front; notebooks only read it
+        previous = _load_previous(out_dir)
+        todo, skipped, fingerprints = [], [], {}
+        for area in areas:
+            for topic in topics:
+                fingerprint = task_fingerprint(area, topic, notebooks, store_state)
+                fingerprints[(area.code, topic)] = fingerprint
+                record = previous.get((area.code, topic))
+                if not force and _up_to_date(record, fingerprint, out_dir):
+                    skipped.append(Result(**{k: record[k] for k in Result.__dataclass_fields__}))
+                else:
+                    todo.append((area, topic, out_dir, timeout, notebooks))
+        results: list[Result] = []
+        progress.start(len(todo), len(skipped))
 
-    def report(result: Result) -> None:
-        results.append(result)
-        state = "ok    " if result.status == "succeeded" else "FAILED"
-        line = f"[{len(results)}/{len(tasks)}] {state} {result.area_name} / {result.topic} ({result.seconds:.1f} s)"
-        log(line + (f": {result.error}" if result.error else ""))
+        def finished(result: Result) -> None:
+            results.append(result)
+            progress.advance(result)
+            # Recorded as each notebook finishes, so a killed run resumes where it stopped.
+            write_manifest(out_dir, [result], fingerprints)
 
-    if jobs <= 1 or len(tasks) == 1:
-        for task in tasks:
-            report(_execute_packed(task))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_execute_packed, task) for task in tasks]
-            for future in as_completed(futures):
-                report(future.result())
-    order = {(a.code, t): i for i, (a, t, _, _) in enumerate(tasks)}
-    results.sort(key=lambda r: order[(r.area_code, r.topic)])
-    write_manifest(out_dir, results, time.perf_counter() - started)
-    write_index(out_dir)
-    return results
-
-
-def write_manifest(out_dir: Path, results: list[Result], seconds: float) -> None:
-    """Merge this run's results into ``manifest.json`` (earlier runs of other areas/topics are kept)."""
-    path = out_dir / "manifest.json"
-    previous = []
-    if path.exists():
         try:
-            previous = json.loads(path.read_text()).get("runs", [])
-        except json.JSONDecodeError:
-            previous = []
+            if scheduler:
+                _run_on_dask(todo, scheduler, finished)
+            elif jobs <= 1 or len(todo) <= 1:
+                for task in todo:
+                    finished(_execute_packed(task))
+            else:
+                with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+                    futures = [pool.submit(_execute_packed, task) for task in todo]
+                    try:
+                        for future in as_completed(futures):
+                            finished(future.result())
+                    except KeyboardInterrupt:
+                        for future in futures:
+                            future.cancel()
+                        raise
+        finally:
+            progress.close()
+            site.write_index(out_dir)
+    order = {(a.code, t): i for i, (a, t, *_) in enumerate(todo)}
+    results.sort(key=lambda r: order[(r.area_code, r.topic)])
+    return RunSummary(results, skipped, time.perf_counter() - started)
+
+
+def _run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
+    """Submit the same tasks to a Dask distributed cluster and collect results as they complete."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise WorkbookError("--scheduler needs the 'distributed' package: pip install distributed") from None
+    _check_reachable(scheduler)
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as error:
+        raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client:
+        futures = [client.submit(_execute_packed, task, pure=False, key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}")
+                   for task in todo]
+        for future in dask_completed(futures):
+            finished(future.result())
+
+
+def _check_reachable(scheduler: str) -> None:
+    """Fail in seconds, with the address, when nothing listens there (Dask would wait for its timeout)."""
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    if parsed.scheme not in ("tcp", "tls") or not parsed.hostname or not parsed.port:
+        raise WorkbookError(f"--scheduler {scheduler}: expected an address like tcp://host:8786")
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=5).close()
+    except OSError as error:
+        raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+
+
+def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | None = None) -> None:
+    """Merge results into ``manifest.json`` (records of other areas/topics are kept)."""
+    path = out_dir / "manifest.json"
+    previous = list(_load_previous(out_dir).values())
     fresh = {(r.area_code, r.topic) for r in results}
-    runs = [r for r in previous if (r["area_code"], r["topic"]) not in fresh] + [asdict(r) for r in results]
+    records = []
+    for result in results:
+        record = asdict(result)
+        record["inputs"] = (fingerprints or {}).get((result.area_code, result.topic))
+        record["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        records.append(record)
+    runs = [r for r in previous if (r["area_code"], r["topic"]) not in fresh] + records
     runs.sort(key=lambda r: (r["area_name"], TOPIC_ORDER.index(r["topic"]) if r["topic"] in TOPIC_ORDER else 99))
     manifest = {
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "nbutils_version": __version__,
-        "last_run_seconds": round(seconds, 1),
         "runs": runs,
     }
     _atomic_write_text(path, json.dumps(manifest, indent=2) + "\n")
-
-
-def write_index(out_dir: Path) -> None:
-    """Write ``index.html``: every area in the manifest, each topic linked with its status."""
-    manifest = json.loads((out_dir / "manifest.json").read_text())
-    runs = manifest["runs"]
-    topics = [t for t in TOPIC_ORDER if any(r["topic"] == t for r in runs)]
-    topics += sorted({r["topic"] for r in runs} - set(topics))
-    by_area: dict[tuple[str, str, str], dict[str, dict]] = {}
-    for run_ in runs:
-        by_area.setdefault((run_["area_name"], run_["area_code"], run_["folder"]), {})[run_["topic"]] = run_
-    rows = []
-    for (name, code, folder), cells in sorted(by_area.items()):
-        tds = []
-        for topic in topics:
-            entry = cells.get(topic)
-            if entry is None:
-                tds.append("<td>not run</td>")
-            elif entry["status"] == "succeeded":
-                tds.append(f'<td><a href="{folder}/{topic}.html">{html.escape(TOPIC_TITLES.get(topic, topic))}</a>'
-                           f' <span class="ok">✓ ready</span></td>')
-            else:
-                tds.append(f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")} '
-                           f'(<a href="{folder}/{topic}.ipynb">executed notebook</a>)</td>')
-        rows.append(f"<tr><th scope='row'>{html.escape(name)} <small>{code}</small></th>{''.join(tds)}</tr>")
-    header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Infant and maternal health needs assessment: packs</title>
-<style>
-body{{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#0b0c0c;max-width:80em}}
-h1{{border-bottom:4px solid #12436D;padding-bottom:.3em}}
-table{{border-collapse:collapse;width:100%}} th,td{{border-bottom:1px solid #b1b4b6;padding:.45em .6em;text-align:left;vertical-align:top}}
-thead th{{border-bottom:2px solid #0b0c0c}} small{{color:#505a5f}} .ok{{color:#00703c}} .failed span{{color:#d4351c;font-weight:bold}}
-a{{color:#1d70b8}}
-</style></head><body>
-<h1>Infant and maternal health needs assessment</h1>
-<p>Packs generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}.
-Each link opens one topic for one area. Data: ONS, OHID, MHCLG and NHS England, Open Government Licence v3.0.</p>
-<table><thead><tr><th scope="col">Area</th>{header}</tr></thead><tbody>
-{''.join(rows)}
-</tbody></table></body></html>
-"""
-    _atomic_write_text(out_dir / "index.html", page)

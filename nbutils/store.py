@@ -2,8 +2,9 @@
 
 ``data/store/`` (gitignored) holds
 
-- ``indicators.parquet``: one long table, a row per indicator x area x period x category, with the columns in
-  :data:`INDICATOR_COLUMNS`;
+- ``indicators/``: one long table, a row per indicator x area x period x category, with the columns in
+  :data:`INDICATOR_COLUMNS`, stored as a Parquet dataset partitioned by indicator (one file each, so a notebook
+  reads only the indicators it shows);
 - ``areas.parquet``: every area the store knows (England, regions, counties, districts/unitaries, MSOAs) with
   its parents;
 - ``lsoa_lookup.parquet``: LSOA 2021 -> MSOA 2021 -> district (2023) -> county/UA -> region;
@@ -153,7 +154,7 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             indicators = pd.concat([builder(context) for builder in INDICATOR_BUILDERS], ignore_index=True)
             indicators = indicators[INDICATOR_COLUMNS]
             indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
-            indicators.to_parquet(staging / "indicators.parquet", index=False)
+            _write_indicators(indicators, staging / "indicators")
             for level, frame in _boundaries(geo["areas"]).items():
                 frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
             (staging / "build.json").write_text(json.dumps(fingerprint, indent=1))
@@ -168,6 +169,12 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             raise
     _clear_caches()
     return store
+
+
+def _write_indicators(indicators: pd.DataFrame, folder: Path) -> None:
+    folder.mkdir()
+    for indicator_id, rows in indicators.groupby("indicator_id", sort=True):
+        rows.reset_index(drop=True).to_parquet(folder / f"{indicator_id}.parquet", index=False)
 
 
 def _current(store: Path, fingerprint: dict) -> bool:
@@ -204,6 +211,7 @@ def ensure() -> Path:
 def _clear_caches() -> None:
     _read_table.cache_clear()
     _indicator_ids.cache_clear()
+    _indicator_rows.cache_clear()
     _read_boundaries.cache_clear()
 
 
@@ -223,10 +231,12 @@ def table(name: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=None)
 def _indicator_ids(folder: Path) -> frozenset[str]:
-    import pyarrow.parquet as pq
+    return frozenset(p.stem for p in (folder / "indicators").glob("*.parquet"))
 
-    column = pq.read_table(folder / "indicators.parquet", columns=["indicator_id"]).column(0)
-    return frozenset(column.unique().to_pylist())
+
+@functools.lru_cache(maxsize=64)
+def _indicator_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
+    return pd.read_parquet(folder / "indicators" / f"{indicator_id}.parquet")
 
 
 def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
@@ -238,13 +248,19 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
         raise UnknownIndicatorError(
             f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(known))}"
         )
-    filters = [("indicator_id", "==", indicator_id)]
+    frame = _indicator_rows(folder, indicator_id)
+    mask = pd.Series(True, index=frame.index)
     if area_codes is not None:
-        filters.append(("area_code", "in", list(area_codes)))
+        mask &= frame["area_code"].isin(list(area_codes))
     if area_type is not None:
-        filters.append(("area_type", "==", area_type))
-    frame = pd.read_parquet(folder / "indicators.parquet", filters=filters)
-    return frame.reset_index(drop=True)
+        mask &= frame["area_type"] == area_type
+    return frame[mask].reset_index(drop=True)
+
+
+def all_indicators() -> pd.DataFrame:
+    """The whole long indicator table (every indicator), e.g. for export or inspection."""
+    folder = ensure()
+    return pd.concat([_indicator_rows(folder, i) for i in sorted(_indicator_ids(folder))], ignore_index=True)
 
 
 @functools.lru_cache(maxsize=None)
