@@ -180,7 +180,7 @@ class Pack:
         _atomic_write(path, lambda tmp: fmap.save(tmp))
         self.exported.append(path)
         link = f"{self.topic}/{path.name}"
-        display(HTML(f"<h4>{html.escape(title)}</h4><p class='nbu-note'>{html.escape(alt)} "
+        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "
                      f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"))
         display(fmap)
         return path

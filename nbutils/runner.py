@@ -140,19 +140,26 @@ def _table_of_contents(body: str) -> str:
     return body.replace("<main>", "<main>" + style + nav, 1)
 
 
-def export_html(notebook_path: Path, html_path: Path, title: str) -> None:
-    """Export an executed notebook to HTML with code and prompts hidden and a table of contents."""
+def export_html(notebook_path: Path, html_path: Path, title: str, nav: dict | None = None) -> None:
+    """Export an executed notebook to HTML: code hidden, no CDN scripts, topic navigation, table of contents."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     notebook = nbformat.read(notebook_path, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="pack", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # Cells tagged 'remove-cell' (instructions for analysts) are left out of the pack.
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    resources = {"metadata": {"name": title}, "nbutils_nav": nav}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
     _atomic_write_text(html_path, _table_of_contents(body))
+
+
+def _navigation(area: Area, topic: str, notebooks: Path) -> dict:
+    topics = [t for t in TOPIC_ORDER if (notebooks / f"{t}.ipynb").exists()]
+    return {"area_name": area.name,
+            "topics": [{"title": TOPIC_TITLES.get(t, t), "href": f"{t}.html", "current": t == topic} for t in topics]}
 
 
 class NotebookTimeout(Exception):
@@ -223,7 +230,7 @@ def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 900,
             os.replace(scratch, executed)  # kept on failure too, for debugging
         if error is None:
             try:
-                export_html(executed, html_path, title)
+                export_html(executed, html_path, title, _navigation(area, topic, source.parent))
             except Exception:
                 error = "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
     finally:

@@ -1,0 +1,130 @@
+"""Benchmark: the naive loop (papermill CLI, then nbconvert CLI, one notebook at a time) against ``nbutils run``.
+
+Runs, side by side in one go, on the same notebooks and areas:
+
+1. the naive loop an analyst writes first: ``papermill`` then ``jupyter nbconvert --to html`` per notebook;
+2. ``nbutils run`` (parallel workers, HTML export inside the worker, --force so nothing is skipped);
+3. a bare-kernel floor: an empty notebook that only imports nbutils' page helpers, through the same runner path;
+4. a no-op rerun of ``nbutils run`` (everything up to date).
+
+and prints the seconds and the ratios the targets are stated in::
+
+    python benchmarks/bench_runner.py                       # Kent + Medway, every topic (several minutes)
+    python benchmarks/bench_runner.py --areas Swale Thanet --topics ethnicity
+
+Targets (2 cores): batch <= 0.5x the naive loop; median notebook <= 1.5x the floor; no-op rerun <= 5% of a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _seconds(command: list[str], **kwargs) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - started
+
+
+def naive_loop(areas, topics, out: Path) -> float:
+    """papermill CLI then nbconvert CLI, one notebook after another."""
+    started = time.perf_counter()
+    for area in areas:
+        folder = out / area.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for topic in topics:
+            executed = folder / f"{topic}.ipynb"
+            subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{topic}.ipynb"), str(executed),
+                            "-p", "area_code", area.code, "-p", "output_dir", str(folder), "--no-progress-bar"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT / "notebooks")
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def floor_notebook(folder: Path) -> Path:
+    """An empty notebook importing nbutils' page helpers, as every topic notebook does."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from nbutils import charts, maps\nfrom nbutils.report import Pack"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "floor.ipynb")
+    return folder
+
+
+def main(argv=None) -> int:
+    from nbutils import runner
+    from nbutils.areas import resolve_targets
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--areas", nargs="+", default=["kent"], help="area set or areas (default: kent)")
+    parser.add_argument("--topics", nargs="+", default=None, help="topics (default: all)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-naive", action="store_true", help="do not time the naive loop")
+    args = parser.parse_args(argv)
+
+    areas = resolve_targets(args.areas)
+    topics = runner.resolve_topics(args.topics)
+    quiet = runner.PlainProgress(lambda _: None)
+    work = Path(tempfile.mkdtemp(prefix="nbutils-bench-"))
+    count = len(areas) * len(topics)
+    print(f"{count} notebooks ({len(areas)} areas x {len(topics)} topics), {args.jobs} jobs, work in {work}")
+
+    runner.run(areas[:1], topics[:1], work / "warm", jobs=1, progress=quiet)  # store built, caches warm
+
+    naive = None if args.skip_naive else naive_loop(areas, topics, work / "naive")
+
+    started = time.perf_counter()
+    summary = runner.run(areas, topics, work / "nbutils", jobs=args.jobs, force=True, progress=quiet)
+    batch = time.perf_counter() - started
+    failed = [f"{r.area_name}/{r.topic}: {r.error}" for r in summary.failed]
+    per_notebook = statistics.median(r.seconds for r in summary.results)
+
+    floors = floor_notebook(work / "floor-notebooks")
+    floor_run = runner.run(areas[: max(3, min(len(areas), 5))], ["floor"], work / "floor", jobs=1, force=True,
+                           progress=quiet, notebooks=floors)
+    floor = statistics.median(r.seconds for r in floor_run.results)
+
+    started = time.perf_counter()
+    noop = runner.run(areas, topics, work / "nbutils", jobs=args.jobs, progress=quiet)
+    rerun = time.perf_counter() - started
+    assert not noop.results, "the no-op rerun ran notebooks: incremental check failed"
+
+    rows = [
+        ("naive loop (papermill + nbconvert CLIs)", f"{naive:.1f} s" if naive else "skipped"),
+        ("nbutils run", f"{batch:.1f} s"),
+        ("ratio nbutils / naive (target <= 0.5)", f"{batch / naive:.2f}" if naive else "n/a"),
+        ("median seconds per notebook (in nbutils run)", f"{per_notebook:.2f} s"),
+        ("bare-kernel floor per notebook", f"{floor:.2f} s"),
+        ("ratio median / floor (target <= 1.5)", f"{per_notebook / floor:.2f}"),
+        ("no-op rerun", f"{rerun:.2f} s"),
+        ("ratio no-op / full run (target <= 0.05)", f"{rerun / batch:.3f}"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    if failed:
+        print("failed notebooks:", *failed, sep="\n  ")
+    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
+    (ROOT / "benchmarks" / "results" / "runner.json").write_text(json.dumps(dict(rows), indent=1))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Packs in a real browser (headless Debian Chromium) with the network off.
+
+Every page opens without JavaScript errors, every map draws its polygons, links between pages resolve and CSV
+downloads exist. Screenshots of a page and a map are saved to test-artifacts/ for review.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("store_ready")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def offline_page(browser):
+    """A page whose every http(s) request fails, as on a council network that blocks CDNs (or no network)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    """A complete pack (every topic) for one Kent district."""
+    out = tmp_path_factory.mktemp("browser-pack")
+    result = run_cli("run", "Swale", "--out", str(out), "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def _local_links(page, attribute_selector: str) -> list[str]:
+    hrefs = page.eval_on_selector_all(attribute_selector, "els => els.map(e => e.getAttribute('href'))")
+    return [h for h in hrefs if h and not h.startswith(("http:", "https:", "#", "mailto:"))]
+
+
+def _pages(pack: Path) -> list[Path]:
+    return [pack / "index.html", *sorted((pack / "E07000113-swale").glob("*.html"))]
+
+
+def test_every_page_opens_offline_without_script_errors_and_its_links_resolve(pack, offline_page):
+    pages = _pages(pack)
+    assert len(pages) >= 3  # top index, area landing page, at least one topic
+    for path in pages:
+        offline_page.goto(path.as_uri())
+        offline_page.wait_for_load_state("load")
+        assert offline_page.errors == [], f"{path.name}: {offline_page.errors}"
+        for href in _local_links(offline_page, "a[href]"):
+            target = unquote(urlparse(href).path)
+            assert (path.parent / target).resolve().exists(), f"{path.name} links to missing {href}"
+
+
+def test_every_map_draws_its_polygons_offline(pack, offline_page):
+    maps = sorted((pack / "E07000113-swale").glob("*/map_*.html"))
+    assert maps, "the pack has no standalone maps"
+    for path in maps:
+        offline_page.goto(path.as_uri())
+        offline_page.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
+        polygons = offline_page.locator("path.leaflet-interactive").count()
+        assert polygons >= 5, f"{path.name} drew {polygons} polygons"
+        assert offline_page.errors == [], f"{path.name}: {offline_page.errors}"
+        assert offline_page.locator(".nbu-legend").count() == 1, f"{path.name} has no legend"
+    ARTIFACTS.mkdir(exist_ok=True)
+    offline_page.screenshot(path=str(ARTIFACTS / "map.png"))
+
+
+def test_maps_inside_topic_pages_draw_too(pack, offline_page):
+    page_path = pack / "E07000113-swale" / "ethnicity.html"
+    offline_page.goto(page_path.as_uri())
+    frames = [f for f in offline_page.frames if f != offline_page.main_frame]
+    assert len(frames) >= 2  # two maps on the ethnicity page
+    for frame in frames:
+        frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
+        assert frame.locator("path.leaflet-interactive").count() >= 5
+    assert offline_page.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    offline_page.screenshot(path=str(ARTIFACTS / "ethnicity-page.png"), full_page=True)
+
+
+def test_csv_downloads_exist_and_charts_have_alt_text(pack, offline_page):
+    for path in sorted((pack / "E07000113-swale").glob("*.html")):
+        if path.name == "index.html":
+            continue
+        offline_page.goto(path.as_uri())
+        downloads = _local_links(offline_page, "a[download]")
+        assert downloads, f"{path.name} offers no CSV downloads"
+        for href in downloads:
+            assert href.endswith(".csv") and (path.parent / href).exists(), href
+        alts = offline_page.eval_on_selector_all("img", "els => els.map(e => e.getAttribute('alt') || '')")
+        assert all(len(alt) > 20 for alt in alts), f"{path.name}: an image lacks alt text"
+
+
+def test_headings_are_in_order(pack, offline_page):
+    offline_page.goto((pack / "E07000113-swale" / "ethnicity.html").as_uri())
+    levels = offline_page.eval_on_selector_all("main h1, main h2, main h3, main h4",
+                                               "els => els.map(e => Number(e.tagName[1]))")
+    assert levels[0] == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
