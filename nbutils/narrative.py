@@ -59,3 +59,41 @@ def list_phrase(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def period_end_year(period: str) -> int | None:
+    """Last calendar year a period label covers: '2018/19' -> 2019, '2019-21' -> 2021, 'Oct-Dec 2023' -> 2023."""
+    import re
+
+    text = str(period)
+    match = re.search(r"(\d{4})(?:/(\d{2}))?(?:-(\d{2,4}))?(?:/(\d{2}))?\s*$", text)
+    if not match:
+        return None
+    year = int(match.group(1))
+    tail = match.group(4) or match.group(3) or match.group(2)
+    if tail:
+        tail_year = int(tail) if len(tail) == 4 else (year // 100) * 100 + int(tail)
+        return tail_year + 100 if tail_year < year else tail_year
+    return year
+
+
+def old_flag(period: str, years: int = 3, today=None) -> str:
+    """'' for recent data, else ' This figure is old: it describes 2016/17, about 9 years before this pack.'"""
+    from datetime import date
+
+    end = period_end_year(period)
+    this_year = (today or date.today()).year
+    if end is None or this_year - end <= years:
+        return ""
+    return f" This figure is old: it describes {period}, about {this_year - end} years before this pack."
+
+
+def comparison_phrase(label: str | None, method: str) -> str:
+    """'worse than England (95% confidence intervals)' / 'not tested for significance (...)' for key messages."""
+    if not label or label in ("No value",):
+        return "not compared with England"
+    if label == "Not tested":
+        return "not tested for significance: the source publishes no confidence intervals or counts"
+    text = "similar to England" if label == "Similar" else label[0].lower() + label[1:]
+    how = "Fingertips' published comparison" if method.startswith("Fingertips") else "95% confidence intervals"
+    return f"{text} ({how})"

@@ -5,7 +5,15 @@ source, write its reader in ``nbutils/sources/``, its builder module here, and l
 """
 
 from .census import census_indicators
+from .fingertips import fingertips_indicators
+from .housing import census_housing_indicators, homelessness_indicators, imd_indicators
+from .local_statistics import local_statistics_indicators
 
 INDICATOR_BUILDERS = [
     census_indicators,
+    census_housing_indicators,
+    imd_indicators,
+    homelessness_indicators,
+    fingertips_indicators,
+    local_statistics_indicators,
 ]

@@ -1,0 +1,290 @@
+"""Housing topic: overcrowding, tenure, household deprivation, deprivation indices and homelessness for a district.
+
+Census figures are whole-population counts, so they are compared descriptively; MHCLG and Health Index rates
+have no intervals or counts and no England row, so the district is placed among all English districts instead.
+Each function returns a tidy frame ready to export, or sentences for the key messages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import maps, narrative, query, store
+from ..areas import Area
+from ..sources import housing as housing_source
+from . import indicators
+
+CENSUS_SOURCE = "ONS Census 2021 (TS052, TS054, TS011), OGL v3"
+IMD_SOURCE = "MHCLG English Indices of Deprivation 2019 and 2025, OGL v3"
+HOMELESSNESS_SOURCE = "MHCLG Statutory homelessness live tables, Oct-Dec 2023, OGL v3"
+HEALTH_INDEX_SOURCE = "ONS Health Index for England underlying data, OGL v3"
+
+TENURE_GROUPS = {
+    "Owned: Owns outright": "Owned outright",
+    "Owned: Owns with a mortgage or loan": "Owned with a mortgage or shared ownership",
+    "Shared ownership: Shared ownership": "Owned with a mortgage or shared ownership",
+    "Social rented: Rents from council or Local Authority": "Social rented",
+    "Social rented: Other social rented": "Social rented",
+    "Private rented: Private landlord or letting agency": "Private rented or lives rent free",
+    "Private rented: Other private rented": "Private rented or lives rent free",
+    "Lives rent free": "Private rented or lives rent free",
+}
+DIMENSION_LABELS = {
+    "Household is not deprived in any dimension": "No dimension",
+    "Household is deprived in one dimension": "One dimension",
+    "Household is deprived in two dimensions": "Two dimensions",
+    "Household is deprived in three dimensions": "Three dimensions",
+    "Household is deprived in four dimensions": "Four dimensions",
+}
+HOMELESSNESS_MEASURES = {
+    "mhclg_households_in_temporary_accommodation": "Households in temporary accommodation (per 1,000 households)",
+    "mhclg_households_assessed_homeless": "Households assessed as homeless (per 1,000 households)",
+}
+
+
+def _census(indicator_id: str, area: Area) -> pd.DataFrame:
+    frame = query.with_comparators(indicator_id, area)
+    return frame.rename(columns={"denominator": "households", "value": "share_pct"})[
+        ["area_code", "area_name", "role", "period", "category", "count", "households", "share_pct", "source"]]
+
+
+def overcrowding(area: Area) -> pd.DataFrame:
+    """Overcrowded households (occupancy rating -1 or less): count, households and share per comparison area."""
+    frame = _census("census_overcrowded_households", area).drop(columns="category")
+    england = frame.loc[frame.role == "england", "share_pct"].iloc[0]
+    frame["ratio_to_england"] = frame.share_pct / england
+    return frame.reset_index(drop=True)
+
+
+def occupancy(area: Area) -> pd.DataFrame:
+    """All five occupancy ratings per comparison area (shares of households)."""
+    return _census("census_occupancy_rating", area).rename(columns={"category": "occupancy_rating"})
+
+
+def tenure(area: Area) -> pd.DataFrame:
+    """Tenure in four groups (owned outright, mortgage/shared, social rented, private rented) per comparison area."""
+    frame = _census("census_household_tenure", area)
+    frame["tenure"] = frame.category.map(TENURE_GROUPS)
+    out = (frame.groupby(["area_code", "area_name", "role", "period", "tenure"], sort=False, as_index=False)
+           .agg(count=("count", "sum"), households=("households", "first")))
+    out["share_pct"] = out["count"] / out.households * 100
+    return out
+
+
+def household_deprivation(area: Area) -> pd.DataFrame:
+    """Households by number of Census deprivation dimensions per comparison area."""
+    frame = _census("census_household_deprivation", area)
+    frame["dimensions"] = frame.category.map(DIMENSION_LABELS)
+    return frame.drop(columns="category")
+
+
+def msoa_overcrowding(area: Area) -> pd.DataFrame:
+    """Per MSOA: overcrowded households, households, share, and share of households renting socially or privately."""
+    crowded = query.small_areas("census_overcrowded_households", area)
+    out = crowded[["area_code", "area_name", "period", "count", "denominator", "value"]].rename(
+        columns={"count": "overcrowded_households", "denominator": "households", "value": "overcrowded_pct"})
+    tenure_rows = query.small_areas("census_household_tenure", area)
+    tenure_rows = tenure_rows.assign(group=tenure_rows.category.map(TENURE_GROUPS))
+    for group, column in (("Social rented", "social_rented_pct"),
+                          ("Private rented or lives rent free", "private_rented_pct")):
+        share = tenure_rows[tenure_rows.group == group].groupby("area_code").agg(
+            count=("count", "sum"), households=("denominator", "first"))
+        out[column] = out.area_code.map(share["count"] / share.households * 100)
+    imd = query.small_areas("imd2025_lsoas_most_deprived_20pct", area)
+    barriers = imd[imd.category == "Barriers to Housing and Services"].set_index("area_code")["value"]
+    out["lsoas_most_deprived_barriers_pct"] = out.area_code.map(barriers)
+    return out.sort_values("overcrowded_pct", ascending=False).reset_index(drop=True)
+
+
+def msoa_shapes(profile: pd.DataFrame, area: Area):
+    """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
+    shapes = store.boundaries("msoa")
+    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
+        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
+    shapes["households_text"] = shapes.households.map(narrative.number)
+    return shapes, maps.outline(shapes)
+
+
+def lsoa_overcrowding(area: Area) -> pd.DataFrame:
+    """Per LSOA in the district: overcrowded households and share, with the IoD2025 barriers-to-housing decile."""
+    lookup = store.table("lsoa_lookup")
+    inside = lookup[lookup.lad_code == area.code][["lsoa21_code", "lsoa21_name", "msoa21_code"]]
+    occupancy_rows = housing_source.occupancy_lsoa()
+    occupancy_rows = occupancy_rows.assign(overcrowded=occupancy_rows[housing_source.OVERCROWDED].sum(axis=1))
+    out = inside.merge(occupancy_rows[["lsoa21_code", "overcrowded", "total_households"]], on="lsoa21_code")
+    imd = housing_source.imd2025_lsoa()
+    barriers = imd[imd.domain == "Barriers to Housing and Services"].set_index("lsoa21_code")["decile"]
+    out["barriers_to_housing_decile"] = out.lsoa21_code.map(barriers)
+    out["overcrowded_pct"] = out.overcrowded / out.total_households * 100
+    out["period"] = "2021"
+    return out.rename(columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name",
+                               "overcrowded": "overcrowded_households", "total_households": "households"})
+
+
+def lsoa_shapes(profile: pd.DataFrame):
+    """LSOA boundaries for the district (shipped for Kent and Medway only); None where not shipped."""
+    shapes = housing_source.lsoa_boundaries_kent_medway()
+    shapes = shapes[shapes.area_code.isin(profile.area_code)]
+    if shapes.empty or len(shapes) < len(profile) * 0.9:
+        return None
+    shapes = shapes.drop(columns="area_name").merge(profile, on="area_code")
+    shapes["overcrowded_pct_text"] = shapes.overcrowded_pct.map(narrative.pct)
+    shapes["barriers_text"] = shapes.barriers_to_housing_decile.map(
+        lambda d: f"decile {int(d)} (1 = most deprived 10% in England)" if pd.notna(d) else "not available")
+    return shapes
+
+
+def deprivation_neighbourhoods(area: Area) -> pd.DataFrame:
+    """Share of LSOAs among England's most deprived 20% (IoD2025) by domain, per comparison area."""
+    frame = query.with_comparators("imd2025_lsoas_most_deprived_20pct", area)
+    return frame.rename(columns={"category": "domain", "count": "lsoas_most_deprived_20pct",
+                                 "denominator": "lsoas", "value": "share_pct"})[
+        ["area_code", "area_name", "role", "period", "domain", "lsoas_most_deprived_20pct", "lsoas", "share_pct"]]
+
+
+def deprivation_ranks(area: Area) -> pd.DataFrame:
+    """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and 2025."""
+    data = store.indicator_data("imd_la_average_score", area_type="lad")
+    rows = []
+    for (period, domain), group in data.groupby(["period", "category"]):
+        ranks = group.value.rank(ascending=False, method="min")
+        here = group.area_code == area.code
+        rows.append({"area_code": area.code, "area_name": area.name, "period": period, "domain": domain,
+                     "average_score": group.loc[here, "value"].iloc[0] if here.any() else np.nan,
+                     "rank_most_deprived_first": ranks[here].iloc[0] if here.any() else np.nan,
+                     "districts_ranked": len(group)})
+    return pd.DataFrame(rows).sort_values(["domain", "period"]).reset_index(drop=True)
+
+
+def homelessness(area: Area) -> pd.DataFrame:
+    """Temporary accommodation and assessed-homeless rates for the district against all English districts."""
+    rows = []
+    for indicator_id, measure in HOMELESSNESS_MEASURES.items():
+        data = query.districts_of(indicator_id, [area.code])
+        value = data.value.iloc[0] if len(data) else np.nan
+        period = data.period.iloc[0] if len(data) else "Oct-Dec 2023"
+        spread = indicators.district_distribution(indicator_id, period)
+        rows.append({"indicator_id": indicator_id, "measure": measure, "area_code": area.code,
+                     "area_name": area.name, "period": period, "value": value,
+                     "england_districts_median": spread["median"],
+                     "england_districts_lower_quartile": spread["lower_quartile"],
+                     "england_districts_upper_quartile": spread["upper_quartile"],
+                     "districts_reporting": spread["districts"],
+                     "position": indicators.position_in_distribution(value, spread),
+                     "significance": indicators.METHOD_NONE})
+    return pd.DataFrame(rows)
+
+
+def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
+    """A Health Index series for the district with the median of English districts each year (no England row)."""
+    codes = [a.code for a in indicators.registry().districts()]
+    data = query.districts_of(indicator_id, codes)
+    median = data.groupby("period", as_index=False).value.median()
+    here = data[data.area_code == area.code][["period", "value", "value_note"]]
+    out = pd.concat([
+        here.assign(role="area", area_name=area.name, area_code=area.code),
+        median.assign(role="england", area_name="Median of English districts", area_code="", value_note=""),
+    ], ignore_index=True)
+    out["indicator_id"] = indicator_id
+    out["compared_with_england"] = indicators.NOT_TESTED
+    return out[["indicator_id", "area_code", "area_name", "role", "period", "value", "compared_with_england",
+                "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
+
+
+def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1) -> pd.DataFrame:
+    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
+    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
+    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
+    wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={index: index.replace("_", " ").capitalize()})
+
+
+def overcrowding_view(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": frame.area_name,
+        "Overcrowded households": frame["count"].map(narrative.number),
+        "All households": frame.households.map(narrative.number),
+        "Share overcrowded": frame.share_pct.map(lambda v: narrative.pct(v, 2)),
+        "Compared with England's share": frame.ratio_to_england.map(lambda r: f"{r:.2f} times"),
+    })
+
+
+def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "MSOA": profile.area_name,
+        "Households": profile.households.map(narrative.number),
+        "Overcrowded": profile.overcrowded_pct.map(narrative.pct),
+        "Social rented": profile.social_rented_pct.map(narrative.pct),
+        "Private rented": profile.private_rented_pct.map(narrative.pct),
+        "LSOAs in England's most deprived 20% (barriers to housing)": profile.lsoas_most_deprived_barriers_pct.map(
+            lambda v: narrative.pct(v, 0)),
+    })
+
+
+def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Domain": ranks.domain, "Edition": "IoD" + ranks.period,
+        "Average score": ranks.average_score.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not available"),
+        "Rank (1 = most deprived)": [f"{int(r)} of {n}" if pd.notna(r) else "not available"
+                                     for r, n in zip(ranks.rank_most_deprived_first, ranks.districts_ranked)],
+    })
+
+
+def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
+    fmt = lambda v: f"{v:.2f}" if pd.notna(v) else "not published"  # noqa: E731
+    return pd.DataFrame({
+        "Measure": frame.measure, "Period": frame.period, frame.area_name.iloc[0]: frame.value.map(fmt),
+        "Median of English districts": frame.england_districts_median.map(fmt),
+        "Middle half of districts": [f"{fmt(a)} to {fmt(b)}" for a, b in
+                                     zip(frame.england_districts_lower_quartile,
+                                         frame.england_districts_upper_quartile)],
+        "Where the district sits": frame.position,
+    })
+
+
+def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, neighbourhoods: pd.DataFrame,
+                 homeless: pd.DataFrame, profile: pd.DataFrame) -> list[str]:
+    """Plain-English messages computed from the tables above."""
+    by_role = crowding.set_index("role")
+    here = by_role.loc["area"]
+    comparison = narrative.describe_difference(here.share_pct, by_role.loc["england", "share_pct"], "England")
+    if "county" in by_role.index:
+        county = by_role.loc["county"]
+        comparison += " and " + narrative.describe_difference(here.share_pct, county.share_pct, county.area_name)
+    messages = [
+        f"In 2021, {narrative.number(here['count'])} of {area.name}'s {narrative.number(here.households)} households "
+        f"({narrative.pct(here.share_pct)}) were overcrowded, with fewer bedrooms than they needed: {comparison}. "
+        "Overcrowding is linked to sudden unexpected death in infancy."
+    ]
+    rented = tenure_mix[(tenure_mix.role == "area") & tenure_mix.tenure.isin(
+        ["Social rented", "Private rented or lives rent free"])].set_index("tenure").share_pct
+    if len(rented) == 2:
+        messages.append(
+            f"{narrative.pct(rented['Social rented'])} of households rented from a social landlord and "
+            f"{narrative.pct(rented['Private rented or lives rent free'])} rented privately or lived rent free "
+            "(2021); renting families are the most exposed to overcrowding and homelessness.")
+    ta = homeless[homeless.indicator_id == "mhclg_households_in_temporary_accommodation"].iloc[0]
+    if pd.notna(ta.value):
+        messages.append(
+            f"On 31 December 2023, {ta.value:.1f} in every 1,000 households were in temporary accommodation, "
+            f"{ta.position} (median {ta.england_districts_median:.1f}); no significance test is possible because "
+            "MHCLG publishes no intervals or counts in this table.")
+    else:
+        messages.append("MHCLG did not publish a temporary accommodation rate for this area for October to "
+                        "December 2023.")
+    barriers = neighbourhoods[(neighbourhoods.role == "area")
+                              & (neighbourhoods.domain == "Barriers to Housing and Services")]
+    if len(barriers):
+        row = barriers.iloc[0]
+        messages.append(
+            f"{narrative.number(row.lsoas_most_deprived_20pct)} of the area's {narrative.number(row.lsoas)} "
+            f"neighbourhoods ({narrative.pct(row.share_pct, 0)}) are among England's most deprived 20% for barriers "
+            "to housing and services (IoD2025), against 20% across England by definition.")
+    if len(profile) >= 2:
+        top = profile.head(2)
+        messages.append("Overcrowding is highest in " + narrative.list_phrase(
+            [f"{r.area_name} ({narrative.pct(r.overcrowded_pct)})" for r in top.itertuples()]) + " (see the map).")
+    return messages

@@ -1,0 +1,210 @@
+"""Comparison and trend tables shared by the topic pages, for published indicators of any kind.
+
+One rule decides how an area is compared with England, so every page says it the same way:
+
+1. confidence intervals in the store (or a count and denominator, from which Wilson intervals are computed):
+   :func:`nbutils.stats.compare` at 95%;
+2. otherwise Fingertips' own published comparison, read from ``value_note``;
+3. otherwise no significance claim: "Not tested: the source publishes no confidence intervals or counts".
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog, query, stats, store
+from ..areas import Area, registry
+
+METHOD_CI = "95% confidence intervals (nbutils.stats.compare)"
+METHOD_PUBLISHED = "Fingertips' published comparison (95% confidence intervals)"
+METHOD_NONE = "Not tested: the source publishes no confidence intervals or counts"
+NOT_TESTED = "Not tested"
+PUBLISHED_PREFIX = "fingertips_compared_to_england="
+# Fingertips wording in the 2020 extract, turned into the workbook's labels for a low-is-good/high-is-good measure.
+_PUBLISHED_WORDS = {"Significantly higher": "Higher than England", "Significantly lower": "Lower than England",
+                    "Similar": "Similar", "Better": "Better than England", "Worse": "Worse than England"}
+SINGLE_FINANCIAL_YEAR = re.compile(r"^\d{4}/\d{2}$")
+SINGLE_YEAR = re.compile(r"^\d{4}$")
+POOLED_YEARS = re.compile(r"^\d{4}-\d{2}$")
+
+COLUMNS = ["indicator_id", "area_code", "area_name", "role", "period", "category", "count", "denominator", "value",
+           "lower_ci95", "upper_ci95", "compared_with_england", "comparison_method", "value_note", "source"]
+
+
+def published_label(note: str, polarity: str) -> str | None:
+    """Fingertips' comparison stored in ``value_note`` as workbook wording, or None if there is none."""
+    for part in str(note or "").split(";"):
+        part = part.strip()
+        if part.startswith(PUBLISHED_PREFIX):
+            word = part[len(PUBLISHED_PREFIX):]
+            label = _PUBLISHED_WORDS.get(word, word)
+            if polarity != "no-judgement" and label in ("Higher than England", "Lower than England"):
+                worse_if_higher = polarity == "low-is-good"
+                label = "Worse than England" if (label.startswith("Higher") == worse_if_higher) else "Better than England"
+            return label
+    return None
+
+
+def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """Add compared_with_england and comparison_method to rows of one indicator (England rows are the benchmark)."""
+    polarity = catalog.indicator(indicator_id).polarity
+    out = frame.copy()
+    for column in ("count", "denominator", "lower_ci95", "upper_ci95"):
+        out[column] = pd.to_numeric(out[column], errors="coerce")
+    # Wilson intervals where a count and denominator exist but no interval was stored.
+    needs_ci = out.lower_ci95.isna() & out["count"].notna() & out.denominator.gt(0) & out.value.notna()
+    if needs_ci.any():
+        lower, upper = stats.wilson_ci(out.loc[needs_ci, "count"], out.loc[needs_ci, "denominator"])
+        out.loc[needs_ci, "lower_ci95"], out.loc[needs_ci, "upper_ci95"] = lower, upper
+    england = (out[out.area_code == store.ENGLAND_CODE].drop_duplicates(["period", "category"])
+               .set_index(["period", "category"])["value"])
+    labels, methods = [], []
+    for row in out.itertuples(index=False):
+        if row.area_code == store.ENGLAND_CODE:
+            labels.append("Benchmark")
+            methods.append("")
+            continue
+        benchmark = england.get((row.period, row.category), np.nan)
+        if pd.notna(row.lower_ci95) and pd.notna(row.upper_ci95) and pd.notna(benchmark) and pd.notna(row.value):
+            labels.append(stats.compare(row.value, row.lower_ci95, row.upper_ci95, benchmark, polarity))
+            methods.append(METHOD_CI)
+            continue
+        published = published_label(row.value_note, polarity)
+        if published and pd.notna(row.value):
+            labels.append(published)
+            methods.append(METHOD_PUBLISHED)
+        else:
+            labels.append(NOT_TESTED if pd.notna(row.value) else "No value")
+            methods.append(METHOD_NONE if pd.notna(row.value) else "")
+    out["compared_with_england"] = labels
+    out["comparison_method"] = methods
+    return out
+
+
+def series(indicator_id: str, area: Area, periods: re.Pattern | None = None, category: str = "") -> pd.DataFrame:
+    """All periods of an indicator for the area and its comparators, with comparisons; oldest first."""
+    frame = query.with_comparators(indicator_id, area)
+    frame = frame[frame.indicator_id.notna()]
+    frame = frame[frame.category.fillna("") == category]
+    if periods is not None:
+        frame = frame[frame.period.astype(str).str.match(periods)]
+    frame = add_comparison(frame.assign(category=frame.category.fillna("")), indicator_id)
+    frame = frame.sort_values(["period", "order"], kind="stable").reset_index(drop=True)
+    return frame[COLUMNS]
+
+
+def latest(frame: pd.DataFrame, role: str = "area") -> pd.DataFrame:
+    """Rows of the latest period that has a value for ``role`` (all roles for that period); empty if none."""
+    have = frame[(frame.role == role) & frame.value.notna()]
+    if have.empty:
+        return frame.iloc[0:0]
+    period = sorted(have.period)[-1]
+    return frame[frame.period == period].reset_index(drop=True)
+
+
+def value_of(frame: pd.DataFrame, role: str, column: str = "value"):
+    """One cell for a role (NaN / None when that comparator has no row)."""
+    rows = frame[frame.role == role]
+    return rows[column].iloc[0] if len(rows) else (np.nan if column != "compared_with_england" else None)
+
+
+def district_distribution(indicator_id: str, period: str, category: str = "") -> dict[str, float]:
+    """Median and quartiles of all English districts' values: the benchmark when a source has no England row."""
+    codes = [a.code for a in registry().districts()]
+    data = query.districts_of(indicator_id, codes)
+    values = data[(data.period == period) & (data.category.fillna("") == category)].value.dropna()
+    if values.empty:
+        return {"median": np.nan, "lower_quartile": np.nan, "upper_quartile": np.nan, "districts": 0}
+    return {"median": float(values.median()), "lower_quartile": float(values.quantile(0.25)),
+            "upper_quartile": float(values.quantile(0.75)), "districts": int(values.size)}
+
+
+def position_in_distribution(value: float, spread: dict[str, float]) -> str:
+    """'in the highest quarter of English districts' etc. (descriptive, not a significance test)."""
+    if value is None or pd.isna(value) or not spread["districts"]:
+        return "not available"
+    if value > spread["upper_quartile"]:
+        return "in the highest quarter of English districts"
+    if value < spread["lower_quartile"]:
+        return "in the lowest quarter of English districts"
+    return "in the middle half of English districts"
+
+
+def siblings_ranking(indicator_id: str, area: Area, period: str, category: str = "",
+                     ascending: bool = False) -> pd.DataFrame:
+    """The area's siblings (same county, or same region for a unitary) ranked by value (1 = highest by default)."""
+    siblings = registry().siblings(area)
+    data = query.districts_of(indicator_id, [a.code for a in siblings])
+    data = data[(data.period == period) & (data.category.fillna("") == category)]
+    data = add_comparison(data.assign(category=data.category.fillna("")), indicator_id) if len(data) else data
+    names = pd.DataFrame({"area_code": [a.code for a in siblings], "area_name": [a.name for a in siblings]})
+    out = names.merge(data.drop(columns=["area_name"], errors="ignore"), on="area_code", how="left")
+    out["period"] = period
+    out["indicator_id"] = indicator_id
+    out = out.sort_values("value", ascending=ascending, na_position="last").reset_index(drop=True)
+    out["rank"] = out.value.rank(ascending=ascending, method="min")
+    out["is_area"] = out.area_code == area.code
+    keep = ["indicator_id", "area_code", "area_name", "period", "value", "lower_ci95", "upper_ci95",
+            "compared_with_england", "comparison_method", "rank", "is_area"]
+    for column in keep:
+        if column not in out:
+            out[column] = np.nan
+    return out[keep]
+
+
+def sibling_group_name(area: Area) -> str:
+    """'Kent's districts' or 'London's boroughs and unitaries' for chart titles."""
+    if area.upper_tier_code and not area.is_unitary:
+        return f"districts of {registry().get(area.upper_tier_code).name}"
+    region = registry().get(area.region_code).name if area.region_code else "the region"
+    return f"local authorities in {region}"
+
+
+def missing_comparators(frame: pd.DataFrame) -> list[str]:
+    """Names of the comparison areas that have no value in ``frame`` (for a plain note under the chart)."""
+    return list(frame.loc[frame.value.isna(), "area_name"].dropna().unique())
+
+
+def is_merged_2023(area: Area) -> bool:
+    """True for unitaries created in April 2023, which sources on older boundaries do not cover."""
+    return bool(registry().predecessors(area))
+
+
+def trend_label(frame: pd.DataFrame, indicator_id: str, role: str = "area") -> str:
+    """Fingertips recent-trend label over the last five points for one role, or why it cannot be calculated."""
+    rows = frame[(frame.role == role) & frame.value.notna()].sort_values("period")
+    if len(rows) < 5:
+        return "Cannot be calculated: fewer than five periods with a value"
+    polarity = catalog.indicator(indicator_id).polarity
+    if rows["count"].notna().all() and rows.denominator.notna().all():
+        return stats.recent_trend(counts=rows["count"].to_numpy(), denominators=rows.denominator.to_numpy(),
+                                  polarity=polarity, method="proportion")
+    if rows.lower_ci95.notna().all() and rows.upper_ci95.notna().all():
+        return stats.recent_trend(values=rows.value.to_numpy(), lower=rows.lower_ci95.to_numpy(),
+                                  upper=rows.upper_ci95.to_numpy(), polarity=polarity, method="other")
+    return "Cannot be calculated: the extract has no counts or confidence intervals"
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop helper columns before export (keeps the CSV columns stable across areas)."""
+    return frame[[c for c in COLUMNS if c in frame]].reset_index(drop=True)
+
+
+def reader_view(frame: pd.DataFrame, decimals: int = 1, value_label: str = "Value") -> pd.DataFrame:
+    """Reader-friendly table of a comparison frame: area, period, value (with 95% CI), comparison with England."""
+    def interval(row) -> str:
+        if pd.notna(row.lower_ci95) and pd.notna(row.upper_ci95):
+            return f"{row.lower_ci95:.{decimals}f} to {row.upper_ci95:.{decimals}f}"
+        return "not published"
+
+    return pd.DataFrame({
+        "Area": frame.area_name,
+        "Period": frame.period,
+        value_label: frame.value.map(lambda v: f"{v:.{decimals}f}" if pd.notna(v) else "not available"),
+        "95% confidence interval": frame.apply(interval, axis=1) if len(frame) else [],
+        "Compared with England": frame.compared_with_england.replace({"Benchmark": "(benchmark)"}),
+        "How compared": frame.comparison_method.replace({"": "-"}),
+    })

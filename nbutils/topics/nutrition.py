@@ -1,0 +1,170 @@
+"""Nutrition topic: child obesity (NCMP), breastfeeding initiation, child poverty, early years development and
+adult obesity (the available proxy for maternal obesity), for a district against its comparators.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import narrative, store
+from ..areas import Area, registry
+from . import indicators
+
+NCMP_SOURCE = "OHID Fingertips, National Child Measurement Programme, OGL v3"
+OBESITY_MEASURES = {"ncmp_reception_obesity": "Reception (age 4 to 5)", "ncmp_year6_obesity": "Year 6 (age 10 to 11)"}
+QUINTILE_ORDER = ["Most deprived quintile", "Second most deprived quintile", "Average deprived quintile",
+                  "Second least deprived quintile", "Least deprived quintile"]
+BREASTFEEDING_SOURCE = "PHE Fingertips extract of February 2020, OGL v3"
+POVERTY_SOURCE = "DWP Children in low income families, via ONS Explore local statistics, OGL v3"
+ADULT_OBESITY_SOURCE = "OHID Active Lives Adult Survey, via ONS Explore local statistics, OGL v3"
+EARLY_YEARS_SOURCE = "ONS Health Index underlying data (DfE EYFSP), OGL v3"
+
+
+def obesity_trend(indicator_id: str, area: Area) -> pd.DataFrame:
+    """Single school years for the area and comparators (Fingertips' own comparison with England kept)."""
+    return indicators.series(indicator_id, area, indicators.SINGLE_FINANCIAL_YEAR)
+
+
+def obesity_latest(area: Area) -> pd.DataFrame:
+    """The latest school year with a district value, Reception and Year 6, for every comparator."""
+    pieces = []
+    for indicator_id, measure in OBESITY_MEASURES.items():
+        latest = indicators.latest(obesity_trend(indicator_id, area))
+        pieces.append(latest.assign(measure=measure))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def deprivation_gradient(indicator_id: str) -> pd.DataFrame:
+    """England by deprivation quintile of residence (IMD), most deprived first, as published."""
+    data = store.indicator_data(indicator_id, area_codes=[store.ENGLAND_CODE])
+    data = data[data.category_type == "Deprivation quintile (IMD, England)"].copy()
+    data["order"] = data.category.map({q: i for i, q in enumerate(QUINTILE_ORDER)})
+    data = data.sort_values("order").drop(columns="order")
+    data["area_name"] = "England"
+    data["compared_with_england"] = data.value_note.map(lambda n: indicators.published_label(n, "low-is-good"))
+    return data[["indicator_id", "area_code", "area_name", "period", "category", "value",
+                 "compared_with_england"]].reset_index(drop=True)
+
+
+def obesity_ranking(indicator_id: str, area: Area, period: str) -> pd.DataFrame:
+    """The area among its county's districts (or its region's authorities), highest obesity first."""
+    return indicators.siblings_ranking(indicator_id, area, period)
+
+
+def breastfeeding(area: Area) -> pd.DataFrame:
+    """Breastfeeding initiation 2016/17 for the area and comparators (old; published for some areas only)."""
+    return indicators.series("breastfeeding_initiation", area)
+
+
+def child_poverty(area: Area) -> pd.DataFrame:
+    """Children in relative low income families, before and after housing costs, every year, per comparator."""
+    pieces = [indicators.series("dwp_children_relative_low_income", area, category=c).assign(measure=c)
+              for c in ("Before housing costs", "After housing costs")]
+    out = pd.concat(pieces, ignore_index=True)
+    return out[out.value.notna() | (out.role == "area")].reset_index(drop=True)
+
+
+def adult_obesity(area: Area) -> pd.DataFrame:
+    """Adult obesity with 95% CIs and stats.compare against England, every survey year."""
+    return indicators.series("ohid_adult_obesity", area)
+
+
+def early_years(area: Area) -> pd.DataFrame:
+    """Good level of development at the end of Reception, district and the median of English districts."""
+    from .housing import health_index_series
+
+    return health_index_series("ons_hi_early_years_development", area)
+
+
+def trend_labels(area: Area, adult: pd.DataFrame) -> pd.DataFrame:
+    """Recent-trend labels (last five points) where computable, and why not elsewhere."""
+    rows = []
+    for indicator_id, measure in OBESITY_MEASURES.items():
+        rows.append({"indicator": f"Obesity in {measure}", "area_name": area.name,
+                     "recent_trend": indicators.trend_label(obesity_trend(indicator_id, area), indicator_id)})
+    rows.append({"indicator": "Adults living with obesity", "area_name": area.name,
+                 "recent_trend": indicators.trend_label(adult, "ohid_adult_obesity")})
+    return pd.DataFrame(rows)
+
+
+def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradient: pd.DataFrame,
+                 poverty: pd.DataFrame, adult: pd.DataFrame, feeding: pd.DataFrame) -> list[str]:
+    """Plain-English messages computed from the tables above."""
+    messages = []
+    year6 = latest[latest.measure == OBESITY_MEASURES["ncmp_year6_obesity"]]
+    if len(year6):
+        here = year6[year6.role == "area"].iloc[0]
+        england = indicators.value_of(year6, "england")
+        messages.append(
+            f"In {here.period}, {narrative.pct(here.value)} of Year 6 children in {area.name} were obese "
+            f"(England {narrative.pct(england)}): "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
+        ranked = ranking[ranking.value.notna()]
+        if ranking.is_area.any() and len(ranked) > 1:
+            rank = ranking.loc[ranking.is_area, "rank"].iloc[0]
+            if pd.notna(rank):
+                messages.append(f"{area.name} ranked {int(rank)} of {len(ranked)} "
+                                f"{indicators.sibling_group_name(area)} for Year 6 obesity in {here.period} "
+                                "(1 = highest).")
+    else:
+        messages.append(f"No Year 6 obesity figure is published for {area.name} in the extract held here.")
+    if len(gradient):
+        most, least = gradient.iloc[0], gradient.iloc[-1]
+        messages.append(
+            f"Across England ({most.period}), Year 6 obesity was {narrative.pct(most.value)} in the most deprived "
+            f"fifth of neighbourhoods and {narrative.pct(least.value)} in the least deprived: "
+            f"{narrative.times(most.value / least.value)} as high.")
+    ahc = poverty[(poverty.role == "area") & (poverty.measure == "After housing costs") & poverty.value.notna()]
+    bhc = poverty[(poverty.role == "area") & (poverty.measure == "Before housing costs") & poverty.value.notna()]
+    if len(ahc):
+        row = ahc.iloc[-1]
+        messages.append(f"In {row.period}, {narrative.pct(row.value)} of children under 16 lived in relative poverty "
+                        "after housing costs, the context for Healthy Start and food insecurity.")
+    elif len(bhc):
+        row = bhc.iloc[-1]
+        messages.append(f"In {row.period}, {narrative.pct(row.value)} of children under 16 lived in relative low "
+                        "income families (before housing costs).")
+    adult_latest = indicators.latest(adult)
+    if len(adult_latest):
+        here = adult_latest[adult_latest.role == "area"].iloc[0]
+        messages.append(
+            f"{narrative.pct(here.value)} of adults were living with obesity in {here.period} "
+            f"({narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}); this all-adult "
+            "figure is the available proxy for obesity in pregnancy.")
+    feeding_here = feeding[(feeding.role == "area") & feeding.value.notna()]
+    if len(feeding_here):
+        row = feeding_here.iloc[0]
+        messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period} "
+                        f"({narrative.comparison_phrase(row.compared_with_england, row.comparison_method)})."
+                        + narrative.old_flag(row.period))
+    else:
+        messages.append(f"No breastfeeding initiation figure is published for {area.name} in the data held here.")
+    return messages
+
+
+def ranking_view(ranking: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Rank (1 = highest)": ranking["rank"].map(lambda r: f"{int(r)}" if pd.notna(r) else "-"),
+        "Area": ranking.area_name, "Period": ranking.period,
+        "Obese (%)": ranking.value.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not published"),
+        "Compared with England": ranking.compared_with_england.fillna("not published"),
+    })
+
+
+def gradient_view(gradient: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Deprivation quintile (England)": gradient.category, "Period": gradient.period,
+                         "Obese (%)": gradient.value.map(lambda v: f"{v:.1f}"),
+                         "Fingertips comparison with England": gradient.compared_with_england})
+
+
+def county_name(area: Area) -> str | None:
+    """The county's name for a two-tier district, else None."""
+    if area.upper_tier_code and not area.is_unitary:
+        return registry().get(area.upper_tier_code).name
+    return None
+
+
+def age_note(frame: pd.DataFrame) -> str:
+    """A plain flag saying how old the figures in ``frame`` are ('' when recent)."""
+    periods = sorted(frame.period.dropna().unique())
+    return narrative.old_flag(periods[-1]).strip() if periods else ""

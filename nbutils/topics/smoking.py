@@ -1,0 +1,97 @@
+"""Smoking topic: adult smoking (APS, single years and five-year averages with CIs), routine-and-manual smoking
+and smoking at time of delivery (published for counties and unitaries only) for a district against comparators.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import narrative
+from ..areas import Area, registry
+from . import indicators
+
+APS_SOURCE = "OHID Fingertips (ONS Annual Population Survey), OGL v3"
+FIVE_YEAR_SOURCE = "ONS Adult smoking habits (APS), via ONS Explore local statistics, OGL v3"
+SATOD_SOURCE = "OHID Fingertips (NHS England SATOD): 2020 extract and FingertipsNext extract, OGL v3"
+
+
+def adult_smoking(area: Area) -> pd.DataFrame:
+    """Single-year adult smoking prevalence 2011-2024, with Fingertips' comparison with England."""
+    return indicators.series("aps_adult_smoking", area, indicators.SINGLE_YEAR)
+
+
+def five_year_smoking(area: Area) -> pd.DataFrame:
+    """Five-year average cigarette smoking with 95% CIs, compared with England by stats.compare."""
+    return indicators.series("ons_cigarette_smokers_5yr", area)
+
+
+def routine_manual(area: Area) -> pd.DataFrame:
+    """Routine-and-manual smoking, three-year pooled estimates (single years are too volatile for districts)."""
+    return indicators.series("aps_routine_manual_smoking", area, indicators.POOLED_YEARS)
+
+
+def satod_geography(area: Area) -> Area | None:
+    """The area whose SATOD figure applies: the area itself if unitary, else its county."""
+    if area.is_unitary:
+        return area
+    return registry().get(area.upper_tier_code) if area.upper_tier_code else None
+
+
+def satod(area: Area) -> pd.DataFrame:
+    """SATOD for the area's county or unitary (2018/19 only) and England (2018/19-2023/24), with comparisons."""
+    frame = indicators.series("satod", area)
+    where = satod_geography(area)
+    keep = frame.role.eq("england") | (frame.area_code == (where.code if where else ""))
+    return frame[keep & frame.value.notna()].reset_index(drop=True)
+
+
+def satod_trend_label(frame: pd.DataFrame) -> str:
+    """England's recent trend in SATOD (chi-square test for trend on counts)."""
+    return indicators.trend_label(frame, "satod", role="england")
+
+
+def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manual: pd.DataFrame,
+                 delivery: pd.DataFrame, delivery_trend: str) -> list[str]:
+    """Plain-English messages computed from the tables above."""
+    messages = []
+    latest = indicators.latest(adults)
+    if len(latest):
+        here = latest[latest.role == "area"].iloc[0]
+        messages.append(
+            f"In {here.period}, {narrative.pct(here.value)} of adults in {area.name} smoked "
+            f"(England {narrative.pct(indicators.value_of(latest, 'england'))}): "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}. Single-year local "
+            "estimates rest on small samples." + narrative.old_flag(here.period))
+    five = indicators.latest(five_year)
+    if len(five):
+        here = five[five.role == "area"].iloc[0]
+        messages.append(
+            f"Averaged over {here.period}, {narrative.pct(here.value)} of adults smoked cigarettes "
+            f"(95% confidence interval {here.lower_ci95:.1f}% to {here.upper_ci95:.1f}%): "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
+    pooled = indicators.latest(manual)
+    if len(pooled):
+        here = pooled[pooled.role == "area"].iloc[0]
+        messages.append(
+            f"Among adults in routine and manual jobs, {narrative.pct(here.value)} smoked in {here.period} "
+            f"(England {narrative.pct(indicators.value_of(pooled, 'england'))}; "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}).")
+    local = delivery[delivery.role != "england"]
+    england = delivery[delivery.role == "england"].sort_values("period")
+    if len(local):
+        row = local.iloc[0]
+        geography = "" if row.role == "area" else f" (published for {row.area_name} as a whole, not for districts)"
+        messages.append(
+            f"{narrative.pct(row.value)} of mothers in {row.area_name} smoked at the time of delivery in "
+            f"{row.period}{geography}: "
+            f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}."
+            + narrative.old_flag(row.period))
+    else:
+        messages.append(f"No smoking-at-delivery figure for {area.name} is held in this build (see below).")
+    if len(england):
+        first, last = england.iloc[0], england.iloc[-1]
+        messages.append(
+            f"In England, smoking at delivery fell from {narrative.pct(first.value)} in {first.period} to "
+            f"{narrative.pct(last.value)} in {last.period} (recent trend: {delivery_trend.lower()}). Smoking in "
+            "pregnancy raises infant mortality by about 40%.")
+    return messages

@@ -1,0 +1,104 @@
+"""Housing topic: values in the topic tables and exported CSVs equal the raw source files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nbutils.areas import resolve
+from nbutils.topics import housing
+
+SWALE, MEDWAY, GRAVESHAM, WESTMINSTER = "E07000113", "E06000035", "E07000109", "E09000033"
+
+
+@pytest.fixture(scope="module")
+def swale(store_ready):
+    return resolve(SWALE)
+
+
+def test_overcrowded_share_is_the_sum_of_lsoas(swale):
+    # household_overcrowding21_lsoa21_wide.csv: ("-1 (overcrowded)" + "-2 or less (overcrowded)") / total_households
+    # summed over Swale's LSOAs; PROVENANCE.md spot checks Swale 3.99 %, Medway 4.53 %, Gravesham 6.01 %.
+    frame = housing.overcrowding(swale).set_index("role")
+    assert frame.loc["area", "count"] == 2411
+    assert frame.loc["area", "households"] == 60483
+    assert frame.loc["area", "share_pct"] == pytest.approx(3.99, abs=0.005)
+    assert housing.overcrowding(resolve(MEDWAY)).set_index("role").loc["area", "share_pct"] == pytest.approx(4.53, abs=0.005)
+    assert housing.overcrowding(resolve(GRAVESHAM)).set_index("role").loc["area", "share_pct"] == pytest.approx(6.01, abs=0.005)
+    # Kent is the sum of its 12 districts, so its share lies between theirs; England is the whole country.
+    assert frame.loc["county", "area_name"] == "Kent"
+    assert frame.loc["england", "households"] > 23_000_000
+
+
+def test_msoa_rows_add_up_to_the_district(swale):
+    profile = housing.msoa_overcrowding(swale)
+    assert profile.overcrowded_households.sum() == 2411
+    assert profile.households.sum() == 60483
+
+
+def test_tenure_groups_cover_every_household(swale):
+    tenure = housing.tenure(swale)
+    totals = tenure.groupby("role").share_pct.sum()
+    assert totals.to_numpy() == pytest.approx([100.0] * len(totals))
+
+
+def test_homelessness_rates_as_published(swale):
+    # england_homelessness_oct_dec_2023.csv row 244: "E07000113",1.06343628629554,5.10141175020036
+    frame = housing.homelessness(swale).set_index("indicator_id")
+    assert frame.loc["mhclg_households_in_temporary_accommodation", "value"] == pytest.approx(5.10141175020036)
+    assert frame.loc["mhclg_households_assessed_homeless", "value"] == pytest.approx(1.06343628629554)
+    assert "no confidence intervals" in frame.loc["mhclg_households_assessed_homeless", "significance"]
+
+
+def test_missing_homelessness_rate_is_not_invented(store_ready):
+    # Kensington and Chelsea's TA rate is NA in the MHCLG file.
+    frame = housing.homelessness(resolve("E09000020")).set_index("indicator_id")
+    assert pd.isna(frame.loc["mhclg_households_in_temporary_accommodation", "value"])
+    assert frame.loc["mhclg_households_in_temporary_accommodation", "position"] == "not available"
+
+
+def test_deprivation_score_and_rank(swale):
+    # imd2025_england_ltla24.csv row 134: Swale imd_average_score 26.683, imd_rank_of_average_score 62.
+    ranks = housing.deprivation_ranks(swale).set_index(["domain", "period"])
+    row = ranks.loc[("Index of Multiple Deprivation", "2025")]
+    assert row.average_score == pytest.approx(26.683)
+    assert row.rank_most_deprived_first == 62
+    # IoD2019 (imd2019_england_ltla23.csv): Swale average score 27.08 (PROVENANCE spot check).
+    assert ranks.loc[("Index of Multiple Deprivation", "2019"), "average_score"] == pytest.approx(27.08, abs=0.005)
+
+
+def test_key_messages_quote_the_computed_numbers(swale):
+    crowding = housing.overcrowding(swale)
+    messages = housing.key_messages(swale, crowding, housing.tenure(swale), housing.deprivation_neighbourhoods(swale),
+                                    housing.homelessness(swale), housing.msoa_overcrowding(swale))
+    assert "2,411" in messages[0] and "4.0%" in messages[0]
+    assert any("no significance test" in m for m in messages)
+
+
+def test_lsoa_map_only_where_boundaries_are_shipped(store_ready):
+    assert housing.lsoa_shapes(housing.lsoa_overcrowding(resolve(SWALE))) is not None
+    assert housing.lsoa_shapes(housing.lsoa_overcrowding(resolve(WESTMINSTER))) is None
+
+
+@pytest.fixture(scope="module")
+def pack_run(tmp_path_factory, store_ready):
+    from nbutils import runner
+
+    out = tmp_path_factory.mktemp("housing")
+    summary = runner.run([resolve(SWALE), resolve(WESTMINSTER)], ["housing"], out, jobs=1)
+    return out, summary
+
+
+@pytest.mark.slow
+def test_housing_pack_runs_and_exports_source_values(pack_run):
+    out, summary = pack_run
+    assert not summary.failed, [r.error for r in summary.failed]
+    crowded = pd.read_csv(out / "E07000113-swale" / "housing" / "overcrowded_households.csv")
+    assert crowded.loc[crowded.role == "area", "share_pct"].iloc[0] == pytest.approx(3.99, abs=0.005)
+    homeless = pd.read_csv(out / "E09000033-westminster" / "housing" / "homelessness.csv")
+    ta = homeless[homeless.indicator_id == "mhclg_households_in_temporary_accommodation"]
+    # england_homelessness_oct_dec_2023.csv row 282: Westminster 24.7450047799259 households in TA per 1,000.
+    assert ta.value.iloc[0] == pytest.approx(24.7450047799259)
+    assert (out / "E07000113-swale" / "housing" / "map_overcrowding_lsoa.html").exists()
+    assert not (out / "E09000033-westminster" / "housing" / "map_overcrowding_lsoa.html").exists()
+    assert (out / "E09000033-westminster" / "housing" / "map_overcrowding_msoa.html").exists()

@@ -1,0 +1,84 @@
+"""Smoking topic: values in the topic tables and exported CSVs equal the raw source files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nbutils.areas import resolve
+from nbutils.topics import indicators, smoking
+
+SWALE, WESTMINSTER = "E07000113", "E09000033"
+
+
+@pytest.fixture(scope="module")
+def swale(store_ready):
+    return resolve(SWALE)
+
+
+def test_adult_smoking_as_published(swale):
+    # themes_adults_smoking.csv row 4407: E07000113,Swale,District,2024,...,14.9,Similar,NA
+    adults = smoking.adult_smoking(swale)
+    row = adults[(adults.role == "area") & (adults.period == "2024")].iloc[0]
+    assert row.value == pytest.approx(14.9)
+    assert row.compared_with_england == "Similar"
+    assert indicators.trend_label(adults, "aps_adult_smoking").startswith("Cannot be calculated")
+
+
+def test_five_year_average_compared_with_intervals(swale):
+    # cigarette-smokers.csv row 510: Swale 2020-01-01/P5Y 13.3 (9.8 to 16.7); England 11.5.
+    five = smoking.five_year_smoking(swale)
+    row = five[(five.role == "area") & (five.period == "2020-24")].iloc[0]
+    assert (row.value, row.lower_ci95, row.upper_ci95) == pytest.approx((13.3, 9.8, 16.7))
+    assert row.compared_with_england == "Similar"
+    assert row.comparison_method == indicators.METHOD_CI
+
+
+def test_routine_manual_pooled(swale):
+    # themes_adults_smoking_manual.csv row 5228: Swale 2022 - 24 20.1, Similar
+    manual = smoking.routine_manual(swale)
+    assert set(manual.period) == {"2019-21", "2020-22", "2021-23", "2022-24"}
+    row = manual[(manual.role == "area") & (manual.period == "2022-24")].iloc[0]
+    assert row.value == pytest.approx(20.1)
+
+
+def test_satod_county_value_and_england_series(swale):
+    delivery = smoking.satod(swale)
+    # walkthrough_tidy_with_codes.csv row 4636: Kent 2018/19 13.8003 (13.2704-14.3479), 2173/15746.
+    kent = delivery[delivery.area_name == "Kent"].iloc[0]
+    assert (kent.value, kent["count"], kent.denominator) == pytest.approx((13.8003, 2173, 15746))
+    assert kent.compared_with_england == "Worse than England"
+    # maternal_subset_tidy.csv row 789: England 2021/22 9.1 (49534 / 544629).
+    england = delivery[(delivery.role == "england") & (delivery.period == "2021/22")].iloc[0]
+    assert (england.value, england["count"], england.denominator) == pytest.approx((9.1, 49534, 544629))
+    assert smoking.satod_trend_label(delivery) == "Decreasing and getting better"
+
+
+def test_satod_missing_for_london(store_ready):
+    delivery = smoking.satod(resolve(WESTMINSTER))
+    assert set(delivery.role) == {"england"}
+    messages = smoking.key_messages(resolve(WESTMINSTER), smoking.adult_smoking(resolve(WESTMINSTER)),
+                                    smoking.five_year_smoking(resolve(WESTMINSTER)),
+                                    smoking.routine_manual(resolve(WESTMINSTER)), delivery,
+                                    smoking.satod_trend_label(delivery))
+    assert any("No smoking-at-delivery figure" in m for m in messages)
+
+
+@pytest.fixture(scope="module")
+def pack_run(tmp_path_factory, store_ready):
+    from nbutils import runner
+
+    out = tmp_path_factory.mktemp("smoking")
+    summary = runner.run([resolve(SWALE), resolve(WESTMINSTER)], ["smoking"], out, jobs=1)
+    return out, summary
+
+
+@pytest.mark.slow
+def test_smoking_pack_runs_and_exports_source_values(pack_run):
+    out, summary = pack_run
+    assert not summary.failed, [r.error for r in summary.failed]
+    adults = pd.read_csv(out / "E07000113-swale" / "smoking" / "adult_smoking_trend.csv", dtype={"period": str})
+    assert adults[(adults.role == "area") & (adults.period == "2024")].value.iloc[0] == pytest.approx(14.9)
+    satod = pd.read_csv(out / "E09000033-westminster" / "smoking" / "satod.csv")
+    assert set(satod.role) == {"england"}
+    assert satod[satod.period == "2021/22"].value.iloc[0] == pytest.approx(9.1)
