@@ -5,6 +5,7 @@ Built from ``manifest.json`` alone, so they are always consistent with what is o
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
@@ -26,6 +27,7 @@ small{color:#505a5f}
 .ok{color:#00703c}
 .failed span{color:#d4351c;font-weight:bold}
 a{color:#1d70b8}
+.nbu-headlines{font-weight:normal;font-size:.85em;margin:.3em 0 0 1em;padding:0}
 a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 @media print{header.nbu-site{background:none;color:#000}a{color:#000}}
 """
@@ -53,6 +55,21 @@ def _page(title: str, body: str) -> str:
 def _topic_order(topics) -> list[str]:
     known = [t for t in TOPIC_ORDER if t in topics]
     return known + sorted(set(topics) - set(known))
+
+
+def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
+    """A few headline indicators for the index, from the overview's ``headlines.csv`` when it exists."""
+    path = out_dir / folder / "overview" / "headlines.csv"
+    if not path.exists():
+        return ""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:limit]
+    items = "".join(
+        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(r.get('value', ''))}</strong> "
+        f"({html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
+        for r in rows
+    )
+    return f"<ul class='nbu-headlines'>{items}</ul>" if items else ""
 
 
 def load_runs(out_dir: Path) -> tuple[dict, list[dict]]:
@@ -83,7 +100,7 @@ def write_index(out_dir: Path) -> None:
                 tds.append(f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")} '
                            f'(<a href="{folder}/{topic}.ipynb">executed notebook</a>)</td>')
         rows.append(f"<tr><th scope='row'><a href='{folder}/index.html'>{html.escape(name)}</a> "
-                    f"<small>{code}</small></th>{''.join(tds)}</tr>")
+                    f"<small>{code}</small>{headlines(out_dir, folder)}</th>{''.join(tds)}</tr>")
         write_area_page(out_dir, name, code, folder, cells, manifest)
     header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
     body = (
