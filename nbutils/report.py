@@ -12,7 +12,6 @@ import base64
 import html
 import io
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from . import catalog, disclosure, paths
+from .files import atomic_write
 from .areas import Area, registry, resolve
 from .sources.manifest import load_manifest
 
@@ -48,20 +48,6 @@ STYLE = """
 .nbu-footer{border-top:2px solid #b1b4b6;margin-top:2em;padding-top:.5em;font-size:.88em;color:#3d3d3d}
 </style>
 """
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write via a temporary file in the same folder, then rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; packs are shared files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Pack:
@@ -140,7 +126,7 @@ class Pack:
         safe = disclosure.apply(frame, rule) if rule != "census" else frame
         disclosure.check_no_small_counts(safe, rule)
         path = self.folder / f"{name}.csv"
-        _atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"))
+        atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"))
         self.exported.append(path)
         self._rules.add(rule)
         return path
@@ -177,7 +163,7 @@ class Pack:
         fmap.get_root().header.add_child(
             __import__("branca").element.Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
         )
-        _atomic_write(path, lambda tmp: fmap.save(tmp))
+        atomic_write(path, lambda tmp: fmap.save(tmp))
         self.exported.append(path)
         link = f"{self.topic}/{path.name}"
         display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "

@@ -35,6 +35,7 @@ from traitlets import default
 from . import __version__, paths, store
 from .areas import Area
 from .errors import UnknownTopicError, WorkbookError
+from .files import atomic_write_text
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
 
@@ -110,15 +111,6 @@ class Result:
     error: str | None = None
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; packs are shared files
-    os.replace(tmp, path)
-
-
 def _table_of_contents(body: str) -> str:
     """Insert a contents list built from the page's h2 headings after the first header block."""
     headings = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', body, flags=re.S)
@@ -131,13 +123,11 @@ def _table_of_contents(body: str) -> str:
         '<nav class="nbu-toc" aria-label="Contents"><h2 class="nbu-toc-title">Contents</h2>'
         f"<ol>{items}</ol></nav>"
     )
-    style = ("<style>.nbu-toc{border:1px solid #b1b4b6;padding:.4em 1em;margin:1em 0;max-width:40em}"
-             ".nbu-toc-title{font-size:1.1em;margin:.2em 0}.nbu-toc li{margin:.15em 0}</style>")
     # Right after the key-messages box if there is one, else at the top of the main content.
     messages = re.search(r"<div class=[\"']nbu-messages[\"'].*?</div>", body, flags=re.S)
     if messages:
-        return body[: messages.end()] + style + nav + body[messages.end():]
-    return body.replace("<main>", "<main>" + style + nav, 1)
+        return body[: messages.end()] + nav + body[messages.end():]
+    return body.replace("<main>", "<main>" + nav, 1)
 
 
 def export_html(notebook_path: Path, html_path: Path, title: str, nav: dict | None = None) -> None:
@@ -153,7 +143,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str, nav: dict | No
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
     resources = {"metadata": {"name": title}, "nbutils_nav": nav}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
-    _atomic_write_text(html_path, _table_of_contents(body))
+    atomic_write_text(html_path, _table_of_contents(body))
 
 
 def _navigation(area: Area, topic: str, notebooks: Path) -> dict:
@@ -484,4 +474,4 @@ def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | No
         "nbutils_version": __version__,
         "runs": runs,
     }
-    _atomic_write_text(path, json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(manifest, indent=2) + "\n")

@@ -8,10 +8,9 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .files import atomic_write_text
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
 PAGE_STYLE = """
@@ -31,15 +30,6 @@ a{color:#1d70b8}
 a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 @media print{header.nbu-site{background:none;color:#000}a{color:#000}}
 """
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def _page(title: str, body: str) -> str:
@@ -110,7 +100,7 @@ def write_index(out_dir: Path) -> None:
         "Open Government Licence v3.0.</p>"
         f"<table><thead><tr><th scope='col'>Area</th>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-    _atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
+    atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
 
 
 def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dict[str, dict],
@@ -132,4 +122,4 @@ def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dic
         f"<h2>Topics</h2><ol>{''.join(items)}</ol>"
         f"<p><small>Generated {html.escape(manifest['generated'])}.</small></p>"
     )
-    _atomic_write_text(out_dir / folder / "index.html", _page(f"{name}: infant and maternal health", body))
+    atomic_write_text(out_dir / folder / "index.html", _page(f"{name}: infant and maternal health", body))
