@@ -30,6 +30,12 @@ class Indicator(BaseModel):
     raw_sources: list[str] = []
     period: str
     caveats: str = ""
+    # Live data (``nbutils data fetch``): the OHID Fingertips indicator id, the area types it is published for
+    # (district, county, region, england), the notebook sections that use it and its data date.
+    fingertips_id: int | None = None
+    area_types: list[str] = []
+    sections: list[str] = []
+    data_date: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -47,3 +53,8 @@ def indicator(indicator_id: str) -> Indicator:
         raise UnknownIndicatorError(
             f"indicator '{indicator_id}' is not in the catalogue (nbutils/catalog.yaml)"
         ) from None
+
+
+def with_fingertips() -> list[Indicator]:
+    """Indicators that have an OHID Fingertips id, i.e. those ``nbutils data fetch`` can download."""
+    return [meta for meta in catalogue().values() if meta.fingertips_id is not None]

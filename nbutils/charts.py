@@ -189,3 +189,161 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     return _finish(fig, ax, title, source)
+
+
+# ------------------------------------------------------------------------- scorecard, spread and funnel (issue 5)
+# Comparison with England told by marker shape and a word as well as colour (Analysis Function palette).
+COMPARISON_STYLE = {
+    "better": {"color": PALETTE[1], "marker": "^", "word": "Better", "filled": True},
+    "worse": {"color": PALETTE[2], "marker": "v", "word": "Worse", "filled": True},
+    "similar": {"color": PALETTE[0], "marker": "o", "word": "Similar", "filled": True},
+    "higher": {"color": PALETTE[3], "marker": "D", "word": "Higher", "filled": True},
+    "lower": {"color": PALETTE[3], "marker": "D", "word": "Lower", "filled": True},
+    "not tested": {"color": PALETTE[4], "marker": "o", "word": "Not tested", "filled": False},
+}
+
+
+def comparison_kind(label) -> str:
+    """'better', 'worse', 'similar', 'higher', 'lower' or 'not tested' from a comparison label."""
+    text = str(label or "")
+    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
+        if text.startswith(word):
+            return word.lower()
+    return "not tested"
+
+
+def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indicator",
+                decimals: dict[str, int] | None = None) -> plt.Figure:
+    """Fingertips-style spine chart: each row centred on its benchmark (England, or the median of English
+    districts where the source has no England value), the grey bar spanning English districts (darker: middle
+    half), better to the right for indicators with a polarity, the area's marker shaped and labelled by its
+    comparison with England. ``card`` needs value, benchmark_value, benchmark, districts_min/lower_quartile/
+    upper_quartile/max, polarity, compared_with_england, period and the ``label`` column.
+    """
+    decimals = decimals or {}
+    rows = card.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.9))
+    ax.set_xlim(-1.15, 1.15)
+
+    def position(v, b, span, flip):
+        if pd.isna(v) or pd.isna(b) or not span:
+            return float("nan")
+        x = (v - b) / span
+        return -x if flip else x
+
+    for i, r in rows.iterrows():
+        b = r.benchmark_value
+        span = max(abs(b - r.districts_min), abs(r.districts_max - b)) if pd.notna(b) and pd.notna(r.districts_min) \
+            else float("nan")
+        flip = r.polarity == "low-is-good"
+        if pd.notna(span) and span > 0:
+            lo, hi = sorted([position(r.districts_min, b, span, flip), position(r.districts_max, b, span, flip)])
+            ax.barh(i, hi - lo, left=lo, height=0.55, color="#D9D9D9", edgecolor="none", zorder=1)
+            q1, q3 = sorted([position(r.districts_lower_quartile, b, span, flip),
+                             position(r.districts_upper_quartile, b, span, flip)])
+            ax.barh(i, q3 - q1, left=q1, height=0.55, color="#A6A6A6", edgecolor="none", zorder=1)
+        kind = comparison_kind(r.compared_with_england)
+        style = COMPARISON_STYLE[kind]
+        x = position(r.value, b, span, flip) if pd.notna(span) and span > 0 else (0.0 if pd.notna(r.value) else float("nan"))
+        if pd.notna(x):
+            ax.scatter([x], [i], marker=style["marker"], s=95, zorder=3, linewidth=1.6, edgecolor=style["color"],
+                       facecolor=style["color"] if style["filled"] else "white")
+        digits = decimals.get(r.get("indicator_id", ""), 1)
+        value_text = f"{r.value:,.{digits}f}" if pd.notna(r.value) else "no value"
+        if pd.notna(r.value) and "value_geography" in r and "area_name" in r and r.value_geography != r.area_name:
+            value_text += f" {r.value_geography}"
+        bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
+        bench_name = "Eng" if r.benchmark == "England" else "district median"
+        ax.text(1.02, i, f"{value_text} ({r.period}); {bench_name} {bench}: {style['word'] if pd.notna(r.value) else '-'}",
+                va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
+    ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
+    ax.set_yticks(range(len(rows)), rows[label], fontsize=8.5)
+    ax.invert_yaxis()
+    ax.set_xticks([-1, 0, 1], ["Worse / lower", "England (or district median)", "Better / higher"], fontsize=8)
+    ax.set_xlabel("Position against the benchmark, scaled to the furthest English district (no unit)")
+    ax.grid(axis="x", visible=False)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], marker=s["marker"], linestyle="", markersize=8, markeredgecolor=s["color"],
+                      markerfacecolor=s["color"] if s["filled"] else "white", label=s["word"] + " than England"
+                      if k in ("better", "worse") else s["word"])
+               for k, s in COMPARISON_STYLE.items() if k != "lower"]
+    handles[3].set_label("Higher or lower (no judgement)")
+    handles += [Patch(color="#D9D9D9", label="Range of English districts"),
+                Patch(color="#A6A6A6", label="Middle half of districts")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.09 - 1.2 / (len(rows) + 4)), ncol=4,
+              fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.34, right=0.70)
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
+    plt.close(fig)
+    return fig
+
+
+def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: pd.DataFrame, title: str,
+                       ylabel: str, source: str, area_name: str, sibling_label: str) -> plt.Figure:
+    """A district's series against all English districts (median line, middle-half band, 10th-90th percentile
+    band) and its sibling districts (thin grey lines). Frames need period/value; ``spread`` needs period, p10, q1,
+    median, q3, p90.
+    """
+    periods = sorted(set(spread.period) | set(area_rows.period))
+    pos = {p: i for i, p in enumerate(periods)}
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    s = spread.sort_values("period")
+    x = s.period.map(pos)
+    ax.fill_between(x, s.p10, s.p90, color="#D9D9D9", label="10th to 90th percentile of English districts", lw=0)
+    ax.fill_between(x, s.q1, s.q3, color="#A6A6A6", label="Middle half of English districts", lw=0)
+    ax.plot(x, s["median"], color=PALETTE[4], linestyle="--", linewidth=1.4, label="Median of English districts")
+    first = True
+    for _, g in siblings.groupby("area_code"):
+        g = g.sort_values("period")
+        ax.plot(g.period.map(pos), g.value, color=PALETTE[1], linewidth=0.8, alpha=0.6,
+                label=sibling_label if first else None)
+        first = False
+    a = area_rows.sort_values("period")
+    ax.plot(a.period.map(pos), a.value, color=PALETTE[0], linewidth=2.4, marker="o", label=area_name, zorder=4)
+    for xi, yi in zip(a.period.map(pos), a.value):
+        ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8,
+                    color=PALETTE[0], fontweight="bold")
+    ax.set_xticks(range(len(periods)), periods)
+    ax.set_xlabel("Period (three years pooled)")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return _finish(fig, ax, title, source)
+
+
+def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, benchmark: float, title: str, xlabel: str,
+                ylabel: str, source: str, benchmark_label: str = "England") -> plt.Figure:
+    """Rates against denominators with 95% and 99.8% control limits around the benchmark.
+
+    ``points`` needs denominator, value, group ('area', 'sibling', 'other') and label (text shown next to the
+    area's point and to points outside the 99.8% limits; never a suppressed count). ``limits`` needs
+    denominator, lower_95, upper_95, lower_998, upper_998.
+    """
+    fig, ax = plt.subplots(figsize=(9, 5.2))
+    ax.plot(limits.denominator, limits.upper_998, color=PALETTE[2], linestyle=":", linewidth=1.3,
+            label="99.8% limits")
+    ax.plot(limits.denominator, limits.lower_998, color=PALETTE[2], linestyle=":", linewidth=1.3)
+    ax.plot(limits.denominator, limits.upper_95, color=PALETTE[3], linestyle="--", linewidth=1.3, label="95% limits")
+    ax.plot(limits.denominator, limits.lower_95, color=PALETTE[3], linestyle="--", linewidth=1.3)
+    ax.axhline(benchmark, color=PALETTE[4], linewidth=1.2, label=f"{benchmark_label} {benchmark:.2f}")
+    styles = {"other": ("o", "#A6BDDB", 28, "Other areas in the extract"),
+              "sibling": ("^", PALETTE[1], 55, "Same county or region"),
+              "area": ("D", PALETTE[0], 110, "This area")}
+    for group, (marker, colour, size, label) in styles.items():
+        g = points[points.group == group]
+        if len(g):
+            ax.scatter(g.denominator, g.value, marker=marker, color=colour, s=size, edgecolor="#0b0c0c"
+                       if group == "area" else "white", linewidth=0.8, zorder=3 if group != "area" else 5,
+                       label=label)
+    for _, r in points[points.label.fillna("") != ""].iterrows():
+        ax.annotate(r.label, (r.denominator, r.value), textcoords="offset points", xytext=(6, 4), fontsize=8,
+                    fontweight="bold" if r.group == "area" else "normal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return _finish(fig, ax, title, source)

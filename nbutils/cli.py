@@ -1,7 +1,8 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
 Exit status: 0 success; 1 when any notebook failed (the others still ran); 2 on bad input (unknown area or
-topic, malformed area set, missing or changed raw data), with one message and no traceback.
+topic, malformed area set, missing or changed raw data), with one message and no traceback; 3 when
+``data fetch`` cannot reach the network (packs keep using the embedded snapshot).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ EPILOG = """examples:
   nbutils run coventry bi-borough --out /tmp/packs --jobs 2
   nbutils areas kent                       list the areas in parameters/kent.yaml
   nbutils data verify                      check data/raw/ against data/manifest.json
+  nbutils data fetch --indicators satod    download current data from the OHID Fingertips API
 """
 
 
@@ -68,6 +70,20 @@ def _parser() -> argparse.ArgumentParser:
     data_sub.add_parser("verify", help="check every raw file's sha256 against data/manifest.json")
     build = data_sub.add_parser("build", help="rebuild the tidy store from data/raw/")
     build.add_argument("--force", action="store_true", help="rebuild even if the store is current")
+    fetch = data_sub.add_parser(
+        "fetch", help="download current indicator data from the OHID Fingertips API",
+        description="Download catalogue indicators from the OHID Fingertips API into data/fetched/ (checked before "
+                    "use; a failed download keeps the previous data). The next run rebuilds the store with them.",
+        epilog="exit status: 0 all fetched; 1 some indicators failed (their previous data kept); 2 bad input; "
+               "3 no network (packs keep using the embedded snapshot). See docs/live-data.md.",
+    )
+    fetch.add_argument("--indicators", help="comma-separated catalogue ids or Fingertips ids (default: all with a "
+                                            "Fingertips id), e.g. satod,93085")
+    fetch.add_argument("--areas", metavar="SET", help="keep only these areas and their comparators (an area set, "
+                                                      "name or code; comma-separated)")
+    fetch.add_argument("--refresh", action="store_true", help="download again even if a cached response exists")
+    fetch.add_argument("--timeout", type=float, default=30.0,
+                       help="seconds to wait to connect and for each read (default 30)")
     return parser
 
 
@@ -166,6 +182,14 @@ def _cmd_data(args) -> int:
     from . import store
     from .sources.manifest import verify
 
+    if args.data_command == "fetch":
+        from .fetch import EXIT_NETWORK_UNAVAILABLE, NetworkUnavailable, main_fetch
+
+        try:
+            return main_fetch(args)
+        except NetworkUnavailable as error:
+            print(f"nbutils: {error}", file=sys.stderr)
+            return EXIT_NETWORK_UNAVAILABLE
     if args.data_command == "verify":
         results = verify()
         bad = [r for r in results if not r.ok]

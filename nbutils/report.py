@@ -68,6 +68,7 @@ class Pack:
         self.exported: list[Path] = []
         self._sources: set[str] = set()
         self._rules: set[str] = set()
+        self._fetched: dict[str, dict] = {}
 
     @property
     def comparators(self):
@@ -97,6 +98,10 @@ class Pack:
         items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
         display(HTML(f"<div class='nbu-messages'><h2>{html.escape(title)}</h2><ul>{items}</ul></div>"))
 
+    def html(self, fragment: str) -> None:
+        """Show an HTML fragment built by a topic helper (already escaped there), e.g. links between pages."""
+        display(HTML(fragment))
+
     def note(self, text: str) -> None:
         display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
 
@@ -108,12 +113,22 @@ class Pack:
         ))
 
     def about(self, indicator_id: str) -> None:
-        """Collapsible 'about this indicator' box from the catalogue."""
+        """Collapsible 'about this indicator' box from the catalogue (and fetched Fingertips metadata, if any)."""
+        from .fetch import fetched_info
+
         meta = catalog.indicator(indicator_id)
+        fetched = fetched_info(indicator_id)
         self._sources.update(meta.raw_sources)
         self._rules.add(meta.disclosure)
-        rows = [("Definition", meta.definition), ("Period", meta.period), ("Source", meta.source),
-                ("Confidence intervals", meta.ci_method), ("Caveats", meta.caveats)]
+        rows = [("Definition", (fetched or {}).get("definition") or meta.definition),
+                ("Rationale", (fetched or {}).get("rationale", "")),
+                ("Period", meta.period), ("Source", meta.source),
+                ("Confidence intervals", meta.ci_method),
+                ("Caveats", "  ".join(filter(None, [meta.caveats, (fetched or {}).get("caveats", "")])))]
+        if fetched:
+            self._fetched[indicator_id] = fetched
+            rows.append(("Live data", f"Updated from the OHID Fingertips API on {fetched['fetched_at'][:10]}"
+                                      + (f"; {fetched['note']}" if fetched.get("note") else "") + "."))
         body = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in rows if v)
         display(HTML(
             f"<details class='nbu-about'><summary>About this indicator: {html.escape(meta.name)}</summary>"
@@ -137,7 +152,10 @@ class Pack:
         path = self.export(frame, name, rule)
         view = (shown if shown is not None else frame).copy()
         if rule != "census":
-            view = disclosure.for_output(disclosure.apply(view, rule))
+            columns = list(view.columns)
+            # Suppress on screen exactly as in the CSV, but show only the reader's columns (the policy's
+            # bookkeeping columns stay in the CSV, where they explain each [c]).
+            view = disclosure.for_output(disclosure.apply(view, rule))[columns]
         formats = formats or {}
         for column, spec in formats.items():
             if column in view:
@@ -183,6 +201,12 @@ class Pack:
                     f"{html.escape(info['licence'])}. Data date {html.escape(info['data_date'])}; "
                     f"copied {html.escape(info['retrieved'])} from {html.escape(info['original_location'])}.</li>"
                 )
+        for indicator_id, info in sorted(self._fetched.items()):
+            items.append(
+                f"<li>{html.escape(catalog.indicator(indicator_id).name)}: OHID Fingertips API, fetched "
+                f"{html.escape(info['fetched_at'][:10])} from {html.escape(info.get('url', ''))}; Open Government "
+                f"Licence v3.0.</li>"
+            )
         notes = [disclosure.FOOTNOTES[r] for r in sorted(self._rules) if r in disclosure.FOOTNOTES]
         display(HTML(
             "<div class='nbu-footer'><h2>Sources and notes</h2><ul>" + "".join(items) + "</ul>"

@@ -124,10 +124,13 @@ def _fingerprint(manifest: dict) -> dict:
     code = hashlib.sha256()
     for module in sorted([here / "store.py", *(here / "sources").glob("*.py"), *(here / "build").glob("*.py")]):
         code.update(module.read_bytes())
+    fetched = paths.data_dir() / "fetched" / "manifest.json"
     return {
         "version": __version__,
         "code_sha256": code.hexdigest(),
         "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
+        # Data fetched by `nbutils data fetch`: a new fetch changes this, so the next run rebuilds the store.
+        "fetched_sha256": hashlib.sha256(fetched.read_bytes()).hexdigest() if fetched.exists() else None,
     }
 
 
@@ -153,6 +156,9 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             context = Geography(areas=geo["areas"], lsoa=geo["lsoa_lookup"])
             indicators = pd.concat([builder(context) for builder in INDICATOR_BUILDERS], ignore_index=True)
             indicators = indicators[INDICATOR_COLUMNS]
+            # Later builders win: fetched Fingertips rows (listed last) replace snapshot rows for the same period.
+            indicators = indicators.drop_duplicates(
+                ["indicator_id", "area_code", "area_type", "period", "category_type", "category"], keep="last")
             indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
             _write_indicators(indicators, staging / "indicators")
             for level, frame in _boundaries(geo["areas"]).items():

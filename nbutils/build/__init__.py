@@ -5,9 +5,11 @@ source, write its reader in ``nbutils/sources/``, its builder module here, and l
 """
 
 from .census import census_indicators
+from .fetched import fetched_indicators
 from .fingertips import fingertips_indicators
 from .housing import census_housing_indicators, homelessness_indicators, imd_indicators
 from .local_statistics import local_statistics_indicators
+from .sudi import sudi_indicators
 
 INDICATOR_BUILDERS = [
     census_indicators,
@@ -16,4 +18,6 @@ INDICATOR_BUILDERS = [
     homelessness_indicators,
     fingertips_indicators,
     local_statistics_indicators,
+    sudi_indicators,
+    fetched_indicators,  # last: fetched rows replace the snapshot's (the store keeps the last duplicate)
 ]

@@ -1,0 +1,356 @@
+"""A small, careful client for the OHID Fingertips API (its CSV endpoints).
+
+Compared with fingertips_py and fingertipsR it always sets a timeout, retries transient failures (5xx, dropped
+or refused connections, timeouts) with exponential backoff but never a 4xx, honours HTTP(S)_PROXY from the
+environment (urllib's default ProxyHandler), names itself in the User-Agent, caches validated responses under
+``data/cache/fingertips/`` and checks every body before it is used: an HTML error page served with status 200,
+a truncated download or a CSV without the published columns is rejected, never cached and never stored.
+
+Endpoints (https://fingertips.phe.org.uk/api, the same ones fingertips_py builds):
+
+- ``all_data/csv/by_indicator_id?indicator_ids=ID&child_area_type_id=T&parent_area_type_id=6``: every period,
+  sex, age and category for areas of type T, their regions (parent type 6) and England;
+- ``indicator_metadata/csv/by_indicator_id?indicator_ids=ID``: definition, rationale, caveats, method.
+
+Area type ids (checked against fingertipsR/fingertips_py users' code and PHE's PholioVisualisation source):
+501 Districts & UAs (from Apr 2023), 502 Counties & UAs (from Apr 2023), 401/402 the same for 2021/22-2022/23
+boundaries, 6 Government Office Region, 15 England.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import http.client
+import io
+import json
+import os
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import __version__
+
+DEFAULT_BASE_URL = "https://fingertips.phe.org.uk/api"
+BASE_URL_ENV = "NBUTILS_FINGERTIPS_URL"
+USER_AGENT = f"nbutils/{__version__} (infant and maternal health needs-assessment workbook; python-urllib)"
+
+DISTRICTS_2023, COUNTIES_2023, DISTRICTS_2021, COUNTIES_2021 = 501, 502, 401, 402
+REGION, ENGLAND = 6, 15
+AREA_TYPE_NAMES = {
+    DISTRICTS_2023: "Districts & UAs (from Apr 2023)",
+    COUNTIES_2023: "Counties & UAs (from Apr 2023)",
+    DISTRICTS_2021: "Districts & UAs (2021/22-2022/23)",
+    COUNTIES_2021: "Counties & UAs (2021/22-2022/23)",
+}
+# Tried in this order until one has rows: current districts, current counties, then the 2021 boundaries.
+FALLBACK_ORDER = (DISTRICTS_2023, COUNTIES_2023, COUNTIES_2021, DISTRICTS_2021)
+COUNTY_TYPE_FOR = {DISTRICTS_2023: COUNTIES_2023, DISTRICTS_2021: COUNTIES_2021}
+
+# The published all_data CSV layout. The column after "Compared to England value or percentiles" is named after
+# the parent area type ("Compared to Region value or percentiles", "Compared to percentiles"...), so only the
+# columns every layout shares are required.
+DATA_COLUMNS = [
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type", "Sex",
+    "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator", "Value note", "Recent Trend",
+    "Compared to England value or percentiles",
+]
+METADATA_COLUMNS = ["Indicator ID", "Definition"]
+ENGLAND_CODE = "E92000001"
+
+_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
+                       errno.EHOSTDOWN}
+
+
+class FetchError(Exception):
+    """A download that failed or a response that did not pass the checks; ``unreachable`` if no server answered."""
+
+    def __init__(self, url: str, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.reason = reason
+        self.unreachable = unreachable
+
+
+class InvalidResponse(FetchError):
+    """The server answered, but not with what was asked for (HTML page, wrong columns, truncated CSV...)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A validated response body and where it came from."""
+
+    url: str
+    body: bytes
+    fetched_at: str
+    from_cache: bool
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed all_data CSV: its header and rows (each a dict keyed by column)."""
+
+    header: list[str]
+    rows: list[dict[str, str]]
+
+    def child_rows(self) -> list[dict[str, str]]:
+        """Rows for the requested area type (not England, not the parent regions)."""
+        return [r for r in self.rows if r["Area Code"] != ENGLAND_CODE and not r["Area Code"].startswith("E12")]
+
+
+def base_url() -> str:
+    return os.environ.get(BASE_URL_ENV, DEFAULT_BASE_URL).rstrip("/")
+
+
+def data_url(indicator_id: int, area_type_id: int, parent_area_type_id: int = REGION) -> str:
+    query = urllib.parse.urlencode({"indicator_ids": indicator_id, "child_area_type_id": area_type_id,
+                                    "parent_area_type_id": parent_area_type_id})
+    return f"{base_url()}/all_data/csv/by_indicator_id?{query}"
+
+
+def metadata_url(indicator_id: int) -> str:
+    query = urllib.parse.urlencode({"indicator_ids": indicator_id})
+    return f"{base_url()}/indicator_metadata/csv/by_indicator_id?{query}"
+
+
+# --------------------------------------------------------------------------------------------------- validation
+
+
+def _text(url: str, body: bytes) -> str:
+    start = body.lstrip()[:200].lower()
+    if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise InvalidResponse(url, "the server sent an HTML page instead of CSV (an error or maintenance page)")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidResponse(url, f"the response is not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def parse_csv(url: str, body: bytes, required: list[str]) -> Table:
+    """Parse and check a CSV body: required columns, every row complete, nothing cut off mid-field."""
+    text = _text(url, body)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidResponse(url, "the response is empty (no CSV header)") from None
+    except csv.Error as error:
+        raise InvalidResponse(url, f"the CSV header cannot be read ({error})") from None
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidResponse(url, f"the CSV lacks expected column(s) {', '.join(missing)}; "
+                                   f"got {', '.join(header[:8])}...")
+    rows = []
+    try:
+        for line_number, fields in enumerate(reader, start=2):
+            if not fields:
+                continue
+            if len(fields) != len(header):
+                raise InvalidResponse(url, f"CSV line {line_number} has {len(fields)} fields, the header "
+                                           f"{len(header)}: the download is truncated or malformed")
+            rows.append(dict(zip(header, fields)))
+    except csv.Error as error:  # e.g. a quoted field left open because the body was cut off
+        raise InvalidResponse(url, f"the CSV is truncated or malformed ({error})") from None
+    return Table(header, rows)
+
+
+def parse_data(url: str, body: bytes, indicator_id: int) -> Table:
+    """An all_data CSV for one indicator, with numeric Values; may have no rows (not published for that type)."""
+    table = parse_csv(url, body, DATA_COLUMNS)
+    for row in table.rows:
+        if row["Indicator ID"].strip() != str(indicator_id):
+            raise InvalidResponse(url, f"the CSV holds indicator {row['Indicator ID']!r}, not {indicator_id}")
+        value = row["Value"].strip()
+        if value:
+            try:
+                float(value)
+            except ValueError:
+                raise InvalidResponse(url, f"Value {value!r} for {row['Area Code']} {row['Time period']} is not "
+                                           "a number") from None
+    return table
+
+
+def parse_metadata(url: str, body: bytes, indicator_id: int) -> dict[str, str]:
+    """The metadata CSV's one row for the indicator, as column -> text."""
+    table = parse_csv(url, body, METADATA_COLUMNS)
+    rows = [r for r in table.rows if r["Indicator ID"].strip() == str(indicator_id)]
+    if not rows:
+        raise InvalidResponse(url, f"the metadata CSV has no row for indicator {indicator_id}")
+    return rows[0]
+
+
+# --------------------------------------------------------------------------------------------------- client
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _unreachable(error: BaseException) -> bool:
+    """True when no server answered at all: refused connection, DNS failure, no route, connect timeout."""
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(reason, socket.gaierror):
+        return True
+    if isinstance(error, urllib.error.URLError) and isinstance(reason, TimeoutError):
+        return True  # urllib wraps only connect/send failures in URLError, so this timed out connecting
+    return isinstance(reason, OSError) and reason.errno in _UNREACHABLE_ERRNOS
+
+
+@dataclass
+class Client:
+    """HTTP for the Fingertips API: timeouts, retries with backoff, environment proxies, a validated cache.
+
+    Parameters
+    ----------
+    timeout : seconds to connect, and seconds any single read may wait.
+    retries : further attempts after a transient failure (5xx, 429, connection error, timeout, truncation).
+    backoff : first wait in seconds; doubled after each failed attempt.
+    cache_dir : where validated responses are kept (None: no cache).
+    refresh : ignore cached responses (they are still replaced by fresh valid ones).
+    """
+
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 1.0
+    cache_dir: Path | None = None
+    refresh: bool = False
+    requests_made: int = 0
+    answered: int = 0  # responses received from a server, whatever their status
+    _opener: urllib.request.OpenerDirector = field(default_factory=urllib.request.build_opener, repr=False)
+
+    def get(self, url: str, parse) -> tuple[Response, object]:
+        """Return the response for ``url`` and ``parse(url, body)``; a cached copy is parsed again before use."""
+        cached = None if self.refresh else self._cached(url)
+        if cached is not None:
+            try:
+                return cached, parse(url, cached.body)
+            except InvalidResponse:
+                pass  # a cache file that no longer passes the checks is refetched, not trusted
+        response = self._download(url)
+        parsed = parse(url, response.body)
+        self._store(response)
+        return response, parsed
+
+    # ----- network
+    def _download(self, url: str) -> Response:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/csv, */*;q=0.5"})
+        wait = self.backoff
+        first = ""  # the first failure explains most (a later "connection refused" only says the server is gone)
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                return self._attempt(url, request)
+            except urllib.error.HTTPError as error:
+                self.answered += 1
+                reason = f"HTTP {error.code} {error.reason}"
+                if not (error.code >= 500 or error.code == 429) or last:
+                    raise FetchError(url, _with_first(reason, first, attempt)) from None
+            except InvalidResponse:
+                raise
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+                reason = _describe(error)
+                # Nothing has ever answered: one quick retry tells a blip from no network; no need to wait 7 s.
+                offline = _unreachable(error) and self.answered == 0 and attempt >= 1
+                if last or offline:
+                    raise FetchError(url, _with_first(reason, first, attempt),
+                                     unreachable=_unreachable(error) and self.answered == 0) from None
+            first = first or reason
+            time.sleep(wait)
+            wait *= 2
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _attempt(self, url: str, request: urllib.request.Request) -> Response:
+        self.requests_made += 1
+        with self._opener.open(request, timeout=self.timeout) as reply:
+            self.answered += 1
+            content_type = reply.headers.get("Content-Type", "")
+            if "html" in content_type.lower():
+                raise InvalidResponse(url, f"the server sent an HTML page ({content_type}) instead of CSV")
+            expected = reply.headers.get("Content-Length")
+            body = reply.read()  # raises IncompleteRead if the connection closes before Content-Length bytes
+        if expected is not None and expected.isdigit() and len(body) != int(expected):
+            raise http.client.IncompleteRead(body, int(expected) - len(body))
+        return Response(url, body, _now(), from_cache=False)
+
+    # ----- cache
+    def _cache_path(self, url: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()
+
+    def _cached(self, url: str) -> Response | None:
+        path = self._cache_path(url)
+        if path is None:
+            return None
+        try:
+            info = json.loads(path.with_suffix(".json").read_text())
+            body = path.with_suffix(".csv").read_bytes()
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        if info.get("url") != url or info.get("sha256") != hashlib.sha256(body).hexdigest():
+            return None
+        return Response(url, body, info["fetched_at"], from_cache=True)
+
+    def _store(self, response: Response) -> None:
+        path = self._cache_path(response.url)
+        if path is None:
+            return
+        info = {"url": response.url, "fetched_at": response.fetched_at, "sha256": response.sha256,
+                "bytes": len(response.body)}
+        # Body first, then the record that vouches for it: a crash in between leaves a body no record matches.
+        atomic_write(path.with_suffix(".csv"), response.body)
+        atomic_write(path.with_suffix(".json"), json.dumps(info, indent=1).encode())
+
+
+def _with_first(reason: str, first: str, attempt: int) -> str:
+    tries = f" after {attempt + 1} attempts" if attempt else ""
+    if first and first != reason:
+        return f"{first}; then {reason}{tries}"
+    return f"{reason}{tries}"
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, http.client.IncompleteRead):
+        return (f"the connection closed after {len(error.partial)} bytes, {error.expected} short of the announced "
+                "length (truncated download)")
+    if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
+        return "timed out waiting for the server"
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, socket.gaierror):
+        return f"cannot resolve the host name ({reason.strerror or reason})"
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, urllib.error.URLError):
+        return str(reason.strerror if isinstance(reason, OSError) and reason.strerror else reason)
+    if isinstance(error, (ConnectionResetError, http.client.RemoteDisconnected)):
+        return "the server closed the connection mid-response"
+    return str(error) or type(error).__name__
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, then rename: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

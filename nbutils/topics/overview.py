@@ -1,0 +1,361 @@
+"""Overview: the headline indicators of all five topics on one scorecard, key messages, and the scale of need.
+
+The scorecard is the "balanced scorecard of risk factors for infant mortality" the Infant Mortality National
+Support Team asked every area to keep (Department of Health, 2010). Each row is one indicator's latest period for
+the area with its county (two-tier districts), region and England, the comparison with England and the recent
+trend, and the range of all English districts for the spine chart. Comparison rule (one rule for every page, see
+:mod:`nbutils.topics.indicators`): confidence intervals (stats.compare) where published or computable from a
+sample; Fingertips' published label where only that exists; otherwise "Not tested". Census and deprivation counts
+cover everyone, so they are described, never tested. Where a source has no England value the spine is centred on
+the median of English districts instead, and the row says so.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import catalog, narrative, planning, query, store
+from ..areas import Area, registry
+from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
+from . import indicators
+
+WHITE_BRITISH = "White: English, Welsh, Scottish, Northern Irish or British"
+CARRIED_FORWARD = "carried forward"
+NOT_TESTED_CENSUS = "Not tested: whole-population count (described, not tested)"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One scorecard row: which store indicator, which slice of it, and how to read it."""
+
+    indicator_id: str
+    label: str
+    topic: str
+    unit: str
+    category: str = ""
+    periods: re.Pattern | None = None
+    complement: bool = False  # show 100 - value (e.g. "not White British" from the White British share)
+    census: bool = False  # whole-population count: describe, do not test
+    county_fallback: bool = False  # published for counties/unitaries only: a district shows its county's value
+    decimals: int = 1
+
+
+HEADLINES = [
+    Headline("census_ethnic_group", "Residents from ethnic minority groups (not White British)", "ethnicity", "%",
+             category=WHITE_BRITISH, complement=True, census=True),
+    Headline("census_cannot_speak_english_well", "Residents who cannot speak English well or at all", "ethnicity",
+             "%", census=True),
+    Headline("census_overcrowded_households", "Overcrowded households", "housing", "%", census=True),
+    Headline("imd2025_lsoas_most_deprived_20pct", "Neighbourhoods in England's most deprived 20% (IoD2025)",
+             "housing", "% of LSOAs", category="Index of Multiple Deprivation", census=True),
+    Headline("mhclg_households_in_temporary_accommodation", "Households in temporary accommodation", "housing",
+             "per 1,000 households", decimals=2),
+    Headline("breastfeeding_initiation", "Breastfeeding initiation", "nutrition", "%"),
+    Headline("ncmp_reception_obesity", "Obesity in Reception (age 4-5)", "nutrition", "%",
+             periods=indicators.SINGLE_FINANCIAL_YEAR),
+    Headline("ncmp_year6_obesity", "Obesity in Year 6 (age 10-11)", "nutrition", "%",
+             periods=indicators.SINGLE_FINANCIAL_YEAR),
+    Headline("dwp_children_relative_low_income", "Children in relative low income families", "nutrition", "%",
+             category="Before housing costs"),
+    Headline("ohid_adult_obesity", "Adults living with obesity", "nutrition", "%"),
+    Headline("ons_hi_infant_mortality", "Infant mortality (3-year pooled)", "sudi", "per 1,000 live births",
+             decimals=2),
+    Headline("fingertips_infant_mortality", "Infant mortality 2016-18 (with confidence interval)", "sudi",
+             "per 1,000 live births", decimals=2),
+    Headline("ons_hi_low_birth_weight", "Low birth weight of term babies", "sudi", "%", decimals=2),
+    Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions", "sudi", "per 1,000 women 15-17"),
+    Headline("aps_adult_smoking", "Adults who smoke", "smoking", "%", periods=indicators.SINGLE_YEAR),
+    Headline("ons_cigarette_smokers_5yr", "Adults who smoke cigarettes (5-year average)", "smoking", "%"),
+    Headline("aps_routine_manual_smoking", "Smoking in routine and manual jobs (3-year pooled)", "smoking", "%",
+             periods=indicators.POOLED_YEARS),
+    Headline("satod", "Smoking at time of delivery", "smoking", "%", county_fallback=True),
+]
+
+SCORECARD_COLUMNS = [
+    "area_code", "area_name", "topic", "indicator_id", "indicator", "unit", "period", "value", "value_geography",
+    "lower_ci95", "upper_ci95", "county", "region", "england", "benchmark", "benchmark_value",
+    "districts_min", "districts_lower_quartile", "districts_median", "districts_upper_quartile", "districts_max",
+    "districts_reporting", "position_among_districts", "compared_with_england", "comparison_method",
+    "recent_trend", "polarity", "note", "source", "page",
+]
+
+
+def _slice(h: Headline, area: Area) -> pd.DataFrame:
+    frame = indicators.series(h.indicator_id, area, h.periods, h.category)
+    if h.complement:
+        for column in ("value", "lower_ci95", "upper_ci95"):
+            frame[column] = 100 - frame[column]
+        frame[["lower_ci95", "upper_ci95"]] = frame[["upper_ci95", "lower_ci95"]].to_numpy()
+    return frame
+
+
+def _districts(h: Headline, period: str) -> pd.Series:
+    codes = [a.code for a in registry().districts()]
+    data = query.districts_of(h.indicator_id, codes)
+    values = data[(data.period == period) & (data.category.fillna("") == h.category)].value.dropna()
+    return 100 - values if h.complement else values
+
+
+def _is_carried_forward(frame: pd.DataFrame) -> pd.Series:
+    return frame.value_note.fillna("").str.contains(CARRIED_FORWARD)
+
+
+def headline_row(h: Headline, area: Area) -> dict:
+    """The scorecard row of one headline indicator for ``area`` (see the module docstring)."""
+    meta = catalog.indicator(h.indicator_id)
+    frame = _slice(h, area)
+    real = frame[~_is_carried_forward(frame)]  # a carried-forward year is not a new data point
+    dropped = sorted(set(frame.loc[_is_carried_forward(frame) & (frame.role == "area"), "period"]))
+    latest = indicators.latest(real)
+    role, geography = "area", area.name
+    if latest.empty and h.county_fallback and area.upper_tier_code and not area.is_unitary:
+        latest = indicators.latest(real, role="county")
+        role = "county"
+    notes = []
+    if latest.empty:
+        period = sorted(real.period.dropna())[-1] if real.period.notna().any() else ""
+        latest = real[real.period == period]
+        notes.append(f"no value for {area.name} in the source"
+                     + (" (formed in April 2023, after the source's data)" if indicators.is_merged_2023(area) else ""))
+    else:
+        period = latest.period.iloc[0]
+    here = latest[latest.role == role]
+    value = here.value.iloc[0] if len(here) else np.nan
+    if role == "county" and len(here):
+        geography = here.area_name.iloc[0]
+        notes.append(f"published for {geography} as a whole, not for districts")
+    england = indicators.value_of(latest, "england") if len(latest) else np.nan
+    spread = _districts(h, period) if period else pd.Series(dtype=float)
+    median = float(spread.median()) if len(spread) else np.nan
+    has_england = pd.notna(england)
+    label = here.compared_with_england.iloc[0] if len(here) and pd.notna(value) else "No value"
+    method = here.comparison_method.iloc[0] if len(here) and pd.notna(value) else ""
+    if h.census and pd.notna(value):
+        label, method = indicators.NOT_TESTED, NOT_TESTED_CENSUS
+        notes.append(narrative.describe_difference(value, england, "England").replace("%", "")
+                     if has_england else "")
+    if len(here) and pd.notna(here["count"].iloc[0]) and meta.disclosure == "ons_vital" and here["count"].iloc[0] < 20:
+        notes.append("rate based on fewer than 20 deaths: treat with caution")
+    if not has_england:
+        notes.append("the source has no England value: the spine is centred on the median of English districts")
+    if dropped:
+        notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
+    trend = indicators.trend_label(real, h.indicator_id, role=role)
+    position = indicators.position_in_distribution(value, {
+        "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
+        "upper_quartile": spread.quantile(0.75) if len(spread) else np.nan, "districts": len(spread)})
+    return {
+        "area_code": area.code, "area_name": area.name, "topic": h.topic, "indicator_id": h.indicator_id,
+        "indicator": h.label, "unit": h.unit, "period": period, "value": value, "value_geography": geography,
+        "lower_ci95": here.lower_ci95.iloc[0] if len(here) else np.nan,
+        "upper_ci95": here.upper_ci95.iloc[0] if len(here) else np.nan,
+        "county": indicators.value_of(latest, "county") if len(latest) else np.nan,
+        "region": indicators.value_of(latest, "region") if len(latest) else np.nan,
+        "england": england,
+        "benchmark": "England" if has_england else "Median of English districts",
+        "benchmark_value": england if has_england else median,
+        "districts_min": spread.min() if len(spread) else np.nan,
+        "districts_lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
+        "districts_median": median,
+        "districts_upper_quartile": spread.quantile(0.75) if len(spread) else np.nan,
+        "districts_max": spread.max() if len(spread) else np.nan,
+        "districts_reporting": len(spread), "position_among_districts": position,
+        "compared_with_england": label, "comparison_method": method, "recent_trend": trend,
+        "polarity": meta.polarity, "note": "; ".join(n for n in notes if n), "source": meta.source,
+        "page": f"{h.topic}.html",
+    }
+
+
+def scorecard(area: Area, headlines: list[Headline] | None = None) -> pd.DataFrame:
+    """One row per headline indicator (all five topics by default), in topic order."""
+    rows = [headline_row(h, area) for h in (headlines or HEADLINES)]
+    out = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    return out.sort_values("topic", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def headlines_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The small table the top-level index uses: area_code, indicator, value, period, comparison."""
+    return pd.DataFrame({"area_code": card.area_code, "indicator": card.indicator_id, "value": card.value,
+                         "period": card.period, "comparison": card.compared_with_england})
+
+
+def _fmt(value, decimals: int = 1) -> str:
+    return f"{value:,.{decimals}f}" if pd.notna(value) else "[x]"
+
+
+def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
+    """Reader-friendly scorecard: words, not codes; '[x]' where not available."""
+    decimals = {h.indicator_id: h.decimals for h in HEADLINES}
+
+    def value_text(row) -> str:
+        text = _fmt(row.value, decimals.get(row.indicator_id, 1))
+        if pd.notna(row.value) and row.value_geography != row.area_name:
+            text += f" ({row.value_geography})"
+        return text
+
+    return pd.DataFrame({
+        "Topic": card.topic.map(TOPIC_TITLES),
+        "Indicator": card.indicator + " (" + card.unit + ")",
+        "Period": card.period,
+        card.area_name.iloc[0] if len(card) else "Area": card.apply(value_text, axis=1),
+        "County": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.county, card.indicator_id)],
+        "Region": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.region, card.indicator_id)],
+        "England": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.england, card.indicator_id)],
+        "Compared with England": card.compared_with_england,
+        "Among English districts": card.position_among_districts,
+        "Recent trend": card.recent_trend,
+    })
+
+
+# ------------------------------------------------------------------------------------------------ key messages
+
+
+def _lower_first(text: str) -> str:
+    """'Adults who smoke' -> 'adults who smoke' (acronyms and names such as 'IoD' or 'England' keep their case)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _kind(label: str) -> str:
+    text = str(label or "")
+    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
+        if text.startswith(word):
+            return word.lower()
+    return "not tested"
+
+
+def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
+    """Three to five plain-English messages from the scorecard (most notable first)."""
+    messages = []
+    decimals = {h.indicator_id: h.decimals for h in HEADLINES}
+    imr = card[card.indicator_id == "ons_hi_infant_mortality"]
+    if len(imr) and pd.notna(imr.value.iloc[0]):
+        r = imr.iloc[0]
+        messages.append(
+            f"Infant mortality in {area.name} was {r.value:.1f} per 1,000 live births in {r.period}, "
+            f"{r.position_among_districts} (median {r.districts_median:.1f}); a district's rate rests on few deaths "
+            "and moves by chance, so read it with the SUDI page.")
+    else:
+        messages.append(f"No infant mortality rate for {area.name} is held in this build (see the SUDI page).")
+    kinds = card.compared_with_england.map(_kind)
+
+    def listing(rows: pd.DataFrame) -> str:
+        parts = []
+        for r in rows.itertuples():
+            where = "" if r.value_geography == r.area_name else f" in {r.value_geography}"
+            parts.append(f"{_lower_first(r.indicator)}{where} ({_fmt(r.value, decimals.get(r.indicator_id, 1))} against "
+                         f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period})")
+        return narrative.list_phrase(parts)
+
+    worse = card[kinds == "worse"]
+    better = card[kinds == "better"]
+    if len(worse):
+        messages.append(f"Significantly worse than England: {listing(worse.head(4))}.")
+    if len(better):
+        messages.append(f"Significantly better than England: {listing(better.head(3))}.")
+    if not len(worse) and not len(better):
+        messages.append("No tested indicator differs significantly from England; most district figures rest on "
+                        "small samples or have no published intervals.")
+    high = card[(kinds == "not tested") & card.position_among_districts.eq("in the highest quarter of English districts")
+                & card.polarity.eq("low-is-good")]
+    if len(high):
+        messages.append("Among the highest quarter of English districts (not tested for significance): "
+                        + narrative.list_phrase([f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period})"
+                                                 for r in high.head(4).itertuples()]) + ".")
+    if births is not None and pd.notna(births):
+        need = planning.perinatal_need(births, [planning.NeedAssumption("Mothers", "births", 20, "")])
+        messages.append(
+            f"About {narrative.number(planning.round_sensibly(births))} babies a year live in {area.name} (residents "
+            f"aged under 1, mid-2020); at Kent's assumption of 20%, about "
+            f"{narrative.number(need.annual_rounded.iloc[0])} mothers a year may have perinatal mental health "
+            "difficulties (see the scale-of-need calculator).")
+    return messages[:5]
+
+
+# ------------------------------------------------------------------------------------------------ links and need
+
+
+def topic_links(area: Area, current: str = "overview") -> str:
+    """HTML list of plain relative links to the area's other topic pages (same folder)."""
+    items = "".join(
+        f"<li><a href='{html.escape(t)}.html'>{html.escape(TOPIC_TITLES[t])}</a></li>"
+        for t in TOPIC_ORDER if t != current)
+    return (f"<nav class='nbu-topic-links' aria-label='Topic pages for {html.escape(area.name)}'>"
+            f"<p>Topic pages for {html.escape(area.name)}:</p><ul>{items}</ul></nav>")
+
+
+def young_children(area: Area) -> pd.DataFrame:
+    """Residents aged under 1, 1 and 2 (mid-2020) for the area and comparators; empty where not held."""
+    frame = query.with_comparators("ons_mye_young_children", area)
+    return frame[frame.value.notna()][["area_code", "area_name", "role", "period", "category", "count",
+                                       "denominator", "value_note", "source"]].reset_index(drop=True)
+
+
+def births_estimate(area: Area) -> float | None:
+    """Residents aged under 1 at mid-2020 (the approximation of annual births used here), or None."""
+    frame = young_children(area)
+    rows = frame[(frame.role == "area") & (frame.category == "Aged under 1")]
+    return float(rows["count"].iloc[0]) if len(rows) else None
+
+
+def children_0_2(area: Area) -> float | None:
+    frame = young_children(area)
+    rows = frame[frame.role == "area"]
+    return float(rows["count"].sum()) if len(rows) == 3 else None
+
+
+def need_assumptions(mothers_pct: float, partners_pct: float, parent_infant_pct: float) -> list:
+    return [
+        planning.NeedAssumption("Mothers with perinatal mental health difficulties", "births", mothers_pct,
+                                planning.KENT_PMH_SOURCE),
+        planning.NeedAssumption("Partners with perinatal mental health difficulties", "births", partners_pct,
+                                planning.KENT_PMH_SOURCE),
+        planning.NeedAssumption("Children aged 0-2 needing parent-infant relationship support", "children_0_2",
+                                parent_infant_pct, planning.KENT_PMH_SOURCE),
+    ]
+
+
+def need_view(need: pd.DataFrame) -> pd.DataFrame:
+    total = [c for c in need.columns if c.startswith("total_") and c.endswith("_rounded")][0]
+    return pd.DataFrame({
+        "Need": need.need,
+        "Assumed prevalence": need.prevalence_pct.map(lambda v: f"{v:g}%"),
+        "About (a year)": need.annual_rounded.map(narrative.number),
+        "About (five years)": need[total].map(lambda v: narrative.number(v) if pd.notna(v) else "not a yearly flow"),
+        "Arithmetic": need.arithmetic,
+    })
+
+
+def need(area: Area, births: float | None, mothers_pct: float, partners_pct: float,
+         parent_infant_pct: float) -> pd.DataFrame | None:
+    """The scale-of-need table (None when no births figure is held and none was given)."""
+    used = births if births is not None else births_estimate(area)
+    if used is None:
+        return None
+    kids = children_0_2(area)
+    if kids is None or births is not None:
+        kids = used * 3  # three single years of age, approximated from births (stated on the page)
+    out = planning.perinatal_need(used, need_assumptions(mothers_pct, partners_pct, parent_infant_pct),
+                                  children_0_2=kids)
+    out.insert(0, "area_code", area.code)
+    out.insert(1, "area_name", area.name)
+    return out
+
+
+def need_sentence(area: Area, births: float | None, estimate: float | None, table: pd.DataFrame | None) -> str:
+    if table is None:
+        return (f"No births figure for {area.name} is held in this build, so the births parameter is required to "
+                "run the calculator.")
+    if births is not None:
+        text = (f"Births: {births:,.0f} a year, as set in the parameters; children aged 0-2 approximated as three "
+                "years of births.")
+    else:
+        text = (f"Births: {estimate:,.0f} a year, the residents of {area.name} aged under 1 at 30 June 2020 (ONS "
+                "mid-year estimates): an approximation of annual live births, which are not held by local authority "
+                "in this build. Children aged 0-2: residents aged 0, 1 and 2 at the same date.")
+    return text

@@ -1,0 +1,438 @@
+"""SUDI topic: infant mortality, the balanced scorecard of its risk factors, where risk concentrates inside the
+district, and the "what would it take" planning model.
+
+Sources: ONS Health Index underlying data (infant mortality 2013-15 to 2019-21, term low birth weight, under-18
+conceptions; no England row, no counts), the Fingertips February 2020 extract (infant mortality 2016-18 with
+deaths, births and 95% confidence intervals for 35 upper-tier and 107 lower-tier areas), ONS mid-year estimates
+(residents aged under 1 as an approximation of annual births), Census 2021 and IoD2025 (small areas).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .. import disclosure, maps, narrative, planning, query, stats, store
+from ..areas import Area, registry
+from . import indicators, overview
+
+HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
+FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
+SMALL_AREA_SOURCE = "ONS Census 2021 (TS052) and MHCLG English Indices of Deprivation 2025, OGL v3"
+FEW_DEATHS = 20  # ONS: rates based on fewer than 20 events are unreliable
+CAUTION = "rate based on fewer than 20 deaths: treat with caution"
+CARRIED = overview.CARRIED_FORWARD
+
+RISK_FACTORS = [
+    overview.Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies, 2017", "sudi", "%",
+                      decimals=2),
+    overview.Headline("ons_hi_low_birth_weight", "Low birth weight of term babies, latest", "sudi", "%", decimals=2),
+    overview.Headline("fingertips_under18_conceptions", "Under-18 conceptions, 2017", "sudi",
+                      "per 1,000 women 15-17"),
+    overview.Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions, latest", "sudi", "per 1,000 women 15-17"),
+    *[h for h in overview.HEADLINES if h.indicator_id in (
+        "aps_adult_smoking", "aps_routine_manual_smoking", "satod", "dwp_children_relative_low_income",
+        "census_overcrowded_households", "imd2025_lsoas_most_deprived_20pct", "breastfeeding_initiation")],
+]
+
+
+# ------------------------------------------------------------------------------------------------ infant mortality
+
+
+def infant_mortality_series(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """The district's Health Index series, the spread of all English districts each period, its siblings' series,
+    and the periods dropped because ONS carried them forward (not new data points)."""
+    codes = [a.code for a in registry().districts()]
+    data = query.districts_of("ons_hi_infant_mortality", codes)
+    carried = data.value_note.fillna("").str.contains(CARRIED)
+    dropped = sorted(set(data.loc[carried & (data.area_code == area.code), "period"]))
+    data = data[~carried & data.value.notna()]
+    spread = data.groupby("period").value.agg(
+        p10=lambda v: v.quantile(0.1), q1=lambda v: v.quantile(0.25), median="median",
+        q3=lambda v: v.quantile(0.75), p90=lambda v: v.quantile(0.9), districts="count").reset_index()
+    here = data[data.area_code == area.code][["area_code", "area_name", "period", "value"]].reset_index(drop=True)
+    sibling_codes = [a.code for a in registry().siblings(area) if a.code != area.code]
+    siblings = data[data.area_code.isin(sibling_codes)][["area_code", "area_name", "period", "value"]]
+    here = here.merge(spread, on="period", how="left")
+    here["position_among_districts"] = [
+        indicators.position_in_distribution(v, {"upper_quartile": q3, "lower_quartile": q1, "median": m,
+                                                "districts": n})
+        for v, q1, m, q3, n in zip(here.value, here.q1, here["median"], here.q3, here.districts)]
+    return here, spread, siblings.reset_index(drop=True), dropped
+
+
+def sibling_latest(area: Area, siblings: pd.DataFrame, here: pd.DataFrame) -> pd.DataFrame:
+    """The area and its siblings in the latest period, ranked (1 = highest rate)."""
+    if here.empty:
+        return here
+    period = here.period.max()
+    rows = pd.concat([here[here.period == period][["area_code", "area_name", "period", "value"]],
+                      siblings[siblings.period == period]], ignore_index=True)
+    rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
+    rows["is_area"] = rows.area_code == area.code
+    return rows.sort_values("value", ascending=False).reset_index(drop=True)
+
+
+def infant_mortality_2016_18(area: Area) -> pd.DataFrame:
+    """Fingertips 2016-18: deaths, births, rate, 95% CI and comparison with England for the area and comparators.
+
+    Deaths under 20 carry the ONS caution; disclosure (counts 1-2 suppressed) is applied when the table is shown.
+    """
+    frame = indicators.series("fingertips_infant_mortality", area)
+    frame = frame.rename(columns={"count": "infant_deaths", "denominator": "live_births"})
+    frame["caution"] = np.where(frame.infant_deaths < FEW_DEATHS, CAUTION, "")
+    # The disclosure module looks for a 'count' column.
+    return frame.rename(columns={"infant_deaths": "count"})
+
+
+def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
+    safe = disclosure.apply(frame, "ons_vital")
+
+    def num(v, d=0):
+        return f"{v:,.{d}f}" if pd.notna(v) else None
+
+    view = pd.DataFrame({
+        "Area": safe.area_name,
+        "Period": safe.period,
+        "Infant deaths": safe["count"].astype("Int64"),
+        "Live births": safe.live_births.map(lambda v: num(v) or "[x]"),
+        "Rate per 1,000": safe.value,
+        "95% confidence interval": [f"{lo:.2f} to {hi:.2f}" if pd.notna(lo) else None
+                                    for lo, hi in zip(safe.lower_ci95, safe.upper_ci95)],
+        "Compared with England": safe.compared_with_england.replace({"Benchmark": "(benchmark)"}),
+        "value_note": safe.caution,
+        "suppressed": safe.suppressed,
+    })
+    view["Rate per 1,000"] = view["Rate per 1,000"].round(2)
+    return view
+
+
+def _funnel_limits(rate_per_1000: float, births: np.ndarray) -> pd.DataFrame:
+    """Exact Poisson control limits for a crude rate around a benchmark (continuous gamma form).
+
+    For ``n`` births and expected deaths ``mu = rate x n / 1,000``, the limits on the count at two-sided level
+    ``1 - a`` are ``chi2(a/2, 2 mu) / 2`` and ``chi2(1 - a/2, 2 (mu + 1)) / 2`` (the gamma form of the exact
+    Poisson limits, as in the Fingertips funnel-plot method, Spiegelhalter 2005); dividing by ``n`` gives rates.
+    """
+    mu = rate_per_1000 * births / 1000
+    out = {"denominator": births}
+    for level, name in ((0.95, "95"), (0.998, "998")):
+        a = 1 - level
+        out[f"lower_{name}"] = sps.chi2.ppf(a / 2, 2 * mu) / 2 / births * 1000
+        out[f"upper_{name}"] = sps.chi2.ppf(1 - a / 2, 2 * (mu + 1)) / 2 / births * 1000
+    return pd.DataFrame(out)
+
+
+def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
+    """Districts and unitaries with published 2016-18 deaths and births, their position against England's rate,
+    the control limits, England's rate, and the number of areas left off because their count is suppressed.
+
+    Significance uses PHEindicatormethods' exact/Byar's test of observed against expected deaths (expected =
+    England's rate x births), via :func:`nbutils.stats.funnel_significance` with ``statistic='ratio'``.
+    """
+    data = store.indicator_data("fingertips_infant_mortality")
+    england = float(data.loc[data.area_type == "england", "value"].iloc[0])
+    lads = data[(data.area_type == "lad") & data["count"].notna() & data.denominator.gt(0)].copy()
+    names = store.table("areas").set_index("area_code")["area_name"]
+    lads["area_name"] = lads.area_code.map(names)
+    safe = disclosure.apply(lads, "ons_vital")
+    suppressed = int(safe.suppressed.sum())
+    safe = safe[~safe.suppressed].copy()
+    expected = england * safe.denominator / 1000
+    safe["expected_deaths"] = expected
+    safe["funnel_position"] = stats.funnel_significance(safe["count"].to_numpy(), expected.to_numpy(),
+                                                        statistic="ratio")
+    siblings = {a.code for a in registry().siblings(area)}
+    safe["group"] = np.where(safe.area_code == area.code, "area",
+                             np.where(safe.area_code.isin(siblings), "sibling", "other"))
+    outlier = safe.funnel_position.astype(str).str.contains("0.001")
+    safe["label"] = np.where((safe.group == "area") | outlier, safe.area_name, "")
+    safe["few_deaths"] = safe["count"] < FEW_DEATHS
+    grid = np.unique(np.geomspace(max(200, safe.denominator.min() * 0.8), safe.denominator.max() * 1.05, 120))
+    points = safe[["area_code", "area_name", "period", "count", "denominator", "value", "lower_ci95", "upper_ci95",
+                   "expected_deaths", "funnel_position", "few_deaths", "group", "label", "suppressed"]]
+    return points.reset_index(drop=True), _funnel_limits(england, grid), england, suppressed
+
+
+# ------------------------------------------------------------------------------------------------ where risk lies
+
+
+def small_area_risk(area: Area) -> pd.DataFrame:
+    """Per MSOA: share of its LSOAs in England's most deprived 20% (IoD2025) and share of households overcrowded."""
+    imd = query.small_areas("imd2025_lsoas_most_deprived_20pct", area)
+    imd = imd[imd.category == "Index of Multiple Deprivation"][["area_code", "area_name", "count", "denominator",
+                                                                "value"]]
+    imd = imd.rename(columns={"count": "lsoas_most_deprived_20pct", "denominator": "lsoas",
+                              "value": "lsoas_most_deprived_20pct_share"})
+    crowd = query.small_areas("census_overcrowded_households", area)[["area_code", "count", "denominator", "value"]]
+    crowd = crowd.rename(columns={"count": "overcrowded_households", "denominator": "households",
+                                  "value": "overcrowded_pct"})
+    out = imd.merge(crowd, on="area_code", how="outer")
+    out["period"] = "IoD2025; Census 2021"
+    return out.sort_values(["lsoas_most_deprived_20pct_share", "overcrowded_pct"], ascending=False).reset_index(
+        drop=True)
+
+
+def deprived_share(area: Area) -> pd.DataFrame:
+    """Share of LSOAs in England's most deprived 20% (IMD 2025) for the area and comparators."""
+    frame = query.with_comparators("imd2025_lsoas_most_deprived_20pct", area)
+    frame = frame[frame.category == "Index of Multiple Deprivation"]
+    return frame.rename(columns={"count": "lsoas_most_deprived_20pct", "denominator": "lsoas",
+                                 "value": "share_pct"})[
+        ["area_code", "area_name", "role", "period", "lsoas_most_deprived_20pct", "lsoas", "share_pct"]]
+
+
+def small_area_shapes(profile: pd.DataFrame, area: Area):
+    shapes = store.boundaries("msoa")
+    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes["deprived_text"] = [
+        f"{narrative.pct(s, 0)} ({int(c)} of {int(n)} LSOAs)" if pd.notna(s) else "not available"
+        for s, c, n in zip(shapes.lsoas_most_deprived_20pct_share, shapes.lsoas_most_deprived_20pct, shapes.lsoas)]
+    shapes["overcrowded_text"] = shapes.overcrowded_pct.map(narrative.pct)
+    return shapes, maps.outline(shapes)
+
+
+def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "MSOA": profile.area_name,
+        "LSOAs in England's most deprived 20%": [f"{int(c)} of {int(n)}" if pd.notna(n) else "[x]"
+                                                 for c, n in zip(profile.lsoas_most_deprived_20pct, profile.lsoas)],
+        "Share": profile.lsoas_most_deprived_20pct_share.map(lambda v: narrative.pct(v, 0)),
+        "Overcrowded households": profile.overcrowded_pct.map(narrative.pct),
+    })
+
+
+# ------------------------------------------------------------------------------------------------ calculator inputs
+
+
+def latest_district_rate(here: pd.DataFrame) -> tuple[float | None, str | None]:
+    """The district's latest Health Index infant mortality rate (carried-forward periods already dropped)."""
+    if here.empty:
+        return None, None
+    row = here.sort_values("period").iloc[-1]
+    return float(row.value), row.period
+
+
+def smoking_in_pregnancy_now(area: Area) -> tuple[float | None, str]:
+    """The latest smoking-at-delivery figure that applies (county/unitary, else England), and what it is."""
+    from .smoking import satod
+
+    frame = satod(area)
+    local = frame[frame.role != "england"].sort_values("period")
+    if len(local):
+        r = local.iloc[-1]
+        return float(r.value), f"smoking at time of delivery, {r.area_name}, {r.period}, OHID Fingertips"
+    england = frame[frame.role == "england"].sort_values("period")
+    if len(england):
+        r = england.iloc[-1]
+        return float(r.value), f"smoking at time of delivery, England, {r.period}, OHID Fingertips: no local figure held"
+    return None, "no smoking-at-delivery figure held"
+
+
+def scenarios(area: Area, rate: float | None, births: float | None, smoking_current: float | None,
+              smoking_target: float, rr_smoking: float, teenage_current: float | None,
+              teenage_target_fraction: float, rr_teenage: float) -> pd.DataFrame:
+    """The district scenarios the page shows (only those whose inputs are all available)."""
+    out = []
+    if rate is None:
+        return planning.scenarios_table([])
+    if smoking_current is not None:
+        out.append(planning.district_scenario("Smoking in pregnancy", rate, smoking_current, smoking_target,
+                                              rr_smoking, births))
+    if teenage_current is not None:
+        out.append(planning.district_scenario("Mothers aged under 20", rate, teenage_current,
+                                              teenage_current * teenage_target_fraction, rr_teenage, births))
+    table = planning.scenarios_table(out)
+    table.insert(0, "area_code", area.code)
+    table.insert(1, "area_name", area.name)
+    return table
+
+
+def scenarios_view(table: pd.DataFrame) -> pd.DataFrame:
+    def deaths(v):
+        return f"{v:.2f}" if pd.notna(v) else "births not known"
+
+    return pd.DataFrame({
+        "Risk factor": table.risk_factor,
+        "Prevalence now -> target": [f"{a:.1f}% -> {b:.1f}%" for a, b in zip(table.current_prevalence_pct,
+                                                                         table.target_prevalence_pct)],
+        "Relative risk": table.relative_risk,
+        "Infant mortality now -> modelled (per 1,000)": [f"{a:.2f} -> {b:.2f}" for a, b in
+                                                         zip(table.imr_before_per_1000, table.imr_after_per_1000)],
+        "Infant deaths a year avoided (modelled)": table.infant_deaths_avoided_per_year.map(deaths),
+        "Arithmetic": table.arithmetic,
+    })
+
+
+def report_example(gap_pct: float, share_pct: float, current_pct: float, target_pct: float, rr: float) -> pd.DataFrame:
+    """The 2010 report's worked example through the same model (to show the model reproduces it)."""
+    g = planning.gap_narrowing(gap_pct, share_pct, current_pct, target_pct, rr)
+    return pd.DataFrame([{
+        "relative_gap_before_pct": g.gap_before, "share_of_deaths_in_group_pct": share_pct,
+        "prevalence_before_pct": current_pct, "prevalence_after_pct": target_pct, "relative_risk": rr,
+        "rate_factor": g.rate_factor, "group_rate_after": g.rm_rate_after, "all_births_rate_after": g.all_rate_after,
+        "relative_gap_after_pct": g.gap_after, "narrowing_points": g.narrowing_points,
+    }])
+
+
+# ------------------------------------------------------------------------------------------------ key messages
+
+
+def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card: pd.DataFrame,
+                 deprived: pd.DataFrame, dropped: list[str]) -> list[str]:
+    messages = []
+    if len(here):
+        latest = here.sort_values("period").iloc[-1]
+        first = here.sort_values("period").iloc[0]
+        messages.append(
+            f"Infant mortality in {area.name} was {latest.value:.1f} per 1,000 live births in {latest.period} "
+            f"({first.value:.1f} in {first.period}); that is {latest.position_among_districts} (median "
+            f"{latest['median']:.1f}). No counts or intervals are published with this series, so the change is "
+            "not tested; a district's rate rests on few deaths.")
+    else:
+        messages.append(f"The Health Index infant mortality series has no figure for {area.name}"
+                        + (" (formed in April 2023; rates for the former districts cannot be added up)."
+                           if indicators.is_merged_2023(area) else "."))
+    own = fingertips[(fingertips.role == "area") & fingertips.value.notna()]
+    county = fingertips[(fingertips.role == "county") & fingertips.value.notna()]
+    if len(own):
+        r = own.iloc[0]
+        caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r["count"] < FEW_DEATHS else ""
+        messages.append(
+            f"In 2016-18 the rate was {r.value:.2f} (95% confidence interval {r.lower_ci95:.2f} to "
+            f"{r.upper_ci95:.2f}) against England's {indicators.value_of(fingertips, 'england'):.2f}: "
+            f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}.{caution}")
+    elif len(county):
+        r = county.iloc[0]
+        messages.append(
+            f"Deaths and intervals for 2016-18 are published for {r.area_name} ({r.value:.2f} per 1,000, "
+            f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}) but not for "
+            f"{area.name} in the extract held here.")
+    kinds = card.compared_with_england.map(overview._kind)
+    worse = card[kinds == "worse"]
+    if len(worse):
+        messages.append("Risk factors significantly worse than England: "
+                        + narrative.list_phrase([f"{overview._lower_first(r.indicator)}"
+                                                 + ("" if r.value_geography == r.area_name else f" ({r.value_geography})")
+                                                 for r in worse.itertuples()]) + ".")
+    d = deprived[deprived.role == "area"]
+    e = deprived[deprived.role == "england"]
+    if len(d) and pd.notna(d.share_pct.iloc[0]):
+        messages.append(
+            f"{int(d.lsoas_most_deprived_20pct.iloc[0])} of {area.name}'s {int(d.lsoas.iloc[0])} neighbourhoods "
+            f"(LSOAs, {narrative.pct(d.share_pct.iloc[0])}) are among England's most deprived 20% (IoD2025; "
+            f"England {narrative.pct(e.share_pct.iloc[0]) if len(e) else '20%'}); the maps show where.")
+    if dropped:
+        messages.append(f"{narrative.list_phrase(dropped)} repeat the previous period (carried forward by ONS) and "
+                        "are left out of the trend.")
+    return messages[:5]
+
+
+# ------------------------------------------------------------------------------------------------ page helpers
+
+
+def missing_reason(area: Area) -> str:
+    if indicators.is_merged_2023(area):
+        return ("The area was formed in April 2023; the source publishes rates for the former districts only, and "
+                "rates cannot be added up.")
+    return "The source held here has no row for this area."
+
+
+def series_view(here: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Period": here.period,
+        "Rate per 1,000 live births": here.value.map(lambda v: f"{v:.2f}"),
+        "Median of English districts": here["median"].map(lambda v: f"{v:.2f}"),
+        "Middle half of districts": [f"{a:.2f} to {b:.2f}" for a, b in zip(here.q1, here.q3)],
+        "Position": here.position_among_districts,
+    })
+
+
+TIDY_2016_18 = ["indicator_id", "area_code", "area_name", "role", "period", "count", "live_births", "value",
+                "lower_ci95", "upper_ci95", "compared_with_england", "comparison_method", "caution", "value_note",
+                "source"]
+
+
+def tidy_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
+    """Export columns (``count`` = infant deaths; disclosure is applied on export)."""
+    return frame[TIDY_2016_18].reset_index(drop=True)
+
+
+def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
+    here = points[points.group == "area"]
+    if here.empty:
+        return (f"{area.name} is not in the 2016-18 extract, so it is not on the plot; its county's districts or its "
+                "region's authorities are shown as triangles where present.")
+    r = here.iloc[0]
+    where = {"Not significant": "within the control limits (no evidence of a difference from England)",
+             "High (0.025)": "above the 95% limit (higher than England, unlikely to be chance at 95%)",
+             "High (0.001)": "above the 99.8% limit (higher than England, very unlikely to be chance)",
+             "Low (0.025)": "below the 95% limit (lower than England)",
+             "Low (0.001)": "below the 99.8% limit (lower than England)"}.get(str(r.funnel_position),
+                                                                               str(r.funnel_position))
+    caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r.few_deaths else ""
+    return f"{area.name} ({r.value:.2f} per 1,000 live births) is {where}.{caution}"
+
+
+def funnel_tidy(points: pd.DataFrame) -> pd.DataFrame:
+    return points.drop(columns=["label", "suppressed"]).reset_index(drop=True)
+
+
+def funnel_view(points: pd.DataFrame) -> pd.DataFrame:
+    shown = points.sort_values("value", ascending=False)
+    return pd.DataFrame({
+        "Area": shown.area_name,
+        "Live births": shown.denominator.map(lambda v: f"{v:,.0f}"),
+        "Infant deaths": shown["count"].astype("Int64"),
+        "Rate per 1,000": shown.value.round(2),
+        "Against England's rate": shown.funnel_position,
+        "value_note": np.where(shown.few_deaths, CAUTION, ""),
+    })
+
+
+def deprived_view(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Area": frame.area_name,
+        "LSOAs in England's most deprived 20%": frame.lsoas_most_deprived_20pct.map(narrative.number),
+        "LSOAs": frame.lsoas.map(narrative.number),
+        "Share": frame.share_pct.map(narrative.pct),
+    })
+
+
+def births_for_model(area: Area, override: float | None) -> tuple[float | None, str]:
+    if override is not None:
+        return float(override), "births a year set by the user"
+    estimate = overview.births_estimate(area)
+    if estimate is None:
+        return None, "no births figure held for this area (set the births parameter)"
+    return estimate, "residents aged under 1 at mid-2020 from the ONS mid-year estimates, an approximation of annual births"
+
+
+def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_now, smoking_note) -> str:
+    parts = []
+    parts.append(f"Infant mortality: {rate:.2f} per 1,000 live births ({rate_period}, ONS Health Index)"
+                 if rate is not None else "Infant mortality: not held for this area")
+    parts.append(f"births: {births:,.0f} a year ({births_note})" if births is not None else f"births: {births_note}")
+    parts.append(f"smoking in pregnancy now: {smoking_now:.1f}% ({smoking_note})" if smoking_now is not None
+                 else f"smoking in pregnancy now: {smoking_note}")
+    return f"Inputs for {area.name}: " + "; ".join(parts) + "."
+
+
+def report_example_view(example: pd.DataFrame) -> pd.DataFrame:
+    r = example.iloc[0]
+    return pd.DataFrame({
+        "Step": ["Relative gap before (2002-04)", "Rate factor k for the R&M group",
+                 "R&M rate after (all-births rate before = 1)", "All-births rate after",
+                 "Relative gap after", "Narrowing (percentage points)"],
+        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.rate_factor:.4f}", f"{r.group_rate_after:.4f}",
+                  f"{r.all_births_rate_after:.4f}", f"{r.relative_gap_after_pct:.2f}%", f"{r.narrowing_points:.2f}"],
+        "Arithmetic": [
+            "published",
+            f"(1 + {r.prevalence_after_pct / 100:.2f} x {r.relative_risk - 1:.1f}) / (1 + {r.prevalence_before_pct / 100:.2f} x {r.relative_risk - 1:.1f})",
+            f"(1 + {r.relative_gap_before_pct / 100:.2f}) x k",
+            f"1 - {r.share_of_deaths_in_group_pct / 100:.2f} x (1 - k)",
+            "R&M rate after / all-births rate after - 1",
+            "gap before - gap after (the report: about 2)",
+        ],
+    })

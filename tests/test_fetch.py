@@ -1,0 +1,426 @@
+"""``nbutils data fetch`` against a local HTTP server standing in for OHID Fingertips; no test uses the internet.
+
+The server replays responses in the real Fingertips formats: the all_data CSV with its published 27-column layout,
+the indicator metadata CSV, an HTML error page served with status 200, HTTP 500, a slow server, an empty result for
+an area type the indicator is not published for, a truncated body, and a server that dies mid-download.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from nbutils import catalog, cli, fetch
+from nbutils.catalog import Indicator
+from nbutils.sources import fingertips_api as api
+
+# ----------------------------------------------------------------------------------------------------- fixtures
+# FIXTURES in the exact all_data CSV layout. Values are real published Fingertips values (February 2020 extract,
+# psychty/la-ph-walkthrough; FingertipsNext seed extract for England 2023/24) except where marked FIXTURE-ONLY.
+
+HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,"
+          "Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,"
+          "Count,Denominator,Value note,Recent Trend,Compared to England value or percentiles,"
+          "Compared to Region value or percentiles,Time period Sortable,New data,Compared to goal,Time period range")
+SATOD = "Smoking status at time of delivery"
+C23 = "Counties & UAs (from Apr 2023)"
+D23 = "Districts & UAs (from Apr 2023)"
+KENT_2023_24 = 9.87  # FIXTURE-ONLY: not a published value; distinguishes fetched rows from the snapshot in tests
+
+
+def _line(*fields) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(fields)
+    return out.getvalue()
+
+
+def _satod_row(code, name, area_type, period, sortable, value, lo, hi, count, denom, compared, parent=("", "")):
+    return _line(93085, SATOD, parent[0], parent[1], code, name, area_type, "Female", "All ages", "", "", period,
+                 value, lo, hi, "", "", count, denom, "", "", compared, "", sortable, "", "", "1y")
+
+
+SATOD_EMPTY = HEADER + "\n"  # what Fingertips returns for an area type the indicator is not published for
+SATOD_COUNTIES = HEADER + "\n" + "".join([
+    _satod_row("E92000001", "England", "England", "2018/19", "20180000", 10.5861, 10.5072, 10.6656, 61399, 579995, ""),
+    _satod_row("E92000001", "England", "England", "2023/24", "20230000", 7.4, 7.35362, 7.49562, 38884, 523739, ""),
+    _satod_row("E10000016", "Kent", C23, "2018/19", "20180000", 13.8003, 13.2704, 14.3479, 2173, 15746, "Worse",
+               ("E12000008", "South East region")),
+    _satod_row("E10000016", "Kent", C23, "2023/24", "20230000", KENT_2023_24, 9.4, 10.3, 1400, 14185, "Worse",
+               ("E12000008", "South East region")),
+    _satod_row("E06000035", "Medway", C23, "2018/19", "20180000", 15.8694, 14.7051, 17.1075, 564, 3554, "Worse",
+               ("E12000008", "South East region")),
+])
+
+BF = "Breastfeeding initiation"
+
+
+def _bf_row(code, name, area_type, value, lo, hi, count, denom, compared, note=""):
+    return _line(20201, BF, "E12000006", "East of England region", code, name, area_type, "Female", "All ages", "",
+                 "", "2016/17", value, lo, hi, "", "", count, denom, note, "", compared, "", "20160000", "", "", "1y")
+
+
+BF_DISTRICTS = HEADER + "\n" + "".join([
+    _line(20201, BF, "", "", "E92000001", "England", "England", "Female", "All ages", "", "", "2016/17", 74.4852,
+          74.3767, 74.5934, "", "", "", "", "", "", "", "", "20160000", "", "", "1y"),
+    _bf_row("E07000008", "Cambridge", D23, 84.8447, 83.0103, 86.5132, 1366, 1610, "Better"),
+])
+BF_COUNTIES = HEADER + "\n" + _bf_row("E10000003", "Cambridgeshire", C23, "", "", "", "", "", "Not compared",
+                                      "Value not published for data quality reasons")
+
+METADATA_HEADER = ("Indicator ID,Indicator,Definition,Rationale,Data source,Indicator production,Methodology,"
+                   "Standard population/values,Confidence interval details,Caveats,Unit")
+
+
+def _metadata(fid, name, definition):
+    return METADATA_HEADER + "\n" + _line(fid, name, definition, "Smoking in pregnancy harms the baby.",
+                                          "NHS England SATOD collection", "", "Numerator / denominator x 100",
+                                          "", "Wilson score", "Known status only.", "%")
+
+
+HTML_ERROR = b"<!DOCTYPE html><html><head><title>Fingertips - Error</title></head><body>Sorry</body></html>"
+
+
+class FakeFingertips:
+    """A local stand-in for the Fingertips API: routes -> a list of behaviours (the last repeats)."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple, list] = {}
+        self.requests: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep pytest output clean
+                pass
+
+            def do_GET(self):
+                fake.requests.append(self.path)
+                behaviours = fake.routes.get(fake.key(self.path)) or [("status", 404, b"Not found")]
+                behaviour = behaviours.pop(0) if len(behaviours) > 1 else behaviours[0]
+                fake.respond(self, *behaviour)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
+
+    @staticmethod
+    def key(path: str) -> tuple:
+        parsed = urllib.parse.urlparse(path)
+        query = dict(urllib.parse.parse_qsl(parsed.query))
+        kind = "metadata" if "indicator_metadata" in parsed.path else "data"
+        return kind, query.get("indicator_ids"), query.get("child_area_type_id")
+
+    def route(self, kind, indicator, area_type=None, *behaviours):
+        self.routes[(kind, str(indicator), None if area_type is None else str(area_type))] = list(behaviours)
+
+    def respond(self, handler, kind, *args):
+        if kind == "csv":
+            self._send(handler, 200, args[0].encode() if isinstance(args[0], str) else args[0], "text/csv")
+        elif kind == "status":
+            self._send(handler, args[0], args[1], "text/plain")
+        elif kind == "html200":
+            self._send(handler, 200, HTML_ERROR, "text/html; charset=utf-8")
+        elif kind == "sleep":
+            time.sleep(args[0])
+            with_body = args[1].encode()
+            try:
+                self._send(handler, 200, with_body, "text/csv")
+            except OSError:
+                pass
+        elif kind in ("truncate", "die"):
+            body = args[0].encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/csv")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body[: len(body) // 2])
+            handler.wfile.flush()
+            if kind == "die":  # the server process going away mid-download: no further connections accepted
+                self.server.socket.close()
+                threading.Thread(target=self.server.shutdown, daemon=True).start()
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+
+    @staticmethod
+    def _send(handler, status, body: bytes, content_type: str):
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _catalogue_fixture() -> dict[str, Indicator]:
+    common = dict(topic="smoking", unit="%", multiplier=100, polarity="low-is-good", ci_method="Wilson",
+                  disclosure="maternity", source="OHID Fingertips", period="annual")
+    return {
+        "satod": Indicator(id="satod", name=SATOD, definition="Mothers smoking at delivery", fingertips_id=93085,
+                           area_types=["county", "region", "england"], sections=["smoking: at delivery"], **common),
+        "breastfeeding_initiation": Indicator(id="breastfeeding_initiation", name=BF, definition="Breastfeeding",
+                                              fingertips_id=20201, area_types=["district", "county", "england"],
+                                              **common),
+        "census_only": Indicator(id="census_only", name="No Fingertips id", definition="x", **common),
+    }
+
+
+@pytest.fixture()
+def server():
+    fake = FakeFingertips()
+    yield fake
+    try:
+        fake.close()
+    except OSError:
+        pass
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch, server):
+    """An empty project folder (only data/fetched and data/cache are used) and the fixture catalogue."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "manifest.json").write_text(json.dumps({"sources": {"fingertips-x": {
+        "publisher": "Office for Health Improvement and Disparities (Fingertips)", "retrieved": "2026-11-21"}},
+        "files": []}))
+    monkeypatch.setenv("NBUTILS_HOME", str(project))
+    monkeypatch.setenv(api.BASE_URL_ENV, server.url)
+    monkeypatch.setattr(catalog, "catalogue", _catalogue_fixture)
+    # Fast retries for tests; the production defaults wait 1, 2, 4 s.
+    original = fetch.fetch
+    monkeypatch.setattr(fetch, "fetch", lambda *a, **k: original(*a, **{**k, "backoff": 0.01}))
+    return project
+
+
+def satod_routes(server, *county_behaviours):
+    server.route("data", 93085, 501, ("csv", SATOD_EMPTY))
+    server.route("data", 93085, 502, *(county_behaviours or [("csv", SATOD_COUNTIES)]))
+    server.route("metadata", 93085, None, ("csv", _metadata(93085, SATOD, "Mothers known to smoke at delivery")))
+
+
+def run(*args, timeout="2"):
+    return cli.main(["data", "fetch", *args, "--timeout", timeout])
+
+
+def manifest(home: Path) -> dict:
+    return json.loads((home / "data" / "fetched" / "manifest.json").read_text())
+
+
+def files_snapshot(home: Path) -> dict[str, bytes]:
+    folder = home / "data" / "fetched"
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+            and not p.name.startswith(".")}
+
+
+# ----------------------------------------------------------------------------------------------------- tests
+
+
+def test_success_with_county_fallback_note_metadata_and_provenance(home, server, capsys):
+    satod_routes(server)
+    assert run("--indicators", "satod") == 0
+    entry = manifest(home)["indicators"]["satod"]
+    assert entry["area_type_id"] == 502 and entry["note"] == fetch.COUNTY_ONLY_NOTE
+    assert entry["data_date"] == "2023/24"
+    data = [f for f in entry["files"] if f["kind"] == "data"]
+    assert len(data) == 1 and data[0]["rows"] == 5 and data[0]["url"].endswith(
+        "indicator_ids=93085&child_area_type_id=502&parent_area_type_id=6")
+    stored = (home / "data" / "fetched" / data[0]["path"]).read_bytes()
+    assert stored == SATOD_COUNTIES.encode()  # unfiltered: byte-for-byte what Fingertips sent
+    assert data[0]["sha256"] == api.hashlib.sha256(stored).hexdigest() and data[0]["fetched_at"]
+    info = fetch.fetched_info("satod")
+    assert info["definition"] == "Mothers known to smoke at delivery" and info["caveats"] == "Known status only."
+    assert info["note"] == fetch.COUNTY_ONLY_NOTE and info["data_date"] == "2023/24"
+    assert fetch.fetched_info("breastfeeding_initiation") is None
+    out = capsys.readouterr().out
+    assert "ok     satod" in out and "counties/UAs only" in out
+    # The district request came back empty first: that is the fallback, not an error.
+    assert [FakeFingertips.key(p)[2] for p in server.requests if "all_data" in p] == ["501", "502"]
+
+
+def test_district_indicator_also_fetches_counties(home, server):
+    server.route("data", 20201, 501, ("csv", BF_DISTRICTS))
+    server.route("data", 20201, 502, ("csv", BF_COUNTIES))
+    server.route("metadata", 20201, None, ("csv", _metadata(20201, BF, "Babies breastfed at birth")))
+    assert run("--indicators", "20201") == 0
+    entry = manifest(home)["indicators"]["breastfeeding_initiation"]
+    assert entry["area_type_id"] == 501 and entry["note"] == ""
+    assert sorted(f["area_type_id"] for f in entry["files"] if f["kind"] == "data") == [501, 502]
+
+
+def test_html_error_page_with_status_200_is_rejected(home, server, capsys):
+    server.route("data", 93085, 501, ("html200",))
+    assert run("--indicators", "satod") == 1
+    out = capsys.readouterr().out
+    assert "FAILED satod" in out and "HTML page" in out and "embedded snapshot is used" in out
+    assert not (home / "data" / "fetched" / "manifest.json").exists()
+    assert not list((home / "data" / "cache").rglob("*.csv")) if (home / "data" / "cache").exists() else True
+
+
+def test_http_500_is_retried_then_succeeds(home, server):
+    satod_routes(server, ("status", 500, b"Internal Server Error"), ("csv", SATOD_COUNTIES))
+    assert run("--indicators", "satod") == 0
+    county_requests = [p for p in server.requests if "child_area_type_id=502" in p]
+    assert len(county_requests) == 2
+
+
+def test_http_404_is_not_retried(home, server):
+    server.route("data", 93085, 501, ("status", 404, b"Not found"))
+    assert run("--indicators", "satod") == 1
+    assert len(server.requests) == 1
+
+
+def _fetch_good_satod(home, server):
+    satod_routes(server)
+    assert run("--indicators", "satod") == 0
+    return files_snapshot(home)
+
+
+def test_read_timeout_fails_without_damage(home, server, capsys):
+    before = _fetch_good_satod(home, server)
+    server.routes.clear()
+    satod_routes(server, ("sleep", 1.5, SATOD_COUNTIES))
+    started = time.monotonic()
+    assert cli.main(["data", "fetch", "--indicators", "satod", "--refresh", "--timeout", "0.3"]) == 1
+    assert time.monotonic() - started < 10
+    assert files_snapshot(home) == before
+    out = capsys.readouterr().out
+    assert "timed out" in out and "previous data kept" in out
+
+
+def test_truncated_csv_is_rejected_and_previous_data_intact(home, server, capsys):
+    before = _fetch_good_satod(home, server)
+    server.routes.clear()
+    satod_routes(server, ("truncate", SATOD_COUNTIES))
+    assert run("--indicators", "satod", "--refresh") == 1
+    assert files_snapshot(home) == before
+    assert "truncated" in capsys.readouterr().out
+
+
+def test_truncated_rows_without_content_length_are_rejected():
+    cut = SATOD_COUNTIES[: SATOD_COUNTIES.index("Medway") + 3]
+    with pytest.raises(api.InvalidResponse, match="truncated|fields"):
+        api.parse_data("http://x", cut.encode(), 93085)
+    with pytest.raises(api.InvalidResponse, match="expected column"):
+        api.parse_data("http://x", b"Indicator ID,Value\n93085,1\n", 93085)
+    with pytest.raises(api.InvalidResponse, match="not a number"):
+        api.parse_data("http://x", SATOD_COUNTIES.replace("13.8003", "n/a").encode(), 93085)
+
+
+def test_server_killed_mid_download_keeps_previous_data(home, server, capsys):
+    before = _fetch_good_satod(home, server)
+    server.routes.clear()
+    satod_routes(server, ("die", SATOD_COUNTIES))
+    assert run("--indicators", "satod", "--refresh") == 1
+    assert files_snapshot(home) == before
+    out = capsys.readouterr().out
+    assert "FAILED satod" in out and "previous data kept" in out
+
+
+def test_no_network_one_line_and_exit_code(home, monkeypatch, capsys):
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(api.BASE_URL_ENV, f"http://127.0.0.1:{port}/api")
+    assert run("--indicators", "satod") == fetch.EXIT_NETWORK_UNAVAILABLE == 3
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("nbutils: no network: could not reach the Fingertips API (")
+    assert "embedded snapshot dated 2026-11-21" in lines[0]
+
+
+def test_cache_hit_on_rerun_and_refresh_refetches(home, server):
+    satod_routes(server)
+    assert run("--indicators", "satod") == 0
+    first = len(server.requests)
+    assert first == 3  # districts (empty), counties, metadata
+    assert run("--indicators", "satod") == 0
+    assert len(server.requests) == first  # everything from the cache
+    assert run("--indicators", "satod", "--refresh") == 0
+    assert len(server.requests) == 2 * first
+
+
+def test_not_published_anywhere_is_a_clear_failure(home, server, capsys):
+    for area_type in api.FALLBACK_ORDER:
+        server.route("data", 93085, area_type, ("csv", SATOD_EMPTY))
+    assert run("--indicators", "satod") == 1
+    assert "publishes no data for indicator 93085" in capsys.readouterr().out
+
+
+def test_unknown_indicator_is_bad_input(home, capsys):
+    assert run("--indicators", "nope") == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "satod (93085)" in err
+
+
+def test_areas_filter_keeps_area_and_comparators(home, server, monkeypatch):
+    satod_routes(server)
+    monkeypatch.setattr(fetch, "area_filter", lambda s: {"E10000016", "E12000008", "E92000001", "E07000113"})
+    assert run("--indicators", "satod", "--areas", "Swale") == 0
+    entry = manifest(home)["indicators"]["satod"]
+    data = next(f for f in entry["files"] if f["kind"] == "data")
+    assert data["rows"] == 4  # Medway dropped; Kent (Swale's county) and England kept
+    assert data["download_sha256"] != data["sha256"]
+
+
+# ----------------------------------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.slow
+def test_fetched_values_reach_the_store(project_copy, tmp_path, monkeypatch, server):
+    """Fetch SATOD from the local server into a project copy, then the store serves Kent's fetched 2023/24 value."""
+    from nbutils import store
+
+    real = catalog.catalogue()
+    patched = {**real, "satod": real["satod"].model_copy(update={"fingertips_id": 93085})}
+    monkeypatch.setattr(catalog, "catalogue", lambda: patched)
+    monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
+    monkeypatch.setenv("NBUTILS_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv(api.BASE_URL_ENV, server.url)
+    satod_routes(server)
+    assert run("--indicators", "satod", timeout="5") == 0
+    store.build()
+    kent = store.indicator_data("satod", ["E10000016"])
+    latest = kent[kent.period == "2023/24"]
+    assert len(latest) == 1 and latest.value.iloc[0] == pytest.approx(KENT_2023_24)
+    assert latest.source.iloc[0].startswith("fingertips-api/fingertips/satod.502.")
+    assert fetch.COUNTY_ONLY_NOTE in latest.value_note.iloc[0]
+    assert "fingertips_compared_to_england=Worse" in latest.value_note.iloc[0]
+    # The snapshot's 2018/19 row is replaced (one row, now from the API), not duplicated.
+    old = kent[kent.period == "2018/19"]
+    assert len(old) == 1 and old.source.iloc[0].startswith("fingertips-api/")
+    england = store.indicator_data("satod", ["E92000001"])
+    assert england[england.period == "2023/24"].value.tolist() == [pytest.approx(7.4)]
+
+
+@pytest.mark.slow
+def test_fetched_value_shows_in_the_smoking_pack(project_copy, tmp_path, monkeypatch, server):
+    """Acceptance: `data fetch` then `run Swale` puts the fetched Kent value in the smoking pack's tables."""
+    from conftest import run_cli
+
+    if not (project_copy / "notebooks" / "smoking.ipynb").exists():
+        pytest.skip("no smoking notebook yet")
+    real = catalog.catalogue()
+    monkeypatch.setattr(catalog, "catalogue",
+                        lambda: {**real, "satod": real["satod"].model_copy(update={"fingertips_id": 93085})})
+    env = {"NBUTILS_HOME": str(project_copy), "NBUTILS_STORE": str(tmp_path / "store"), api.BASE_URL_ENV: server.url}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    satod_routes(server)
+    assert run("--indicators", "satod", timeout="5") == 0
+    done = run_cli("run", "Swale", "--topics", "smoking", "--out", str(tmp_path / "out"), "--jobs", "1", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    tables = "".join(p.read_text() for p in (tmp_path / "out").rglob("smoking/*.csv"))
+    assert str(KENT_2023_24) in tables

@@ -1,0 +1,168 @@
+"""SUDI and overview pages: the numbers they show equal the raw source files; disclosure and small numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nbutils.areas import resolve
+from nbutils.topics import overview, sudi
+
+SWALE, THANET, WESTMINSTER, NORTH_YORKSHIRE = "E07000113", "E07000114", "E09000033", "E06000065"
+
+
+@pytest.fixture(scope="module")
+def swale(store_ready):
+    return resolve(SWALE)
+
+
+@pytest.fixture(scope="module")
+def swale_card(swale):
+    return overview.scorecard(swale).set_index("indicator_id")
+
+
+def test_infant_mortality_series_as_published(swale):
+    here, spread, siblings, dropped = sudi.infant_mortality_series(swale)
+    # ons_health_index_underlying_indicators_ltla21_2015_2021.csv lines 52509 and 52515:
+    # E07000113,Swale,2015,Infant mortality,2.906413486,False / ...,2021,Infant mortality,4.85338726,False
+    values = here.set_index("period").value
+    assert values["2013-15"] == pytest.approx(2.906413486)
+    assert values["2019-21"] == pytest.approx(4.85338726)
+    assert list(values.index) == ["2013-15", "2014-16", "2015-17", "2016-18", "2017-19", "2018-20", "2019-21"]
+    assert dropped == []
+    assert set(siblings.area_code) == {f"E07000{c}" for c in range(105, 117)} - {SWALE}
+    assert (spread.districts > 280).all()
+
+
+def test_carried_forward_year_is_not_a_data_point(swale, swale_card):
+    # Same file, lines 112686-112687: Swale Teenage pregnancy 2020 14.481409 False; 2021 14.481409 True.
+    row = swale_card.loc["ons_hi_teenage_pregnancy"]
+    assert row.period == "2020"
+    assert row.value == pytest.approx(14.481409)
+    assert "2021 carried forward" in row.note
+
+
+def test_scorecard_values_equal_raw_sources(swale_card):
+    card = swale_card
+    # ONS Health Index file line 52515: Swale 2021 (= 2019-21) infant mortality 4.85338726; no England row.
+    assert card.loc["ons_hi_infant_mortality", "value"] == pytest.approx(4.85338726)
+    assert card.loc["ons_hi_infant_mortality", "period"] == "2019-21"
+    assert card.loc["ons_hi_infant_mortality", "benchmark"] == "Median of English districts"
+    # Same file line 65409: Swale 2021 Low birth weight 2.739726027.
+    assert card.loc["ons_hi_low_birth_weight", "value"] == pytest.approx(2.739726027)
+    # walkthrough_tidy_with_codes.csv line 4620: Kent 92196 2016-18 3.9689 (3.4454-4.5495), 206/51903, England
+    # 3.9306; Swale is not in the extract's lower tier.
+    im = card.loc["fingertips_infant_mortality"]
+    assert pd.isna(im.value)
+    assert (im.county, im.england) == pytest.approx((3.9689, 3.9306))
+    # themes_adults_smoking.csv line 4407: E07000113,Swale,District,2024,...,14.9,Similar
+    assert card.loc["aps_adult_smoking", "value"] == pytest.approx(14.9)
+    assert card.loc["aps_adult_smoking", "compared_with_england"] == "Similar"
+    # adult-obesity-prevalence.csv line 2871: Swale 2024-11-16/P1Y 34.53465 (31.02493-38.08864); England 26.64292.
+    ob = card.loc["ohid_adult_obesity"]
+    assert (ob.value, ob.lower_ci95, ob.upper_ci95, ob.england) == pytest.approx((34.53465, 31.02493, 38.08864, 26.64292))
+    assert ob.compared_with_england == "Worse than England"
+    # Smoking at time of delivery: walkthrough line 4636, Kent 2018/19 13.8003, Worse; a district shows its county.
+    sat = card.loc["satod"]
+    assert (sat.value, sat.value_geography, sat.period) == (pytest.approx(13.8003), "Kent", "2018/19")
+    assert sat.compared_with_england == "Worse than England"
+    # Census and deprivation counts are described, never tested.
+    assert card.loc["census_overcrowded_households", "compared_with_england"] == "Not tested"
+    assert card.loc["census_overcrowded_households", "comparison_method"] == overview.NOT_TESTED_CENSUS
+
+
+def test_overcrowding_and_deprivation_from_lsoa_files(swale, swale_card):
+    from nbutils.sources import housing
+
+    occ = housing.occupancy_lsoa()
+    imd = housing.imd2025_lsoa()
+    from nbutils import store
+
+    lsoas = store.table("lsoa_lookup")
+    inside = lsoas[lsoas.lad_code == SWALE].lsoa21_code
+    occ = occ[occ.lsoa21_code.isin(inside)]
+    share = occ[housing.OVERCROWDED].sum().sum() / occ.total_households.sum() * 100
+    assert swale_card.loc["census_overcrowded_households", "value"] == pytest.approx(share)
+    deciles = imd[(imd.domain == "Index of Multiple Deprivation") & imd.lsoa21_code.isin(inside)].decile
+    assert swale_card.loc["imd2025_lsoas_most_deprived_20pct", "value"] == pytest.approx((deciles <= 2).mean() * 100)
+    assert (deciles <= 2).sum() == 24 and len(deciles) == 90
+    profile = sudi.small_area_risk(swale)
+    assert profile.lsoas.sum() == 90 and profile.lsoas_most_deprived_20pct.sum() == 24
+
+
+def test_births_are_residents_aged_under_one(swale):
+    # mye2020_persons_sya_ltla21.csv line 254: "E07000113","Swale",151015,1682,1816,1782,...
+    assert overview.births_estimate(swale) == 1682
+    assert overview.children_0_2(swale) == 1682 + 1816 + 1782
+    # line 127: Coventry aged 0 = 4171 (Coventry's strategy: "about 4,500 births a year").
+    assert overview.births_estimate(resolve("Coventry")) == 4171
+    # North Yorkshire (formed 2023) = sum of its seven predecessors.
+    assert overview.births_estimate(resolve(NORTH_YORKSHIRE)) == pytest.approx(4978)
+
+
+def test_2016_18_small_numbers_and_disclosure(store_ready):
+    thanet = resolve(THANET)
+    frame = sudi.infant_mortality_2016_18(thanet)
+    # walkthrough line 1912: Thanet 92196 2016-18 4.6888 (2.9374-7.0993), 22 deaths / 4692 births.
+    row = frame[frame.role == "area"].iloc[0]
+    assert (row.value, row["count"], row.live_births) == pytest.approx((4.6888, 22, 4692))
+    assert row.caution == ""
+    # walkthrough line 1842: Sevenoaks 7 deaths -> fewer than 20: caution.
+    seven = sudi.infant_mortality_2016_18(resolve("Sevenoaks"))
+    assert seven[seven.role == "area"].caution.iloc[0] == sudi.CAUTION
+    points, limits, england, left_off = sudi.funnel(thanet)
+    assert england == pytest.approx(3.9306)
+    assert not points["count"].between(1, 2).any()  # suppressed counts never reach the plot or its table
+    assert left_off == 2  # two areas in the extract have 1-2 deaths
+    assert points.loc[points.group == "area", "funnel_position"].iloc[0] == "Not significant"
+    assert (limits.lower_95 < england).all() and (limits.upper_95 > england).all()
+    assert (limits.upper_998 >= limits.upper_95).all()
+
+
+def test_missing_areas_say_so(store_ready):
+    ny = resolve(NORTH_YORKSHIRE)
+    here, *_ = sudi.infant_mortality_series(ny)
+    assert here.empty
+    assert "April 2023" in sudi.missing_reason(ny)
+    card = overview.scorecard(ny).set_index("indicator_id")
+    assert "formed in April 2023" in card.loc["ons_hi_infant_mortality", "note"]
+    westminster = resolve(WESTMINSTER)
+    messages = overview.key_messages(westminster, overview.scorecard(westminster), 2352)
+    assert 3 <= len(messages) <= 5
+
+
+def test_district_calculator_uses_real_inputs(swale):
+    here, *_ = sudi.infant_mortality_series(swale)
+    rate, period = sudi.latest_district_rate(here)
+    smoking_now, note = sudi.smoking_in_pregnancy_now(swale)
+    assert (rate, period) == (pytest.approx(4.85338726), "2019-21")
+    assert smoking_now == pytest.approx(13.8003) and "Kent" in note
+    table = sudi.scenarios(swale, rate, 1682, smoking_now, 6.0, 1.4, None, 0.5, 1.6)
+    assert len(table) == 1
+    k = (1 + 0.06 * 0.4) / (1 + 0.138003 * 0.4)
+    assert table.imr_after_per_1000.iloc[0] == pytest.approx(4.85338726 * k)
+    assert table.infant_deaths_avoided_per_year.iloc[0] == pytest.approx(4.85338726 * (1 - k) * 1682 / 1000)
+
+
+@pytest.mark.slow
+def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
+    from nbutils import runner
+
+    summary = runner.run([resolve("Swale"), resolve("Westminster")], ["overview", "sudi"], tmp_path, jobs=2)
+    assert not summary.failed, [(r.area.code, r.topic, r.error) for r in summary.failed]
+    swale = tmp_path / resolve("Swale").folder
+    card = pd.read_csv(swale / "overview" / "scorecard.csv")
+    headlines = pd.read_csv(swale / "overview" / "headlines.csv")
+    assert list(headlines.columns) == ["area_code", "indicator", "value", "period", "comparison"]
+    assert len(card) == len(overview.HEADLINES) == len(headlines)
+    im = card.set_index("indicator_id").loc["ons_hi_infant_mortality"]
+    assert im.value == pytest.approx(4.85338726)
+    assert (swale / "overview.html").exists() and (swale / "sudi.html").exists()
+    assert (swale / "sudi" / "map_deprivation.html").exists()
+    example = pd.read_csv(swale / "sudi" / "report_example.csv")
+    assert example.narrowing_points.iloc[0] == pytest.approx(2.05, abs=0.01)
+    page = (swale / "overview.html").read_text()
+    for topic in ("ethnicity", "housing", "nutrition", "sudi", "smoking"):
+        assert f"href='{topic}.html'" in page or f'href="{topic}.html"' in page
+    funnel = pd.read_csv(tmp_path / resolve("Westminster").folder / "sudi" / "infant_mortality_funnel.csv")
+    assert not funnel["count"].between(1, 2).any()
