@@ -96,9 +96,10 @@ def main(argv=None) -> int:
     failed = [f"{r.area_name}/{r.topic}: {r.error}" for r in summary.failed]
     per_notebook = statistics.median(r.seconds for r in summary.results)
 
+    # The floor runs under the same conditions as the batch (same workers, same number of jobs at once).
     floors = floor_notebook(work / "floor-notebooks")
-    floor_run = runner.run(areas[: max(3, min(len(areas), 5))], ["floor"], work / "floor", jobs=1, force=True,
-                           progress=quiet, notebooks=floors)
+    floor_run = runner.run(areas, ["floor"], work / "floor", jobs=args.jobs, force=True, progress=quiet,
+                           notebooks=floors)
     floor = statistics.median(r.seconds for r in floor_run.results)
 
     started = time.perf_counter()

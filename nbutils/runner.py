@@ -202,6 +202,8 @@ def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 900,
                         parameters={"area_code": area.code, "output_dir": str(folder)},
                         kernel_name="python3", kernel_manager_class=CurrentPythonKernelManager,
                         progress_bar=False, log_output=False, cwd=str(source.parent),
+                        # Saved once at the end, not after every cell: pages with maps are large to re-serialise.
+                        request_save_on_cell_execute=False,
                         execution_timeout=timeout, start_timeout=120,
                     )
                 error = None

@@ -128,14 +128,14 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
     if len(adult_latest):
         here = adult_latest[adult_latest.role == "area"].iloc[0]
         messages.append(
-            f"{narrative.pct(here.value)} of adults were living with obesity in {here.period} "
-            f"({narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}); this all-adult "
+            f"{narrative.pct(here.value)} of adults were living with obesity in {here.period}: "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}. This all-adult "
             "figure is the available proxy for obesity in pregnancy.")
     feeding_here = feeding[(feeding.role == "area") & feeding.value.notna()]
     if len(feeding_here):
         row = feeding_here.iloc[0]
-        messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period} "
-                        f"({narrative.comparison_phrase(row.compared_with_england, row.comparison_method)})."
+        messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period}: "
+                        f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}."
                         + narrative.old_flag(row.period))
     else:
         messages.append(f"No breastfeeding initiation figure is published for {area.name} in the data held here.")

@@ -74,8 +74,8 @@ def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manu
         here = pooled[pooled.role == "area"].iloc[0]
         messages.append(
             f"Among adults in routine and manual jobs, {narrative.pct(here.value)} smoked in {here.period} "
-            f"(England {narrative.pct(indicators.value_of(pooled, 'england'))}; "
-            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}).")
+            f"(England {narrative.pct(indicators.value_of(pooled, 'england'))}): "
+            f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
     local = delivery[delivery.role != "england"]
     england = delivery[delivery.role == "england"].sort_values("period")
     if len(local):

@@ -306,8 +306,8 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
     elif len(county):
         r = county.iloc[0]
         messages.append(
-            f"Deaths and intervals for 2016-18 are published for {r.area_name} ({r.value:.2f} per 1,000, "
-            f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}) but not for "
+            f"Deaths and intervals for 2016-18 are published for {r.area_name} ({r.value:.2f} per 1,000: "
+            f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
             f"{area.name} in the extract held here.")
     kinds = card.compared_with_england.map(overview._kind)
     worse = card[kinds == "worse"]
