@@ -204,6 +204,8 @@ def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 900,
                         progress_bar=False, log_output=False, cwd=str(source.parent),
                         # Saved once at the end, not after every cell: pages with maps are large to re-serialise.
                         request_save_on_cell_execute=False,
+                        # Every output is collected by then; a graceful shutdown only adds an interrupt and a wait.
+                        shutdown_kernel="immediate",
                         execution_timeout=timeout, start_timeout=120,
                     )
                 error = None
