@@ -215,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbookError as error:
         print(f"nbutils: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # e.g. --out names a file, or a folder we may not write to
+        where = f" {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"nbutils: error: cannot use{where}: {error.strerror or error}; check the path and permissions",
+              file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("nbutils: interrupted; finished outputs are complete, unfinished ones were not written",
               file=sys.stderr)

@@ -15,7 +15,9 @@ import os
 from datetime import date
 from pathlib import Path
 
+import matplotlib
 import pandas as pd
+from branca.element import Element
 from IPython.display import HTML, display
 
 from . import catalog, disclosure, paths
@@ -167,19 +169,23 @@ class Pack:
                      f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
 
     def figure(self, fig, alt: str, caption: str = "") -> None:
-        """Show a matplotlib figure as an image with alt text (what it shows, in one sentence)."""
+        """Show a matplotlib figure as an SVG image with alt text (what it shows, in one sentence).
+
+        SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
+        """
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):
+            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        display(HTML(f"<figure class='nbu-figure'><img src='data:image/png;base64,{data}' "
+        display(HTML(f"<figure class='nbu-figure'><img src='data:image/svg+xml;base64,{data}' "
                      f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
 
     def map(self, fmap, name: str, title: str, alt: str) -> Path:
         """Save a folium map as ``<topic>/<name>.html`` and show it inline."""
         path = self.folder / f"{name}.html"
         fmap.get_root().header.add_child(
-            __import__("branca").element.Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
+            Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
         )
         atomic_write(path, lambda tmp: fmap.save(tmp))
         self.exported.append(path)

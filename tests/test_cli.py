@@ -68,3 +68,9 @@ def test_help_is_available_everywhere(args):
     result = run_cli(*args)
     assert result.returncode == 0
     assert "usage: nbutils" in result.stdout
+
+
+def test_output_folder_that_is_a_file_exits_2(tmp_path):
+    not_a_folder = tmp_path / "packs"
+    not_a_folder.write_text("a file, not a folder")
+    _assert_clean_error(run_cli("run", "Swale", "--out", str(not_a_folder)), "cannot use", str(not_a_folder))
