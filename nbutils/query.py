@@ -29,9 +29,14 @@ def with_comparators(indicator_id: str, area: Area) -> pd.DataFrame:
 
 
 def small_areas(indicator_id: str, area: Area, level: str = "msoa") -> pd.DataFrame:
-    """Indicator rows for the small areas (MSOAs) inside a district, with their names."""
-    names = store.table("areas")
-    inside = names[(names.area_type == level) & (names.lad_code == area.code)][["area_code", "area_name"]]
+    """Indicator rows for the small areas ('msoa' or 'lsoa') inside a district, with their names."""
+    if level == "lsoa":
+        lookup = store.table("lsoa_lookup")
+        inside = lookup[lookup.lad_code == area.code][["lsoa21_code", "lsoa21_name"]].rename(
+            columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name"})
+    else:
+        names = store.table("areas")
+        inside = names[(names.area_type == level) & (names.lad_code == area.code)][["area_code", "area_name"]]
     data = store.indicator_data(indicator_id, area_codes=list(inside.area_code), area_type=level)
     return inside.merge(data, on="area_code", how="left")
 

@@ -40,7 +40,7 @@ ENGLAND_NAME = "England"
 
 
 # Area types, from smallest to largest.
-AREA_TYPES = ("msoa", "lad", "county", "region", "england")
+AREA_TYPES = ("lsoa", "msoa", "lad", "county", "region", "england")
 
 LAD_KINDS = {
     "E06": "unitary authority",
@@ -109,12 +109,17 @@ def _geography() -> dict[str, pd.DataFrame]:
             "predecessors": changed.reset_index(drop=True)}
 
 
-def _boundaries(areas: pd.DataFrame) -> dict[str, object]:
+def _boundaries(areas: pd.DataFrame, lsoa_lookup: pd.DataFrame) -> dict[str, object]:
     msoa = geography.msoa_boundaries()
     msoa = msoa.merge(areas[areas.area_type == "msoa"][["area_code", "lad_code"]], on="area_code")
     lad = geography.lad_boundaries()
     lad = lad[lad.area_code.isin(areas.loc[areas.area_type == "lad", "area_code"])]
+    # LSOA shapes are shipped for Kent and Medway only (the first customer); other areas map by MSOA.
+    lsoa = geography.lsoa_boundaries_kent_medway()
+    lsoa = lsoa.merge(lsoa_lookup[["lsoa21_code", "lad_code"]].rename(columns={"lsoa21_code": "area_code"}),
+                      on="area_code")
     return {"msoa": msoa[["area_code", "area_name", "lad_code", "geometry"]],
+            "lsoa": lsoa[["area_code", "area_name", "lad_code", "geometry"]],
             "lad": lad[["area_code", "area_name", "geometry"]]}
 
 
@@ -161,7 +166,7 @@ def build(force: bool = False, quiet: bool = True) -> Path:
                 ["indicator_id", "area_code", "area_type", "period", "category_type", "category"], keep="last")
             indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
             _write_indicators(indicators, staging / "indicators")
-            for level, frame in _boundaries(geo["areas"]).items():
+            for level, frame in _boundaries(geo["areas"], geo["lsoa_lookup"]).items():
                 frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
             (staging / "build.json").write_text(json.dumps(fingerprint, indent=1))
             # Swap in the finished store in one step so readers never see half a store.
@@ -275,10 +280,10 @@ def _read_boundaries(folder: Path, level: str):
 
     path = folder / f"boundaries_{level}.parquet"
     if not path.exists():
-        raise ValueError(f"no boundaries for level '{level}'; available: msoa, lad")
+        raise ValueError(f"no boundaries for level '{level}'; available: lsoa (Kent and Medway), msoa, lad")
     return gpd.read_parquet(path)
 
 
 def boundaries(level: str):
-    """GeoDataFrame of boundaries for ``level`` ('msoa' or 'lad'), WGS84."""
+    """GeoDataFrame of boundaries for ``level`` ('lsoa' for Kent and Medway, 'msoa' or 'lad'), WGS84."""
     return _read_boundaries(ensure(), level)

@@ -4,6 +4,7 @@ MHCLG homelessness and the ONS Health Index housing and early-years series.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..sources import housing
@@ -16,16 +17,23 @@ def _name(source: tuple[str, str]) -> str:
 
 
 def _lsoa_and_up(geo: Geography, frame: pd.DataFrame, indicator_id: str, period: str, category_type: str,
-                 source: str, note: str) -> list[pd.DataFrame]:
-    """Sum LSOA counts (columns lsoa21_code, [category], count, denominator) to MSOA, district and above."""
+                 source: str, note: str, keep_lsoa: bool = False) -> list[pd.DataFrame]:
+    """Sum LSOA counts (columns lsoa21_code, [category], count, denominator) to MSOA, district and above.
+
+    ``keep_lsoa`` also stores the LSOA rows themselves (for neighbourhood maps and tables).
+    """
     keys = ["category"] if "category" in frame else []
     lookup = geo.lsoa[["lsoa21_code", "msoa21_code", "lad_code"]]
     merged = frame.merge(lookup, on="lsoa21_code", how="inner")  # the lookup holds England only
+    lsoa_rows = []
+    if keep_lsoa:
+        lsoa = merged[["lsoa21_code", *keys, "count", "denominator"]].rename(columns={"lsoa21_code": "area_code"})
+        lsoa_rows = [finish(lsoa.assign(area_type="lsoa"), indicator_id, period, category_type, source)]
     msoa = (merged.groupby(["msoa21_code", *keys], as_index=False)[["count", "denominator"]].sum()
             .rename(columns={"msoa21_code": "area_code"}).assign(area_type="msoa"))
     lad = (merged.groupby(["lad_code", *keys], as_index=False)[["count", "denominator"]].sum()
            .rename(columns={"lad_code": "area_code"}))
-    return [finish(msoa, indicator_id, period, category_type, source, note=note),
+    return [*lsoa_rows, finish(msoa, indicator_id, period, category_type, source, note=note),
             finish(aggregate_counts(lad, geo.areas, keys), indicator_id, period, category_type, source, note=note)]
 
 
@@ -44,7 +52,7 @@ def census_housing_indicators(geo: Geography) -> pd.DataFrame:
                                 "count": occupancy[housing.OVERCROWDED].sum(axis=1),
                                 "denominator": occupancy.total_households})
     pieces += _lsoa_and_up(geo, overcrowded, "census_overcrowded_households", "2021", "",
-                           _name(housing.OVERCROWDING_LSOA), note)
+                           _name(housing.OVERCROWDING_LSOA), note, keep_lsoa=True)
     pieces += _lsoa_and_up(geo, _long(occupancy, housing.OCCUPANCY_RATINGS), "census_occupancy_rating", "2021",
                            "Occupancy rating for bedrooms (TS052)", _name(housing.OVERCROWDING_LSOA), note)
     pieces += _lsoa_and_up(geo, _long(housing.tenure_lsoa(), housing.TENURES), "census_household_tenure", "2021",
@@ -62,6 +70,12 @@ def imd_indicators(geo: Geography) -> pd.DataFrame:
                                   "count": (lsoa.decile <= 2).astype(int), "denominator": 1})
     pieces = _lsoa_and_up(geo, most_deprived, "imd2025_lsoas_most_deprived_20pct", "2025", "IoD2025 domain",
                           _name(housing.IMD2025_LSOA), "LSOAs counted from the LSOA file")
+    in_england = lsoa[lsoa.lsoa21_code.isin(geo.lsoa.lsoa21_code)]
+    deciles = pd.DataFrame({"area_code": in_england.lsoa21_code, "area_type": "lsoa", "category": in_england.domain,
+                            "count": np.nan, "denominator": np.nan})
+    decile_rows = finish(deciles, "imd2025_lsoa_decile", "2025", "IoD2025 domain", _name(housing.IMD2025_LSOA))
+    decile_rows["value"] = in_england.decile.to_numpy(dtype=float)  # a rank group, not a share: set directly
+    pieces.append(decile_rows)
     scores = housing.imd_la_scores().rename(columns={"domain": "category", "average_score": "value"})
     for period, source in (("2025", housing.IMD2025_LA), ("2019", housing.IMD2019_LA)):
         rows = scores[scores.period == period]

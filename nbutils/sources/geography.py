@@ -50,3 +50,9 @@ def lad_boundaries() -> gpd.GeoDataFrame:
     """Local authority district (May 2024) ultra-generalised boundaries (UK), WGS84."""
     frame = _geojson("lad24_uk_buc.geojson")
     return frame.rename(columns={"ltla24_code": "area_code", "ltla24_name": "area_name"})
+
+
+def lsoa_boundaries_kent_medway() -> gpd.GeoDataFrame:
+    """LSOA 2021 boundaries for Kent and Medway only (the only LSOA shapes shipped), WGS84."""
+    frame = _geojson("lsoa21_kent_medway.geojson")
+    return frame.rename(columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name"})

@@ -4,10 +4,6 @@ Health Index), each returning a tidy frame with the publisher's own labels so nu
 
 from __future__ import annotations
 
-import gzip
-import io
-
-import geopandas as gpd
 import pandas as pd
 
 from .manifest import raw_file
@@ -15,7 +11,6 @@ from .manifest import raw_file
 OVERCROWDING_LSOA = ("humaniverse-demographr-census2021", "household_overcrowding21_lsoa21_wide.csv")
 TENURE_LSOA = ("humaniverse-demographr-census2021", "household_tenure21_lsoa21_wide.csv")
 DEPRIVATION_LSOA = ("humaniverse-demographr-census2021", "household_deprivation21_lsoa21_wide.csv")
-LSOA_BOUNDARIES_KENT = ("humaniverse-geographr", "lsoa21_kent_medway.geojson")
 IMD2025_LSOA = ("humaniverse-imd", "imd2025_england_lsoa21.csv")
 IMD2025_LA = ("humaniverse-imd", "imd2025_england_ltla24.csv")
 IMD2019_LA = ("humaniverse-imd", "imd2019_england_ltla23.csv")
@@ -63,13 +58,6 @@ def tenure_lsoa() -> pd.DataFrame:
 def household_deprivation_lsoa() -> pd.DataFrame:
     """TS011 households by number of deprivation dimensions (0-4) by LSOA 2021 (wide)."""
     return _wide(DEPRIVATION_LSOA, DEPRIVATION_DIMENSIONS)
-
-
-def lsoa_boundaries_kent_medway() -> gpd.GeoDataFrame:
-    """LSOA 2021 boundaries for Kent and Medway only (the only LSOA shapes shipped), WGS84."""
-    data = gzip.decompress(raw_file(*LSOA_BOUNDARIES_KENT).read_bytes())
-    frame = gpd.read_file(io.BytesIO(data))
-    return frame.rename(columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name"})
 
 
 def imd2025_lsoa() -> pd.DataFrame:

@@ -12,7 +12,6 @@ import pandas as pd
 
 from .. import maps, narrative, query, store
 from ..areas import Area
-from ..sources import housing as housing_source
 from . import indicators
 
 CENSUS_SOURCE = "ONS Census 2021 (TS052, TS054, TS011), OGL v3"
@@ -109,27 +108,23 @@ def msoa_shapes(profile: pd.DataFrame, area: Area):
 
 def lsoa_overcrowding(area: Area) -> pd.DataFrame:
     """Per LSOA in the district: overcrowded households and share, with the IoD2025 barriers-to-housing decile."""
-    lookup = store.table("lsoa_lookup")
-    inside = lookup[lookup.lad_code == area.code][["lsoa21_code", "lsoa21_name", "msoa21_code"]]
-    occupancy_rows = housing_source.occupancy_lsoa()
-    occupancy_rows = occupancy_rows.assign(overcrowded=occupancy_rows[housing_source.OVERCROWDED].sum(axis=1))
-    out = inside.merge(occupancy_rows[["lsoa21_code", "overcrowded", "total_households"]], on="lsoa21_code")
-    imd = housing_source.imd2025_lsoa()
-    barriers = imd[imd.domain == "Barriers to Housing and Services"].set_index("lsoa21_code")["decile"]
-    out["barriers_to_housing_decile"] = out.lsoa21_code.map(barriers)
-    out["overcrowded_pct"] = out.overcrowded / out.total_households * 100
-    out["period"] = "2021"
-    return out.rename(columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name",
-                               "overcrowded": "overcrowded_households", "total_households": "households"})
+    out = query.small_areas("census_overcrowded_households", area, level="lsoa")
+    deciles = query.small_areas("imd2025_lsoa_decile", area, level="lsoa")
+    barriers = deciles[deciles.category == "Barriers to Housing and Services"].set_index("area_code")["value"]
+    out = out.assign(barriers_to_housing_decile=out.area_code.map(barriers), period="2021")
+    return out.rename(columns={"count": "overcrowded_households", "denominator": "households",
+                               "value": "overcrowded_pct"})[
+        ["area_code", "area_name", "overcrowded_households", "households", "overcrowded_pct",
+         "barriers_to_housing_decile", "period"]]
 
 
 def lsoa_shapes(profile: pd.DataFrame):
     """LSOA boundaries for the district (shipped for Kent and Medway only); None where not shipped."""
-    shapes = housing_source.lsoa_boundaries_kent_medway()
+    shapes = store.boundaries("lsoa")
     shapes = shapes[shapes.area_code.isin(profile.area_code)]
     if shapes.empty or len(shapes) < len(profile) * 0.9:
         return None
-    shapes = shapes.drop(columns="area_name").merge(profile, on="area_code")
+    shapes = shapes.drop(columns=["area_name", "lad_code"]).merge(profile, on="area_code")
     shapes["overcrowded_pct_text"] = shapes.overcrowded_pct.map(narrative.pct)
     shapes["barriers_text"] = shapes.barriers_to_housing_decile.map(
         lambda d: f"decile {int(d)} (1 = most deprived 10% in England)" if pd.notna(d) else "not available")
