@@ -21,6 +21,8 @@ ROLE_STYLE = {
     "county": {"color": PALETTE[1], "marker": "^", "size": 70},
     "region": {"color": PALETTE[3], "marker": "s", "size": 55},
     "england": {"color": PALETTE[4], "marker": "D", "size": 50},
+    # Where a source has no England value, the median English district stands in (and is labelled so).
+    "districts_median": {"color": PALETTE[4], "marker": "X", "size": 50},
 }
 
 sns.set_theme(style="whitegrid", font_scale=0.95)

@@ -7,7 +7,7 @@ import pandas as pd
 from . import store
 from .areas import Area, registry
 
-ROLE_ORDER = {"area": 0, "county": 1, "region": 2, "england": 3}
+ROLE_ORDER = {"area": 0, "county": 1, "region": 2, "england": 3, "districts_median": 4}
 
 
 def comparison_areas(area: Area) -> pd.DataFrame:

@@ -54,9 +54,13 @@ def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
         return ""
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:limit]
+    def where(r):
+        return f"{r['value_geography']}, " if r.get("value_geography") else ""
+
     items = "".join(
-        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(r.get('value', ''))}</strong> "
-        f"({html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
+        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(r.get('value', '') or '[x]')}"
+        f"{html.escape(r.get('unit', '') if r.get('unit') == '%' else '')}</strong> "
+        f"({html.escape(where(r))}{html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
         for r in rows
     )
     return f"<ul class='nbu-headlines'>{items}</ul>" if items else ""

@@ -223,6 +223,7 @@ def _clear_caches() -> None:
     _read_table.cache_clear()
     _indicator_ids.cache_clear()
     _indicator_rows.cache_clear()
+    _disclosed_rows.cache_clear()
     _read_boundaries.cache_clear()
 
 
@@ -250,6 +251,28 @@ def _indicator_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
     return pd.read_parquet(folder / "indicators" / f"{indicator_id}.parquet")
 
 
+@functools.lru_cache(maxsize=64)
+def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
+    """The indicator's rows with its disclosure rule applied: this is the only way data leave the store.
+
+    Suppressed rows keep their place with count, value and limits blanked and a ``[c]`` note that replaces any
+    published comparison (a significance claim must not outlive the numbers behind it).
+    """
+    from . import catalog, disclosure
+
+    frame = _indicator_rows(folder, indicator_id)
+    try:
+        rule = catalog.indicator(indicator_id).disclosure
+    except UnknownIndicatorError:
+        rule = "none"
+    if rule in ("census", "none"):
+        return frame
+    safe = disclosure.apply(frame, rule, derived_cols=["value", "lower_ci95", "upper_ci95", "lower_ci998",
+                                                       "upper_ci998"])
+    safe.loc[safe["suppressed"], "value_note"] = disclosure.RULES[rule].note
+    return safe[INDICATOR_COLUMNS]
+
+
 def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
                    area_type: str | None = None) -> pd.DataFrame:
     """Rows of the long indicator table for one indicator, optionally limited to areas or an area type."""
@@ -259,7 +282,7 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
         raise UnknownIndicatorError(
             f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(known))}"
         )
-    frame = _indicator_rows(folder, indicator_id)
+    frame = _disclosed_rows(folder, indicator_id)
     mask = pd.Series(True, index=frame.index)
     if area_codes is not None:
         mask &= frame["area_code"].isin(list(area_codes))

@@ -102,3 +102,13 @@ def test_housing_pack_runs_and_exports_source_values(pack_run):
     assert (out / "E07000113-swale" / "housing" / "map_overcrowding_lsoa.html").exists()
     assert not (out / "E09000033-westminster" / "housing" / "map_overcrowding_lsoa.html").exists()
     assert (out / "E09000033-westminster" / "housing" / "map_overcrowding_msoa.html").exists()
+
+
+def test_whole_population_counts_are_described_not_tested():
+    # Census counts cover every household: no sampling error, so no confidence interval and no significance.
+    from nbutils.topics import indicators
+
+    frame = indicators.series("census_overcrowded_households", resolve(SWALE))
+    tested = frame[frame.role != "england"]
+    assert set(tested.compared_with_england) == {indicators.NOT_TESTED}
+    assert tested.lower_ci95.isna().all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from nbutils import store
 from nbutils.areas import resolve
 from nbutils.topics import overview, sudi
 
@@ -153,7 +154,10 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     swale = tmp_path / resolve("Swale").folder
     card = pd.read_csv(swale / "overview" / "scorecard.csv")
     headlines = pd.read_csv(swale / "overview" / "headlines.csv")
-    assert list(headlines.columns) == ["area_code", "indicator", "value", "period", "comparison"]
+    assert list(headlines.columns) == ["area_code", "indicator_id", "indicator", "value", "unit", "period",
+                                       "value_geography", "comparison"]
+    satod = headlines.set_index("indicator_id").loc["satod"]
+    assert satod.value_geography == "Kent"  # a county's figure on a district's line says whose it is
     assert len(card) == len(overview.HEADLINES) == len(headlines)
     im = card.set_index("indicator_id").loc["ons_hi_infant_mortality"]
     assert im.value == pytest.approx(4.85338726)
@@ -166,3 +170,31 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
         assert f"href='{topic}.html'" in page or f'href="{topic}.html"' in page
     funnel = pd.read_csv(tmp_path / resolve("Westminster").folder / "sudi" / "infant_mortality_funnel.csv")
     assert not funnel["count"].between(1, 2).any()
+
+
+# Adur (E07000223) had 2 infant deaths in 2016-18 (Fingertips 92196, 2020 extract): below the ONS threshold of 3.
+ADUR = "E07000223"
+
+
+def test_store_withholds_rates_resting_on_one_or_two_deaths():
+    fingertips = store.indicator_data("fingertips_infant_mortality", [ADUR]).iloc[0]
+    assert pd.isna(fingertips["count"]) and pd.isna(fingertips.value) and pd.isna(fingertips.lower_ci95)
+    assert fingertips.value_note.startswith("[c]")
+    assert "compared_to_england" not in fingertips.value_note  # no significance claim survives suppression
+    # The Health Index publishes the same 2016-18 rate without a count: it is withheld too.
+    series = store.indicator_data("ons_hi_infant_mortality", [ADUR]).set_index("period")
+    assert pd.isna(series.loc["2016-18", "value"]) and series.loc["2016-18", "value_note"].startswith("[c]")
+    assert series.loc["2019-21", "value"] == pytest.approx(2.320185615)  # other periods are kept
+
+
+def test_suppressed_area_messages_and_scorecard_say_so_without_the_rate():
+    area = resolve(ADUR)
+    card = overview.scorecard(area)
+    row = card.set_index("indicator_id").loc["fingertips_infant_mortality"]
+    assert pd.isna(row.value) and row.compared_with_england == "Suppressed [c]"
+    here, _, _, dropped = sudi.infant_mortality_series(area)
+    fingertips = sudi.infant_mortality_2016_18(area)
+    risk_card = overview.scorecard(area, sudi.RISK_FACTORS)
+    messages = " ".join(sudi.key_messages(area, here, fingertips, risk_card, sudi.deprived_share(area), dropped))
+    assert "fewer than 3 infant deaths" in messages
+    assert "1.01" not in messages

@@ -87,4 +87,22 @@ def sudi_indicators(geo: Geography) -> pd.DataFrame:
     from .common import INDICATOR_COLUMNS
 
     pieces = [*_health_index(geo), *_walkthrough(geo), _young_children(geo)]
-    return pd.concat([p[INDICATOR_COLUMNS] for p in pieces], ignore_index=True)
+    rows = pd.concat([p[INDICATOR_COLUMNS] for p in pieces], ignore_index=True)
+    return _suppress_rates_from_few_deaths(rows)
+
+
+def _suppress_rates_from_few_deaths(rows: pd.DataFrame) -> pd.DataFrame:
+    """Blank the Health Index infant mortality rate wherever Fingertips shows it rests on 1 or 2 deaths.
+
+    The two sources publish the same rate; with births known, a rate from 1-2 deaths gives the count back, so
+    the ONS vital-statistics rule (counts below 3 suppressed) must reach the count-free copy too.
+    """
+    from ..disclosure import RULES
+
+    few = rows[(rows.indicator_id == "fingertips_infant_mortality") & rows["count"].between(1, 2)]
+    pairs = pd.MultiIndex.from_frame(rows[["area_code", "period"]])
+    hit = (rows.indicator_id == "ons_hi_infant_mortality").to_numpy() & pairs.isin(
+        list(zip(few.area_code, few.period)))
+    rows.loc[hit, ["value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998"]] = float("nan")
+    rows.loc[hit, "value_note"] = RULES["ons_vital"].note
+    return rows

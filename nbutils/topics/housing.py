@@ -180,7 +180,7 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
     here = data[data.area_code == area.code][["period", "value", "value_note"]]
     out = pd.concat([
         here.assign(role="area", area_name=area.name, area_code=area.code),
-        median.assign(role="england", area_name="Median of English districts", area_code="", value_note=""),
+        median.assign(role="districts_median", area_name="Median of English districts", area_code="", value_note=""),
     ], ignore_index=True)
     out["indicator_id"] = indicator_id
     out["compared_with_england"] = indicators.NOT_TESTED

@@ -50,12 +50,16 @@ def published_label(note: str, polarity: str) -> str | None:
 
 def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     """Add compared_with_england and comparison_method to rows of one indicator (England rows are the benchmark)."""
-    polarity = catalog.indicator(indicator_id).polarity
+    meta = catalog.indicator(indicator_id)
+    polarity = meta.polarity
     out = frame.copy()
     for column in ("count", "denominator", "lower_ci95", "upper_ci95"):
         out[column] = pd.to_numeric(out[column], errors="coerce")
-    # Wilson intervals where a count and denominator exist but no interval was stored.
-    needs_ci = out.lower_ci95.isna() & out["count"].notna() & out.denominator.gt(0) & out.value.notna()
+    # Wilson intervals where a count and denominator exist but no interval was stored, except for whole-population
+    # counts (Census, the ranking of every LSOA): those have no sampling error and are described, never tested.
+    whole_population = meta.disclosure == "census" or meta.ci_method.lower().startswith("none")
+    needs_ci = (out.lower_ci95.isna() & out["count"].notna() & out.denominator.gt(0) & out.value.notna()
+                & (not whole_population))
     if needs_ci.any():
         lower, upper = stats.wilson_ci(out.loc[needs_ci, "count"], out.loc[needs_ci, "denominator"])
         out.loc[needs_ci, "lower_ci95"], out.loc[needs_ci, "upper_ci95"] = lower, upper

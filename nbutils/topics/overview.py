@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, narrative, planning, query, store
+from .. import catalog, disclosure, narrative, planning, query, store
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import indicators
@@ -135,6 +135,9 @@ def headline_row(h: Headline, area: Area) -> dict:
     has_england = pd.notna(england)
     label = here.compared_with_england.iloc[0] if len(here) and pd.notna(value) else "No value"
     method = here.comparison_method.iloc[0] if len(here) and pd.notna(value) else ""
+    if len(here) and here.value_note.fillna("").str.startswith(disclosure.SUPPRESSED).iloc[0]:
+        label, method = "Suppressed [c]", ""
+        notes.append("fewer than 3 events: suppressed with anything derived from it (disclosure control)")
     if h.census and pd.notna(value):
         label, method = indicators.NOT_TESTED, NOT_TESTED_CENSUS
         notes.append(narrative.describe_difference(value, england, "England").replace("%", "")
@@ -146,7 +149,9 @@ def headline_row(h: Headline, area: Area) -> dict:
     if dropped:
         notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
-    position = indicators.position_in_distribution(value, {
+    # A county's value is not placed among districts, and a handful of reporting districts is no distribution.
+    comparable = role == "area" and len(spread) >= 30
+    position = "not applicable" if not comparable else indicators.position_in_distribution(value, {
         "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
         "upper_quartile": spread.quantile(0.75) if len(spread) else np.nan, "districts": len(spread)})
     return {
@@ -180,9 +185,12 @@ def scorecard(area: Area, headlines: list[Headline] | None = None) -> pd.DataFra
 
 
 def headlines_table(card: pd.DataFrame) -> pd.DataFrame:
-    """The small table the top-level index uses: area_code, indicator, value, period, comparison."""
-    return pd.DataFrame({"area_code": card.area_code, "indicator": card.indicator_id, "value": card.value,
-                         "period": card.period, "comparison": card.compared_with_england})
+    """The small table the top-level index uses: one row per headline, with whose value it is."""
+    return pd.DataFrame({"area_code": card.area_code, "indicator_id": card.indicator_id, "indicator": card.indicator,
+                         "value": card.value.round(1), "unit": card.unit, "period": card.period,
+                         # Named only when the value belongs to another area (a county's figure on a district page).
+                         "value_geography": card.value_geography.where(card.value_geography != card.area_name, ""),
+                         "comparison": card.compared_with_england})
 
 
 def _fmt(value, decimals: int = 1) -> str:
@@ -248,8 +256,9 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
         parts = []
         for r in rows.itertuples():
             where = "" if r.value_geography == r.area_name else f" in {r.value_geography}"
+            old = " (old figure)" if narrative.old_flag(r.period) else ""
             parts.append(f"{_lower_first(r.indicator)}{where} ({_fmt(r.value, decimals.get(r.indicator_id, 1))} against "
-                         f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period})")
+                         f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period}{old})")
         return narrative.list_phrase(parts)
 
     worse = card[kinds == "worse"]

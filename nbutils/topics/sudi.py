@@ -131,13 +131,14 @@ def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
     Significance uses PHEindicatormethods' exact/Byar's test of observed against expected deaths (expected =
     England's rate x births), via :func:`nbutils.stats.funnel_significance` with ``statistic='ratio'``.
     """
-    data = store.indicator_data("fingertips_infant_mortality")
+    data = store.indicator_data("fingertips_infant_mortality")  # already disclosure-controlled by the store
     england = float(data.loc[data.area_type == "england", "value"].iloc[0])
-    lads = data[(data.area_type == "lad") & data["count"].notna() & data.denominator.gt(0)].copy()
+    lads = data[data.area_type == "lad"]
+    suppressed = int(_suppressed(lads).sum())
+    lads = lads[lads["count"].notna() & lads.denominator.gt(0)].copy()
     names = store.table("areas").set_index("area_code")["area_name"]
     lads["area_name"] = lads.area_code.map(names)
-    safe = disclosure.apply(lads, "ons_vital")
-    suppressed = int(safe.suppressed.sum())
+    safe = disclosure.apply(lads, "ons_vital")  # a no-op now; kept as the last line of defence
     safe = safe[~safe.suppressed].copy()
     expected = england * safe.denominator / 1000
     safe["expected_deaths"] = expected
@@ -296,7 +297,12 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
                            if indicators.is_merged_2023(area) else "."))
     own = fingertips[(fingertips.role == "area") & fingertips.value.notna()]
     county = fingertips[(fingertips.role == "county") & fingertips.value.notna()]
-    if len(own):
+    withheld = fingertips[(fingertips.role == "area") & _suppressed(fingertips)]
+    if len(withheld):
+        messages.append(
+            f"In 2016-18 {area.name} had fewer than 3 infant deaths, so its count, rate and comparison with England "
+            "are not shown (ONS disclosure control for births and deaths).")
+    elif len(own):
         r = own.iloc[0]
         caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r["count"] < FEW_DEATHS else ""
         messages.append(
@@ -313,9 +319,7 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
     worse = card[kinds == "worse"]
     if len(worse):
         messages.append("Risk factors significantly worse than England: "
-                        + narrative.list_phrase([f"{overview._lower_first(r.indicator)}"
-                                                 + ("" if r.value_geography == r.area_name else f" ({r.value_geography})")
-                                                 for r in worse.itertuples()]) + ".")
+                        + narrative.list_phrase([_risk_phrase(r) for r in worse.itertuples()]) + ".")
     d = deprived[deprived.role == "area"]
     e = deprived[deprived.role == "england"]
     if len(d) and pd.notna(d.share_pct.iloc[0]):
@@ -359,8 +363,24 @@ def tidy_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[TIDY_2016_18].reset_index(drop=True)
 
 
+def _risk_phrase(row) -> str:
+    """'smoking at time of delivery (Kent, 2018/19, an old figure)' for the key messages."""
+    where = "" if row.value_geography == row.area_name else f"{row.value_geography}, "
+    old = ", an old figure" if narrative.old_flag(row.period) else ""
+    return f"{overview._lower_first(row.indicator)} ({where}{row.period}{old})"
+
+
+def _suppressed(frame: pd.DataFrame) -> pd.Series:
+    """Rows the store's disclosure rule withheld (marked [c])."""
+    return frame.value_note.fillna("").str.startswith(disclosure.SUPPRESSED)
+
+
 def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
     here = points[points.group == "area"]
+    withheld = _suppressed(store.indicator_data("fingertips_infant_mortality", [area.code], "lad")).any()
+    if here.empty and withheld:
+        return (f"{area.name} is not plotted: it had fewer than 3 infant deaths in 2016-18, so its figures are "
+                "suppressed (ONS disclosure control).")
     if here.empty:
         return (f"{area.name} is not in the 2016-18 extract, so it is not on the plot; its county's districts or its "
                 "region's authorities are shown as triangles where present.")
