@@ -114,16 +114,6 @@ def msoa_profile(area: Area) -> pd.DataFrame:
     return totals.sort_values("ethnic_minority_pct", ascending=False).reset_index(drop=True)
 
 
-def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1,
-                     label: str | None = None) -> pd.DataFrame:
-    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
-    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
-    wide = wide[names].map(lambda v: narrative.pct(v, decimals))
-    wide.columns.name = None
-    return wide.reset_index().rename(columns={index: label or index.replace("_", " ").capitalize()})
-
-
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to the profile, with formatted tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")

@@ -188,15 +188,6 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
                 "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
 
 
-def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1) -> pd.DataFrame:
-    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
-    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
-    wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
-    wide.columns.name = None
-    return wide.reset_index().rename(columns={index: index.replace("_", " ").capitalize()})
-
-
 def overcrowding_view(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Area": frame.area_name,

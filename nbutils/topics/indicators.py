@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, query, stats, store
+from .. import catalog, narrative, query, stats, store
 from ..areas import Area, registry
 
 METHOD_CI = "95% confidence intervals (nbutils.stats.compare)"
@@ -212,3 +212,13 @@ def reader_view(frame: pd.DataFrame, decimals: int = 1, value_label: str = "Valu
         "Compared with England": frame.compared_with_england.replace({"Benchmark": "(benchmark)"}),
         "How compared": frame.comparison_method.replace({"": "-"}),
     })
+
+
+def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1,
+                     label: str | None = None) -> pd.DataFrame:
+    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
+    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
+    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
+    wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={index: label or index.replace("_", " ").capitalize()})
