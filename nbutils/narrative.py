@@ -97,3 +97,8 @@ def comparison_phrase(label: str | None, method: str) -> str:
     text = "similar to England" if label == "Similar" else label[0].lower() + label[1:]
     how = "Fingertips' published comparison" if method.startswith("Fingertips") else "95% confidence intervals"
     return f"{text} ({how})"
+
+
+def capital_first(text: str) -> str:
+    """Upper-case the first letter only ('districts of Kent' -> 'Districts of Kent'; str.capitalize lowers the rest)."""
+    return text[:1].upper() + text[1:]

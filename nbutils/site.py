@@ -47,6 +47,13 @@ def _topic_order(topics) -> list[str]:
     return known + sorted(set(topics) - set(known))
 
 
+def _unit(unit: str) -> str:
+    """'%' sticks to the number; other units follow after a space ('4.6 per 1,000 live births')."""
+    if not unit:
+        return ""
+    return unit if unit.startswith("%") and len(unit) == 1 else f" {unit}"
+
+
 def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
     """A few headline indicators for the index, from the overview's ``headlines.csv`` when it exists."""
     path = out_dir / folder / "overview" / "headlines.csv"
@@ -59,7 +66,7 @@ def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
 
     items = "".join(
         f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(r.get('value', '') or '[x]')}"
-        f"{html.escape(r.get('unit', '') if r.get('unit') == '%' else '')}</strong> "
+        f"{html.escape(_unit(r.get('unit', '')))}</strong> "
         f"({html.escape(where(r))}{html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
         for r in rows
     )

@@ -65,7 +65,7 @@ HEADLINES = [
     Headline("ohid_adult_obesity", "Adults living with obesity", "nutrition", "%"),
     Headline("ons_hi_infant_mortality", "Infant mortality (3-year pooled)", "sudi", "per 1,000 live births",
              decimals=2),
-    Headline("fingertips_infant_mortality", "Infant mortality 2016-18 (with confidence interval)", "sudi",
+    Headline("fingertips_infant_mortality", "Infant mortality (with confidence interval)", "sudi",
              "per 1,000 live births", decimals=2),
     Headline("ons_hi_low_birth_weight", "Low birth weight of term babies", "sudi", "%", decimals=2),
     Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions", "sudi", "per 1,000 women 15-17"),
@@ -184,8 +184,15 @@ def scorecard(area: Area, headlines: list[Headline] | None = None) -> pd.DataFra
     return out.sort_values("topic", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
+# The headlines the top-level index shows first (it lists the first few).
+INDEX_PRIORITY = ["ons_hi_infant_mortality", "ncmp_year6_obesity", "aps_adult_smoking",
+                  "mhclg_households_in_temporary_accommodation", "census_overcrowded_households"]
+
+
 def headlines_table(card: pd.DataFrame) -> pd.DataFrame:
     """The small table the top-level index uses: one row per headline, with whose value it is."""
+    rank = {indicator_id: i for i, indicator_id in enumerate(INDEX_PRIORITY)}
+    card = card.sort_values("indicator_id", key=lambda s: s.map(rank).fillna(len(rank)), kind="stable")
     return pd.DataFrame({"area_code": card.area_code, "indicator_id": card.indicator_id, "indicator": card.indicator,
                          "value": card.value.round(1), "unit": card.unit, "period": card.period,
                          # Named only when the value belongs to another area (a county's figure on a district page).

@@ -9,6 +9,8 @@ deaths, births and 95% confidence intervals for 35 upper-tier and 107 lower-tier
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -25,12 +27,12 @@ CAUTION = "rate based on fewer than 20 deaths: treat with caution"
 CARRIED = overview.CARRIED_FORWARD
 
 RISK_FACTORS = [
-    overview.Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies, 2017", "sudi", "%",
+    overview.Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies (with confidence interval)", "sudi", "%",
                       decimals=2),
-    overview.Headline("ons_hi_low_birth_weight", "Low birth weight of term babies, latest", "sudi", "%", decimals=2),
-    overview.Headline("fingertips_under18_conceptions", "Under-18 conceptions, 2017", "sudi",
+    overview.Headline("ons_hi_low_birth_weight", "Low birth weight of term babies (Health Index series)", "sudi", "%", decimals=2),
+    overview.Headline("fingertips_under18_conceptions", "Under-18 conceptions (with confidence interval)", "sudi",
                       "per 1,000 women 15-17"),
-    overview.Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions, latest", "sudi", "per 1,000 women 15-17"),
+    overview.Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions (Health Index series)", "sudi", "per 1,000 women 15-17"),
     *[h for h in overview.HEADLINES if h.indicator_id in (
         "aps_adult_smoking", "aps_routine_manual_smoking", "satod", "dwp_children_relative_low_income",
         "census_overcrowded_households", "imd2025_lsoas_most_deprived_20pct", "breastfeeding_initiation")],
@@ -367,7 +369,8 @@ def _risk_phrase(row) -> str:
     """'smoking at time of delivery (Kent, 2018/19, an old figure)' for the key messages."""
     where = "" if row.value_geography == row.area_name else f"{row.value_geography}, "
     old = ", an old figure" if narrative.old_flag(row.period) else ""
-    return f"{overview._lower_first(row.indicator)} ({where}{row.period}{old})"
+    name = re.sub(r"\s*\([^)]*\)$", "", row.indicator)  # the period below says which source it is
+    return f"{overview._lower_first(name)} ({where}{row.period}{old})"
 
 
 def _suppressed(frame: pd.DataFrame) -> pd.Series:
