@@ -1,7 +1,7 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
 Exit status: 0 success; 1 when any notebook failed (the others still ran); 2 on bad input (unknown area or
-topic, malformed area set, missing or changed raw data), with one message and no traceback; 3 when
+topic, malformed area set, missing or changed raw data, invalid local data), with one message and no traceback; 3 when
 ``data fetch`` cannot reach the network (packs keep using the embedded snapshot).
 """
 
@@ -22,6 +22,7 @@ EPILOG = """examples:
   nbutils run coventry bi-borough --out /tmp/packs --jobs 2
   nbutils areas kent                       list the areas in parameters/kent.yaml
   nbutils data verify                      check data/raw/ against data/manifest.json
+  nbutils data local                       validate and list the authority's own data in data/local/
   nbutils data fetch --indicators satod    download current data from the OHID Fingertips API
 """
 
@@ -70,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     data_sub.add_parser("verify", help="check every raw file's sha256 against data/manifest.json")
     build = data_sub.add_parser("build", help="rebuild the tidy store from data/raw/")
     build.add_argument("--force", action="store_true", help="rebuild even if the store is current")
+    data_sub.add_parser(
+        "local", help="validate and list the authority's own datasets in data/local/",
+        description="Check every data/local/<dataset>/ folder (source.yaml and CSV files, see docs/local-data.md) "
+                    "and list the datasets.",
+        epilog="exit status: 0 all valid (or none); 2 a problem, named by file, line and column.")
     fetch = data_sub.add_parser(
         "fetch", help="download current indicator data from the OHID Fingertips API",
         description="Download catalogue indicators from the OHID Fingertips API into data/fetched/ (checked before "
@@ -136,13 +142,14 @@ def _print_summary(summary) -> None:
 
 
 def _cmd_run(args) -> int:
-    from . import runner
+    from . import local_data, runner
     from .areas import resolve_targets
 
     if args.jobs < 1:
         raise WorkbookError("--jobs must be at least 1")
     areas = resolve_targets(args.targets)
     topics = runner.resolve_topics([t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else None)
+    local_data.validate()  # a bad local file stops the run here, with one message, before any notebook starts
     out_dir = args.out or paths.default_output_dir()
     where = f"on {args.scheduler}" if args.scheduler else f"with {args.jobs} job(s)"
     print(f"{len(topics)} topic(s) x {len(areas)} area(s) into {out_dir} {where}", flush=True)
@@ -190,6 +197,8 @@ def _cmd_data(args) -> int:
         except NetworkUnavailable as error:
             print(f"nbutils: {error}", file=sys.stderr)
             return EXIT_NETWORK_UNAVAILABLE
+    if args.data_command == "local":
+        return _cmd_data_local()
     if args.data_command == "verify":
         results = verify()
         bad = [r for r in results if not r.ok]
@@ -200,6 +209,20 @@ def _cmd_data(args) -> int:
         return 2 if bad else 0
     path = store.build(force=args.force, quiet=False)
     print(f"data store ready: {path}")
+    return 0
+
+
+def _cmd_data_local() -> int:
+    from . import local_data
+
+    datasets = local_data.validate()
+    for dataset in datasets:
+        rows = dataset.rows
+        print(f"{dataset.name}: {dataset.source.label}; {len(rows)} row(s), "
+              f"{rows.area_code.nunique()} area(s), indicator(s) {', '.join(sorted(rows.indicator_id.unique()))}, "
+              f"period(s) {', '.join(sorted(rows.period.unique()))}")
+    print(f"{len(datasets)} local dataset(s) valid in data/local/" if datasets
+          else "no local datasets in data/local/ (see docs/local-data.md to add one)")
     return 0
 
 

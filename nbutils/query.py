@@ -46,3 +46,31 @@ def districts_of(indicator_id: str, codes: list[str]) -> pd.DataFrame:
     names = store.table("areas").set_index("area_code")["area_name"]
     data = store.indicator_data(indicator_id, area_codes=codes, area_type="lad")
     return data.assign(area_name=data.area_code.map(names))
+
+
+def local_values(indicator_id: str, area_codes: list[str] | None = None) -> pd.DataFrame:
+    """An authority's own figures for an indicator (data/local/), kept apart from the national ones.
+
+    Parameters
+    ----------
+    indicator_id : catalogue id or an id defined in a local dataset's source.yaml.
+    area_codes : GSS codes to keep (default: every area).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``nbutils.local_data.LOCAL_COLUMNS``: the indicator columns plus dataset, publisher, title,
+        published, licence, reference, disclosure and ``label`` ("local data: <publisher>, <date>", to show
+        beside every value). Each dataset's disclosure rule is applied; empty (same columns) when none.
+    """
+    from . import disclosure
+    from .local_data import LOCAL_COLUMNS
+
+    frame = store.table("local_indicators")
+    frame = frame[frame.indicator_id == indicator_id]
+    if area_codes is not None:
+        frame = frame[frame.area_code.isin(list(area_codes))]
+    parts = [disclosure.apply(rows, rule)[LOCAL_COLUMNS] for rule, rows in frame.groupby("disclosure", sort=True)]
+    if not parts:
+        return frame[LOCAL_COLUMNS].reset_index(drop=True)
+    return pd.concat(parts).sort_index().reset_index(drop=True)

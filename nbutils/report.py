@@ -71,6 +71,7 @@ class Pack:
         self._sources: set[str] = set()
         self._rules: set[str] = set()
         self._fetched: dict[str, dict] = {}
+        self._local: dict[str, dict] = {}
 
     @property
     def comparators(self):
@@ -195,6 +196,16 @@ class Pack:
         display(fmap)
         return path
 
+    def used_local(self, dataset_info) -> None:
+        """Name local datasets in the footer: a mapping (``LocalDataset.info()``) or ``query.local_values`` rows."""
+        if isinstance(dataset_info, pd.DataFrame):
+            for info in dataset_info.drop_duplicates("dataset").to_dict("records"):
+                self.used_local(info)
+            return
+        self._local[dataset_info["dataset"]] = dict(dataset_info)
+        if disclosure.FOOTNOTES.get(dataset_info.get("disclosure")):
+            self._rules.add(dataset_info["disclosure"])
+
     def footer(self) -> None:
         """Sources (publisher, licence, dates) and the disclosure-control statement."""
         manifest = load_manifest()
@@ -213,10 +224,22 @@ class Pack:
                 f"{html.escape(info['fetched_at'][:10])} from {html.escape(info.get('url', ''))}; Open Government "
                 f"Licence v3.0.</li>"
             )
+        local = "".join(
+            f"<li>{html.escape(i['title'])}. {html.escape(i['publisher'])}, published "
+            f"{_long_date(i['published'])}. {html.escape(i['licence'])}"
+            + (f" Source: {html.escape(i['reference'])}." if i.get("reference") else "") + "</li>"
+            for _, i in sorted(self._local.items()))
+        local = f"<h3>Local data</h3><ul>{local}</ul>" if local else ""
         notes = [disclosure.FOOTNOTES[r] for r in sorted(self._rules) if r in disclosure.FOOTNOTES]
         display(HTML(
-            "<div class='nbu-footer'><h2>Sources and notes</h2><ul>" + "".join(items) + "</ul>"
+            "<div class='nbu-footer'><h2>Sources and notes</h2><ul>" + "".join(items) + "</ul>" + local
             + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
             + "<p>Contains public sector information licensed under the Open Government Licence v3.0. "
               "Contains OS data &copy; Crown copyright and database right.</p></div>"
         ))
+
+
+def _long_date(iso: str) -> str:
+    """'2024-07-02' as '2 July 2024'."""
+    day = date.fromisoformat(str(iso)[:10])
+    return f"{day.day} {day:%B %Y}"

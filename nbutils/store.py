@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, paths
+from . import __version__, local_data, paths
 from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
@@ -127,7 +127,8 @@ def _fingerprint(manifest: dict) -> dict:
     """What the store was built from: raw hashes, package version and the build code itself."""
     here = Path(__file__).parent
     code = hashlib.sha256()
-    for module in sorted([here / "store.py", *(here / "sources").glob("*.py"), *(here / "build").glob("*.py")]):
+    for module in sorted([here / "store.py", here / "local_data.py", *(here / "sources").glob("*.py"),
+                          *(here / "build").glob("*.py")]):
         code.update(module.read_bytes())
     fetched = paths.data_dir() / "fetched" / "manifest.json"
     return {
@@ -136,6 +137,8 @@ def _fingerprint(manifest: dict) -> dict:
         "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
         # Data fetched by `nbutils data fetch`: a new fetch changes this, so the next run rebuilds the store.
         "fetched_sha256": hashlib.sha256(fetched.read_bytes()).hexdigest() if fetched.exists() else None,
+        # An authority's own data/local/ files: a changed file rebuilds the store and reruns the packs.
+        "local": local_data.file_hashes(),
     }
 
 
@@ -156,6 +159,10 @@ def build(force: bool = False, quiet: bool = True) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=".store-build-", dir=store.parent))
         try:
             geo = _geography()
+            # Local data are validated first (a bad file stops the build with one message) and kept in their
+            # own table, never mixed into the national indicators.
+            local = local_data.table(local_data.load_all(geo["areas"], geo["predecessors"]))
+            local.to_parquet(staging / "local_indicators.parquet", index=False)
             for name, frame in geo.items():
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
             context = Geography(areas=geo["areas"], lsoa=geo["lsoa_lookup"])
@@ -237,7 +244,7 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
 
 
 def table(name: str) -> pd.DataFrame:
-    """A whole small store table (areas, lsoa_lookup, predecessors), cached per process."""
+    """A whole small store table (areas, lsoa_lookup, predecessors, local_indicators), cached per process."""
     return _read_table(ensure(), name)
 
 
