@@ -432,8 +432,17 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
     """
     births, per, pi, years = float(inputs.births), inputs.perinatal, inputs.parent_infant, inputs.years
     rows: list[dict] = []
+    parts: list[float] = []  # the rows of the current group, for its total's arithmetic
 
-    def row(group: str, item: str, number: float | None, pct: float | None, in_need: float, sums: str) -> float:
+    def total(group: str, item: str, value: float) -> float:
+        sums = " + ".join(_num(p) for p in parts) if len(parts) > 1 else "the row above"
+        parts.clear()
+        return row(group, item, None, None, value, sums, part=False)
+
+    def row(group: str, item: str, number: float | None, pct: float | None, in_need: float, sums: str,
+            part: bool = True) -> float:
+        if part:
+            parts.append(in_need)
         rows.append({"group": group, "item": item, "number": number, "prevalence_pct": pct, "in_need": in_need,
                      "in_need_rounded": whole(in_need), "arithmetic": sums})
         return in_need
@@ -454,7 +463,7 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
             if per.referred is not None else f"{_num(births)} x {per.remaining_mothers_pct:g}%")
     mothers += row("mothers", label, remaining, per.remaining_mothers_pct, share(remaining, per.remaining_mothers_pct),
                    sums)
-    row("mothers", "Mothers in need of support a year", None, None, mothers, "sum of the rows above")
+    total("mothers", "Mothers in need of support a year", mothers)
 
     # Partners
     partners = 0.0
@@ -467,12 +476,12 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
     sums = (f"({_num(births)} - {_num(referred)}) x {per.other_partners_pct:g}%" if per.referred is not None
             else f"{_num(births)} x {per.other_partners_pct:g}%")
     partners += row("partners", label, others, per.other_partners_pct, share(others, per.other_partners_pct), sums)
-    row("partners", "Partners in need of support a year", None, None, partners, "sum of the rows above")
+    total("partners", "Partners in need of support a year", partners)
 
     row("parents", "Parents in need of support a year (mothers and partners)", None, None, mothers + partners,
-        "mothers + partners")
+        f"{_num(mothers)} + {_num(partners)}", part=False)
     row("parents", f"Parents in need of support over {years} years", None, None, (mothers + partners) * years,
-        f"{_num(mothers + partners)} x {years}")
+        f"{_num(mothers + partners)} x {years}", part=False)
 
     # Parent-infant relationships (one year's births)
     babies, rest, taken = 0.0, births, []
@@ -491,10 +500,9 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
     sums = (f"({_num(births)} - {' - '.join(taken)}) x {pi.remaining_pct:g}%" if taken
             else f"{_num(births)} x {pi.remaining_pct:g}%")
     babies += row("parent_infant", label, rest, pi.remaining_pct, share(rest, pi.remaining_pct), sums)
-    row("parent_infant", "Parent-infant relationships needing support a year", None, None, babies,
-        "sum of the rows above")
+    total("parent_infant", "Parent-infant relationships needing support a year", babies)
     row("parent_infant", f"Parent-infant relationships over {years} years", None, None, babies * years,
-        f"{_num(babies)} x {years}")
+        f"{_num(babies)} x {years}", part=False)
     return ScaleOfNeed(pd.DataFrame(rows), mothers, partners, babies, years)
 
 
