@@ -8,9 +8,16 @@ perinatal mental health strategy (July 2024) and Coventry's strategy (10-20% of 
 
 from __future__ import annotations
 
+import doctest
+from pathlib import Path
+
+import pydantic
 import pytest
+import yaml
 
 from nbutils import planning as P
+
+KENT_INPUTS = Path(__file__).resolve().parents[1] / "parameters" / "scale-of-need" / "kent.yaml"
 
 # The report's worked example: relative gap 19%, 42% of infant deaths in the R&M group, RR 1.4 for smoking in
 # pregnancy, smoking in the R&M group falling from 23% to 15% -> the gap narrows by "about 2" percentage points.
@@ -107,3 +114,166 @@ def test_round_sensibly_and_required_births():
     assert [P.round_sensibly(v) for v in (3.2, 47, 336.4, 1682, 14369.25)] == [5, 45, 340, 1700, 14350]
     with pytest.raises(ValueError, match="births"):
         P.perinatal_need(None, [P.NeedAssumption("Mothers", "births", 20, "Kent")])
+
+
+def test_planning_doctests_run_and_pass():
+    result = doctest.testmod(P, verbose=False)
+    assert result.failed == 0
+    assert result.attempted >= 8  # the Kent totals, rounding, flat rate, sensitivity and apportioning examples
+
+
+# ------------------------------------------------------------------------------------------------ Kent's stratified model
+# Kent County Council, Health Reform and Public Health Cabinet Committee papers, 2 July 2024, Appendices 1 and 2,
+# with the inputs shipped in parameters/scale-of-need/kent.yaml.
+
+
+@pytest.fixture(scope="module")
+def kent():
+    return P.ScaleOfNeedInputs.model_validate(yaml.safe_load(KENT_INPUTS.read_text()))
+
+
+def test_kent_inputs_file_says_whose_they_are(kent):
+    assert kent.area_code == "E10000016" and kent.publisher == "Kent County Council"
+    assert "2 July 2024" in kent.citation and kent.date == "2024-07-02" and kent.licence
+    assert "Medway" in kent.note and "E06000035" in kent.neighbouring_areas
+    assert kent.missing_local_inputs() == []
+
+
+def test_kent_committee_paper_totals_exactly(kent):
+    result = P.scale_of_need(kent)
+    assert result.totals() == {"mothers": 3560, "partners": 3103, "parents": 6663, "parents_over_years": 33317,
+                               "parent_infant": 2937, "parent_infant_over_years": 14685}
+
+
+def test_kent_every_printed_line_of_the_paper(kent):
+    table = P.scale_of_need(kent).table.set_index("item")
+    printed = {
+        "Mothers whose referrals to the specialist service were rejected": (623, 623),
+        "Remaining mothers (births - referred + rejected)": (14686, 2937),
+        "Partners of mothers referred to the specialist service": (2569, 642),
+        "Other partners (births - referred)": (14063, 2461),
+        "Babies in child poverty": (2744, 549),
+        "Babies in care": (665, 599),
+        "Children aged 0-5 referred to CAMHS": (519, 519),
+        "Remaining babies of one year's births": (12703, 1270),
+    }
+    for item, (number, in_need) in printed.items():
+        assert P.whole(table.loc[item, "number"]) == number, item
+        assert table.loc[item, "in_need_rounded"] == in_need, item
+    assert table.loc["Remaining mothers (births - referred + rejected)", "arithmetic"] == \
+        "(16,632 - 2,569 + 623) x 20%"
+
+
+def test_paper_rounds_only_what_it_prints(kent):
+    result = P.scale_of_need(kent)
+    # Unrounded: 623 + 2,937.2 + 642.25 + 2,461.025 = 6,663.475; x 5 = 33,317.375 (5 x 6,663 would be 33,315).
+    assert result.parents == pytest.approx(6663.475)
+    assert result.parents_over_years == pytest.approx(33317.375)
+    # Poverty and care are shares of births (2,744.28 and 665.28): the remaining babies are 12,703.44, and the
+    # five-year total 14,684.76 -> 14,685. Rounding the groups first would give 12,704 and 14,684.
+    assert result.parent_infant == pytest.approx(2936.952)
+    counts = kent.model_copy(update={"parent_infant": kent.parent_infant.model_copy(update={
+        "poverty_share_of_births_pct": 2744 / 16632 * 100, "care_share_of_births_pct": 665 / 16632 * 100})})
+    assert P.whole(P.scale_of_need(counts).parent_infant_over_years) == 14684
+    assert (P.whole(598.5), round(598.5)) == (599, 598)  # halves up, not Python's round-half-even
+
+
+def test_flat_rate_is_the_model_without_local_inputs():
+    flat = P.flat_rate_inputs(3340)
+    result = P.scale_of_need(flat)
+    assert result.mothers == pytest.approx(668) and result.partners == pytest.approx(584.5)
+    assert result.parent_infant == pytest.approx(334)  # one year's births x 10%, annual (not three cohorts)
+    assert result.totals()["parents_over_years"] == 6263  # 1,252.5 x 5 = 6,262.5, halves up
+    items = list(result.table["item"])
+    assert not any("rejected" in i or "poverty" in i or "CAMHS" in i for i in items)  # not shown as zero
+    assert len(flat.missing_local_inputs()) == 5
+    assert "CAMHS" in flat.missing_local_inputs()[-1]
+
+
+def test_sensitivity_table(kent):
+    table = P.sensitivity(kent).set_index("mothers_prevalence_pct")
+    assert list(table.index) == [10, 15, 20, 25]
+    assert table.loc[20, "mothers_a_year_rounded"] == 3560 and table.loc[20, "parents_over_5_years_rounded"] == 33317
+    assert table.loc[10, "mothers_a_year"] == pytest.approx(623 + 14686 * 0.10)
+    assert table.loc[25, "mothers_a_year"] == pytest.approx(623 + 14686 * 0.25)
+    assert table.mothers_a_year.is_monotonic_increasing
+    assert (table.parents_a_year - table.mothers_a_year).round(6).nunique() == 1  # partners held at 17.5%
+    half = P.sensitivity(kent, scale=0.5).set_index("mothers_prevalence_pct")
+    assert half.loc[20, "mothers_a_year"] == pytest.approx(3560.2 / 2)
+
+
+def test_apportioning_a_county_model_by_births(kent):
+    frame = P.apportion(P.scale_of_need(kent), 1682 / 16422).set_index("item")
+    assert frame.loc["Mothers in need of support a year", "in_need"] == pytest.approx(3560.2 * 1682 / 16422)
+    assert frame.loc["Parents in need of support over 5 years", "in_need_rounded"] == P.whole(33317.375 * 1682 / 16422)
+    with pytest.raises(ValueError, match="share"):
+        P.apportion(P.scale_of_need(kent), 1.5)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"births": 0}, "births"),
+    ({"perinatal": {"referred": 10, "rejected": 20}}, "cannot exceed"),
+    ({"perinatal": {"rejected": 20}}, "give both"),
+    ({"perinatal": {"remaining_mothers_pct": 120}}, "remaining_mothers_pct"),
+    ({"parent_infant": {"poverty_share_of_births_pct": 80, "care_share_of_births_pct": 30}}, "more than the births"),
+    ({"perinatl": {}}, "perinatl"),
+])
+def test_scale_inputs_reject_impossible_values(bad, match):
+    with pytest.raises(pydantic.ValidationError, match=match):
+        P.ScaleOfNeedInputs.model_validate({"births": 1000} | bad)
+
+
+# ------------------------------------------------------------------------------------------------ who gets which model
+
+
+def test_kent_district_gets_kent_model_apportioned_and_says_so(store_ready):
+    from nbutils.areas import resolve
+    from nbutils.topics import overview
+
+    swale = resolve("Swale")
+    plan = overview.scale_plan(swale)
+    assert plan.kind == "county" and plan.share == pytest.approx(1682 / 16422)
+    assert plan.result.totals()["parents_over_years"] == 33317  # the county's model, unchanged
+    table = overview.scale_table(plan).set_index("item")
+    assert table.loc["Mothers in need of support a year", "in_need"] == pytest.approx(3560.2 * 1682 / 16422)
+    text = " ".join(overview.scale_sentences(plan))
+    assert "county figures, not Swale's" in text and "apportioned by births" in text
+    assert "Kent's figures, not Swale's" in overview.county_caption(plan)
+    sens = overview.sensitivity_table(plan).set_index("mothers_prevalence_pct")
+    assert sens.loc[20, "mothers_a_year_rounded"] == table.loc["Mothers in need of support a year", "in_need_rounded"]
+
+
+def test_medway_flat_rates_name_kent_as_a_neighbouring_authority(store_ready):
+    from nbutils.areas import resolve
+    from nbutils.topics import overview
+
+    medway = resolve("Medway")
+    plan = overview.scale_plan(medway)
+    assert plan.kind == "flat" and plan.births == 3340
+    assert plan.result.mothers == pytest.approx(668)
+    for text in (overview.scale_caption(plan), overview.need_message(medway, 3340),
+                 " ".join(overview.scale_sentences(plan))):
+        assert "Kent County Council's assumptions (a neighbouring authority's, not Medway's own)" in text
+    assert "children aged 0-5 referred to CAMHS" in overview.scale_sentences(plan)[-1]
+    coventry = overview.scale_plan(resolve("Coventry"), births=4500, mothers_pct=10)
+    assert "another authority's, not Coventry's own" in coventry.whose
+    assert coventry.result.mothers == pytest.approx(450) and coventry.changed == ("mothers",)
+
+
+def test_an_area_with_its_own_inputs_runs_the_stratified_model(project_copy, monkeypatch):
+    from nbutils.areas import resolve
+    from nbutils.errors import WorkbookError
+    from nbutils.topics import overview
+
+    # Fixture: Kent's published inputs relabelled as Medway's, only to check that a file for an area is used.
+    folder = project_copy / "parameters" / "scale-of-need"
+    content = yaml.safe_load(KENT_INPUTS.read_text()) | {"area_code": "E06000035", "area_name": "Medway",
+                                                          "publisher": "Fixture council"}
+    (folder / "fixture.yaml").write_text(yaml.safe_dump(content))
+    monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
+    plan = overview.scale_plan(resolve("Medway"))
+    assert plan.kind == "local" and plan.result.totals()["parent_infant_over_years"] == 14685
+    assert "Fixture council's own published inputs" in overview.scale_caption(plan)
+    (folder / "fixture.yaml").write_text("births: -3\n")
+    with pytest.raises(WorkbookError, match=r"^parameters/scale-of-need/fixture.yaml: 'births' "):
+        overview.scale_plan(resolve("Medway"))

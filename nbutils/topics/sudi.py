@@ -268,11 +268,17 @@ def scenarios_view(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def report_example(gap_pct: float, share_pct: float, current_pct: float, target_pct: float, rr: float) -> pd.DataFrame:
-    """The 2010 report's worked example through the same model (to show the model reproduces it)."""
+def report_example(gap_pct: float, share_pct: float, current_pct: float, target_pct: float, rr: float,
+                   gap_period: str = "2002-04", share_period: str = "2007-09") -> pd.DataFrame:
+    """The 2010 report's worked example through the same model (to show the model reproduces it).
+
+    The report combines a 2002-04 gap (the target's baseline) with a 2007-09 share of deaths; both periods are
+    carried in the table so every place that shows a figure can label it.
+    """
     g = planning.gap_narrowing(gap_pct, share_pct, current_pct, target_pct, rr)
     return pd.DataFrame([{
-        "relative_gap_before_pct": g.gap_before, "share_of_deaths_in_group_pct": share_pct,
+        "relative_gap_before_pct": g.gap_before, "gap_period": gap_period,
+        "share_of_deaths_in_group_pct": share_pct, "share_of_deaths_period": share_period,
         "prevalence_before_pct": current_pct, "prevalence_after_pct": target_pct, "relative_risk": rr,
         "rate_factor": g.rate_factor, "group_rate_after": g.rm_rate_after, "all_births_rate_after": g.all_rate_after,
         "relative_gap_after_pct": g.gap_after, "narrowing_points": g.narrowing_points,
@@ -445,13 +451,17 @@ def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_
 def report_example_view(example: pd.DataFrame) -> pd.DataFrame:
     r = example.iloc[0]
     return pd.DataFrame({
-        "Step": ["Relative gap before (2002-04)", "Rate factor k for the R&M group",
+        "Step": [f"Relative gap before ({r.gap_period})",
+                 f"Share of infant deaths in the R&M group ({r.share_of_deaths_period})",
+                 "Rate factor k for the R&M group",
                  "R&M rate after (all-births rate before = 1)", "All-births rate after",
-                 "Relative gap after", "Narrowing (percentage points)"],
-        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.rate_factor:.4f}", f"{r.group_rate_after:.4f}",
-                  f"{r.all_births_rate_after:.4f}", f"{r.relative_gap_after_pct:.2f}%", f"{r.narrowing_points:.2f}"],
+                 f"Relative gap after (from the {r.gap_period} gap)", "Narrowing (percentage points)"],
+        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.share_of_deaths_in_group_pct:g}%", f"{r.rate_factor:.4f}",
+                  f"{r.group_rate_after:.4f}", f"{r.all_births_rate_after:.4f}", f"{r.relative_gap_after_pct:.2f}%",
+                  f"{r.narrowing_points:.2f}"],
         "Arithmetic": [
-            "published",
+            f"published ({r.gap_period})",
+            f"published ({r.share_of_deaths_period}, a different period from the gap)",
             f"(1 + {r.prevalence_after_pct / 100:.2f} x {r.relative_risk - 1:.1f}) / (1 + {r.prevalence_before_pct / 100:.2f} x {r.relative_risk - 1:.1f})",
             f"(1 + {r.relative_gap_before_pct / 100:.2f}) x k",
             f"1 - {r.share_of_deaths_in_group_pct / 100:.2f} x (1 - k)",
