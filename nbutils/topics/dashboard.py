@@ -1,0 +1,344 @@
+"""The upper-tier dashboard: the authority's headline indicators with RAG and direction of travel, benchmarked
+against England, its region and its statistical neighbours, and (for a county) every district side by side.
+
+Which indicators appear is configured in ``nbutils/dashboard.yaml``. Rules (RAG, direction of travel) live in
+:mod:`nbutils.topics.dashboard_rules`; comparisons with England use the one rule of :mod:`nbutils.topics.indicators`.
+Frames returned here are tidy and numeric (for CSV and for analysts); :func:`dashboard_html` and
+:func:`district_grid_html` turn them into the page's tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import catalog, fragments, periods, query, stats, store
+from ..errors import UnknownIndicatorError
+from ..areas import Area, registry
+from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
+from . import dashboard_rules as rules
+from . import indicators
+
+PERIOD_PATTERNS = {
+    "single_year": indicators.SINGLE_YEAR,
+    "single_financial_year": indicators.SINGLE_FINANCIAL_YEAR,
+    "pooled_years": indicators.POOLED_YEARS,
+}
+CARRIED_FORWARD = "carried forward"
+
+DASHBOARD_COLUMNS = [
+    "area_code", "area_name", "topic", "indicator_id", "indicator", "unit", "period", "old_figure", "value",
+    "value_geography", "lower_ci95", "upper_ci95", "previous_period", "previous_value", "direction",
+    "direction_meaning", "compared_with_england", "comparison_method", "rag", "england", "region",
+    "neighbours_mean", "neighbours_min", "neighbours_max", "neighbours_with_value", "neighbours_total",
+    "recent_trend", "note", "source",
+]
+GRID_COLUMNS = [
+    "area_code", "area_name", "role", "indicator_id", "indicator", "unit", "period", "old_figure", "value",
+    "lower_ci95", "upper_ci95", "compared_with_england", "rag", "compared_with_county", "origin", "note",
+]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One indicator of the dashboard (see nbutils/dashboard.yaml)."""
+
+    indicator: str
+    label: str
+    topic: str = ""
+    category: str = ""
+    periods: str = ""
+    decimals: int = 1
+    local: bool = False
+
+    @property
+    def pattern(self) -> re.Pattern | None:
+        return PERIOD_PATTERNS[self.periods] if self.periods else None
+
+    @property
+    def unit(self) -> str:
+        return catalog.indicator(self.indicator).unit if self.indicator in catalog.catalogue() else "%"
+
+
+@functools.lru_cache(maxsize=1)
+def configuration() -> dict[str, list[Item]]:
+    """The dashboard's headline indicators and district-grid columns, from nbutils/dashboard.yaml."""
+    text = resources.files("nbutils").joinpath("dashboard.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return {section: [Item(**entry) for entry in raw[section]] for section in ("headlines", "districts")}
+
+
+def _held(item: Item) -> bool:
+    """True when the store holds the indicator (a catalogue entry with no data yet is reported, not failed)."""
+    try:
+        store.indicator_data(item.indicator, area_codes=[])
+        return True
+    except UnknownIndicatorError:
+        return False
+
+
+def _real(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows that are data points: a value carried forward by the publisher is not a new period."""
+    return frame[~frame.value_note.fillna("").str.contains(CARRIED_FORWARD)]
+
+
+def _ordered_periods(frame: pd.DataFrame) -> list[str]:
+    return sorted(frame.period.dropna().astype(str).unique(), key=periods.sort_key)
+
+
+def neighbour_values(indicator_id: str, area: Area, period: str, category: str = "") -> pd.DataFrame:
+    """The area's statistical neighbours' values for one period (name, value; NaN where none is published)."""
+    neighbours = statistical_neighbours(area)
+    if not neighbours:
+        return pd.DataFrame(columns=["area_code", "area_name", "value"])
+    data = store.indicator_data(indicator_id, area_codes=[a.code for a in neighbours])
+    data = data[(data.period.astype(str) == str(period)) & (data.category.fillna("") == category)]
+    names = pd.DataFrame({"area_code": [a.code for a in neighbours], "area_name": [a.name for a in neighbours]})
+    return names.merge(data[["area_code", "value"]].drop_duplicates("area_code"), on="area_code", how="left")
+
+
+def statistical_neighbours(area: Area) -> list[Area]:
+    """DfE statistical neighbours of an upper-tier area ([] for a two-tier district or where none are held)."""
+    finder = getattr(registry(), "statistical_neighbours", None)
+    return list(finder(area)) if finder else []
+
+
+def headline(item: Item, area: Area) -> dict:
+    """One dashboard row: the latest period for the area, the previous one, and every benchmark."""
+    meta = catalog.indicator(item.indicator)
+    row = dict.fromkeys(DASHBOARD_COLUMNS, np.nan)
+    row.update(area_code=area.code, area_name=area.name, topic=item.topic, indicator_id=item.indicator,
+               indicator=item.label, unit=meta.unit, source=meta.source, value_geography=area.name,
+               neighbours_total=len(statistical_neighbours(area)), note="")
+    if not _held(item):
+        row.update(period="", old_figure=False, direction="Not available", direction_meaning="not in this build",
+                   compared_with_england="No value", comparison_method="", rag="Grey", recent_trend="",
+                   note="not held in this build")
+        return row
+    frame = _real(indicators.series(item.indicator, area, item.pattern, item.category))
+    mine = frame[(frame.role == "area") & frame.value.notna()]
+    suppressed = frame[(frame.role == "area") & frame.value.isna()
+                       & frame.value_note.fillna("").str.startswith("[c]")]
+    held = _ordered_periods(mine)
+    if not held:
+        latest_any = _ordered_periods(frame[frame.value.notna()])
+        period = latest_any[-1] if latest_any else ""
+        at = frame[frame.period == period]
+        row.update(period=period, old_figure=bool(period) and periods.is_old(period),
+                   england=indicators.value_of(at, "england"), region=indicators.value_of(at, "region"),
+                   direction="Not available", direction_meaning="no value for the area",
+                   compared_with_england="No value", comparison_method="", rag="Grey", recent_trend="",
+                   note=("suppressed [c] (disclosure control)" if len(suppressed)
+                         else f"not published for {area.name} in the data held"))
+        _add_neighbours(row, item, area, period)
+        return row
+    period = held[-1]
+    previous = held[-2] if len(held) > 1 else None
+    at = frame[frame.period == period]
+    here = at[at.role == "area"].iloc[0]
+    direction = rules.direction_of_travel(
+        mine[mine.period == previous].value.iloc[0] if previous else None, here.value, meta.polarity, item.decimals)
+    label = here.compared_with_england
+    if meta.disclosure == "census" or meta.ci_method.lower().startswith("none"):
+        label, method = indicators.NOT_TESTED, "whole-population count: described, not tested"
+    else:
+        method = here.comparison_method
+    row.update(
+        period=period, old_figure=periods.is_old(period), value=here.value, lower_ci95=here.lower_ci95,
+        upper_ci95=here.upper_ci95, previous_period=previous or "",
+        previous_value=mine[mine.period == previous].value.iloc[0] if previous else np.nan,
+        direction=direction.direction, direction_meaning=direction.meaning,
+        compared_with_england=label, comparison_method=method, rag=rules.rag_rating(label).rating,
+        england=indicators.value_of(at, "england"), region=indicators.value_of(at, "region"),
+        recent_trend=indicators.trend_label(frame, item.indicator))
+    _add_neighbours(row, item, area, period)
+    return row
+
+
+def _add_neighbours(row: dict, item: Item, area: Area, period: str) -> None:
+    values = neighbour_values(item.indicator, area, period, item.category).value.dropna() if period else []
+    if len(values):
+        row.update(neighbours_mean=float(values.mean()), neighbours_min=float(values.min()),
+                   neighbours_max=float(values.max()))
+    row["neighbours_with_value"] = int(len(values))
+
+
+def dashboard(area: Area) -> pd.DataFrame:
+    """The dashboard rows for an upper-tier area (or any area), grouped by topic in pack order."""
+    rows = [headline(item, area) for item in configuration()["headlines"]]
+    out = pd.DataFrame(rows, columns=DASHBOARD_COLUMNS)
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    return out.sort_values("topic", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ district grid
+
+
+def _grid_column(item: Item, county: Area, districts: list[Area]) -> pd.DataFrame:
+    """One indicator for every district of a county, its latest common period, plus the county and England."""
+    meta = catalog.indicator(item.indicator) if item.indicator in catalog.catalogue() else None
+    codes = [d.code for d in districts]
+    if item.local:
+        data = query.local_values(item.indicator, codes + [county.code])
+        if data.empty:
+            return pd.DataFrame(columns=GRID_COLUMNS)
+        period = _ordered_periods(data)[-1]
+        data = data[data.period == period]
+        origin = data.label.iloc[0]
+        data = data.assign(compared_with_england=indicators.NOT_TESTED, origin=origin)
+    else:
+        if not _held(item):
+            return pd.DataFrame(columns=GRID_COLUMNS)
+        data = store.indicator_data(item.indicator, area_codes=codes + [county.code, store.ENGLAND_CODE])
+        data = _real(data[data.category.fillna("") == item.category])
+        if item.pattern is not None:
+            data = data[data.period.astype(str).str.match(item.pattern)]
+        reporting = data[data.area_code.isin(codes) & data.value.notna()]
+        if reporting.empty:
+            return pd.DataFrame(columns=GRID_COLUMNS)
+        period = _ordered_periods(reporting)[-1]
+        data = data[data.period == period].drop_duplicates("area_code")
+        data = indicators.add_comparison(data.assign(category=data.category.fillna("")), item.indicator)
+        if meta is not None and (meta.disclosure == "census" or meta.ci_method.lower().startswith("none")):
+            data["compared_with_england"] = np.where(data.value.notna(), indicators.NOT_TESTED, "No value")
+        data = data.assign(origin="national")
+    names = {d.code: d.name for d in districts} | {county.code: county.name, store.ENGLAND_CODE: "England"}
+    roles = {d.code: "district" for d in districts} | {county.code: "county", store.ENGLAND_CODE: "england"}
+    frame = pd.DataFrame({"area_code": list(names)}).merge(data, on="area_code", how="left")
+    frame = frame[frame.area_code.isin(codes) | frame.value.notna()]
+    county_row = frame[frame.area_code == county.code]
+    county_value = county_row.value.iloc[0] if len(county_row) else np.nan
+    polarity = meta.polarity if meta else "no-judgement"
+    versus = []
+    for r in frame.itertuples():
+        if roles[r.area_code] != "district" or pd.isna(r.value):
+            versus.append("")
+        elif pd.notna(r.lower_ci95) and pd.notna(r.upper_ci95) and pd.notna(county_value):
+            versus.append(stats.compare(r.value, r.lower_ci95, r.upper_ci95, county_value, polarity,
+                                        benchmark_name=county.name))
+        else:
+            versus.append(indicators.NOT_TESTED)
+    frame = frame.assign(
+        area_name=frame.area_code.map(names), role=frame.area_code.map(roles), indicator_id=item.indicator,
+        indicator=item.label, unit=meta.unit if meta else "", period=period,
+        old_figure=periods.is_old(period), compared_with_county=versus,
+        compared_with_england=frame.compared_with_england.fillna("No value"),
+        note=np.where(frame.value.isna() & frame.value_note.fillna("").str.startswith("[c]"), "suppressed [c]", ""))
+    frame["rag"] = frame.compared_with_england.map(lambda label: rules.rag_rating(label).rating)
+    frame["origin"] = frame.origin.fillna("national" if not item.local else origin)
+    return frame[GRID_COLUMNS]
+
+
+def district_grid(county: Area) -> pd.DataFrame:
+    """Every district of a county against the grid indicators (long and tidy: one row per district x indicator)."""
+    districts = registry().districts_of(county)
+    pieces = [_grid_column(item, county, districts) for item in configuration()["districts"]]
+    pieces = [p for p in pieces if len(p)]
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=GRID_COLUMNS)
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+
+
+def _text(value, decimals: int = 1, unit: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "[x]"
+    suffix = "%" if unit == "%" else ""
+    return f"{value:,.{decimals}f}{suffix}"
+
+
+def _sort(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
+
+
+def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
+    """Rows for the dashboard template (text as the reader sees it, sort keys as numbers)."""
+    decimals = {i.indicator: i.decimals for i in configuration()["headlines"]}
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    out = []
+    for r in card.itertuples():
+        d = decimals.get(r.indicator_id, 1)
+        rag = rules.rag_rating(r.compared_with_england)
+        direction = rules.Direction(
+            {"Up": "↑", "Down": "↓", "No change": "→"}.get(r.direction, ""), r.direction, r.direction_meaning or "")
+        neighbours = ("none held" if not r.neighbours_total else
+                      f"{_text(r.neighbours_mean, d, r.unit)} (range {_text(r.neighbours_min, d, r.unit)} to "
+                      f"{_text(r.neighbours_max, d, r.unit)}; {r.neighbours_with_value} of {r.neighbours_total})"
+                      if r.neighbours_with_value else f"[x] (0 of {r.neighbours_total} published)")
+        unit = "" if r.unit == "%" else f" {r.unit}"
+        out.append({
+            "order": order.get(r.topic, 99), "topic": TOPIC_TITLES.get(r.topic, r.topic),
+            "indicator": f"{r.indicator}" + (f" ({r.unit})" if r.unit else ""), "note": r.note or "",
+            "period": r.period or "[x]", "period_key": str(periods.sort_key(r.period)[1]) if r.period else "",
+            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit) + (unit if pd.notna(r.value) else ""),
+            "value_sort": _sort(r.value),
+            "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
+            "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})" if r.previous_period
+                              else "[x]"),
+            "previous_sort": _sort(r.previous_value), "arrow": direction.arrow, "direction": direction.words,
+            "rag_order": ["Red", "Amber", "Green", "Grey"].index(rag.rating), "rag_fill": rag.fill,
+            "rag_text": rag.text_colour, "rag_words": rag.words,
+            "england_text": _text(r.england, d, r.unit), "england_sort": _sort(r.england),
+            "region_text": _text(r.region, d, r.unit), "region_sort": _sort(r.region),
+            "neighbours_text": neighbours, "neighbours_sort": _sort(r.neighbours_mean),
+            "trend": r.recent_trend or "",
+        })
+    return out
+
+
+DASHBOARD_HEADINGS = ["Topic", "Indicator", "Latest period", "Value", "Previous period", "Direction of travel",
+                      "RAG (compared with England)", "England", "Region", "Statistical neighbours (average)",
+                      "Recent trend (five periods)"]
+
+
+def dashboard_html(card: pd.DataFrame, area: Area) -> str:
+    """The dashboard table as HTML (sortable offline; A4 landscape in print)."""
+    return (fragments.render("dashboard", caption=f"Dashboard: {area.name}, latest period of each indicator",
+                             columns=DASHBOARD_HEADINGS, rows=dashboard_view_rows(card))
+            + fragments.render("sortable"))
+
+
+def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
+    """Districts (rows) by indicator (columns): each cell coloured by the comparison with England."""
+    decimals = {i.label: i.decimals for i in configuration()["districts"]}
+    columns = []
+    for label, part in grid.groupby("indicator", sort=False):
+        first = part.iloc[0]
+        origin = "" if first.origin == "national" else f" ({first.origin})"
+        columns.append({"label": label + origin, "unit": first.unit, "period": first.period,
+                        "old": bool(first.old_figure)})
+    rows = []
+    areas = grid.drop_duplicates("area_code")[["area_code", "area_name", "role"]]
+    areas = pd.concat([areas[areas.role == "district"].sort_values("area_name"), areas[areas.role == "county"],
+                       areas[areas.role == "england"]])
+    for place in areas.itertuples():
+        cells = []
+        for label, part in grid.groupby("indicator", sort=False):
+            hit = part[part.area_code == place.area_code]
+            if hit.empty:
+                cells.append({"value_text": "[x]", "sort": "", "note": "", "title": "not published",
+                              "fill": rules.RAG_COLOURS["Grey"][0], "text": rules.RAG_COLOURS["Grey"][1]})
+                continue
+            h = hit.iloc[0]
+            rag = rules.rag_rating(h.compared_with_england) if place.role == "district" else rules.Rag("Grey", "")
+            value = _text(h.value, decimals.get(label, 1), h.unit)
+            if pd.isna(h.value) and h.note:
+                value = "[c]"
+            versus = h.compared_with_county if place.role == "district" else ""
+            note = "; ".join(x for x in [rag.words.split(": ", 1)[-1] if place.role == "district" else "",
+                                          f"vs {county.name}: {versus.lower()}" if versus else ""] if x)
+            cells.append({"value_text": value, "sort": _sort(h.value), "note": note,
+                          "title": f"{place.area_name}, {label}, {h.period}",
+                          "fill": rag.fill if place.role == "district" else "#ffffff",
+                          "text": rag.text_colour if place.role == "district" else "#0b0c0c"})
+        rows.append({"name": place.area_name, "is_total": place.role != "district", "cells": cells})
+    caption = (f"Districts of {county.name} side by side: each cell coloured by its comparison with England "
+               f"(red worse, amber similar, green better, grey not tested), with the comparison with {county.name}")
+    return fragments.render("district_grid", caption=caption, columns=columns, rows=rows) + fragments.render(
+        "sortable")
