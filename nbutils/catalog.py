@@ -36,6 +36,14 @@ class Indicator(BaseModel):
     area_types: list[str] = []
     sections: list[str] = []
     data_date: str = ""
+    # How the period is defined ("financial year", "calendar years pooled (3)"...).
+    period_type: str = ""
+    # True only where two independent public sources confirm the Fingertips id (cited in catalog.yaml); an
+    # unverified id is checked against the API's metadata name (``fingertips_name``, else ``name``) on fetch.
+    fingertips_verified: bool = False
+    fingertips_name: str = ""
+    # Why Fingertips no longer updates the indicator (kept out of a default ``data fetch``); "" if current.
+    discontinued: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,6 +63,7 @@ def indicator(indicator_id: str) -> Indicator:
         ) from None
 
 
-def with_fingertips() -> list[Indicator]:
+def with_fingertips(include_discontinued: bool = True) -> list[Indicator]:
     """Indicators that have an OHID Fingertips id, i.e. those ``nbutils data fetch`` can download."""
-    return [meta for meta in catalogue().values() if meta.fingertips_id is not None]
+    return [meta for meta in catalogue().values()
+            if meta.fingertips_id is not None and (include_discontinued or not meta.discontinued)]

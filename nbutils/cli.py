@@ -24,6 +24,7 @@ EPILOG = """examples:
   nbutils data verify                      check data/raw/ against data/manifest.json
   nbutils data local                       validate and list the authority's own data in data/local/
   nbutils data fetch --indicators satod    download current data from the OHID Fingertips API
+  nbutils data status Swale                how current each indicator is for Swale and its comparators
 """
 
 
@@ -90,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--refresh", action="store_true", help="download again even if a cached response exists")
     fetch.add_argument("--timeout", type=float, default=30.0,
                        help="seconds to wait to connect and for each read (default 30)")
+    status = data_sub.add_parser(
+        "status", help="per indicator: source, latest period held, levels, age, old-figure flag",
+        description="For every catalogue indicator: its source, the latest period the store holds, the levels "
+                    "(area types) with that period, its age in years, whether it is an old figure (period ended "
+                    "more than 3 years before the pack date) and whether it was fetched live or is embedded.",
+    )
+    status.add_argument("area", nargs="?", metavar="AREA",
+                        help="only this district/UA and its comparators (a name or GSS code)")
     return parser
 
 
@@ -199,6 +208,8 @@ def _cmd_data(args) -> int:
             return EXIT_NETWORK_UNAVAILABLE
     if args.data_command == "local":
         return _cmd_data_local()
+    if args.data_command == "status":
+        return _data_status(args)
     if args.data_command == "verify":
         results = verify()
         bad = [r for r in results if not r.ok]
@@ -223,6 +234,37 @@ def _cmd_data_local() -> int:
               f"period(s) {', '.join(sorted(rows.period.unique()))}")
     print(f"{len(datasets)} local dataset(s) valid in data/local/" if datasets
           else "no local datasets in data/local/ (see docs/local-data.md to add one)")
+
+
+def _data_status(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .areas import resolve_targets
+    from .currency import data_currency
+    from .periods import OLD_MARK, pack_date
+
+    area = None
+    if args.area:
+        areas = resolve_targets([args.area])
+        if len(areas) != 1:
+            raise WorkbookError(f"data status takes one district or unitary authority, not the {len(areas)} areas "
+                                f"of '{args.area}'")
+        area = areas[0]
+    frame = data_currency(area)
+    where = f"{area.name} and its comparators" if area else "all areas"
+    table = Table(title=f"Data currency: {where} (pack date {pack_date().isoformat()})")
+    for column in ("Indicator", "Source", "Latest period", "Level", "Age (years)", "Old?", "Origin"):
+        table.add_column(column)
+    for row in frame.itertuples(index=False):
+        age = "" if row.age_years is None or row.age_years != row.age_years else f"{row.age_years:.1f}"
+        table.add_row(row.indicator, row.source, row[3], row.level, age, OLD_MARK if row.old else "",
+                      row.origin)
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+    old = int(frame["old"].sum())
+    missing = int(frame["latest period"].str.startswith("none held").sum())
+    print(f"{len(frame)} indicators: {old} old figures, {missing} with nothing held "
+          "(`nbutils data fetch` downloads the Fingertips ones)")
     return 0
 
 

@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,9 +104,10 @@ def select_indicators(requested: list[str] | None) -> list[catalog.Indicator]:
     """Catalogue indicators to fetch: all with a Fingertips id, or those named (by our id or Fingertips id)."""
     available = catalog.with_fingertips()
     if not requested:
-        if not available:
+        current = [m for m in available if not m.discontinued]
+        if not current:
             raise WorkbookError("no catalogue indicator has a fingertips_id (nbutils/catalog.yaml); nothing to fetch")
-        return available
+        return current
     by_key = {m.id: m for m in available} | {str(m.fingertips_id): m for m in available}
     unknown = [r for r in requested if r not in by_key]
     if unknown:
@@ -159,7 +161,52 @@ def _file_entry(kind: str, response: api.Response, path: Path, body: bytes, rows
 
 
 METADATA_FIELDS = {"definition": "Definition", "rationale": "Rationale", "caveats": "Caveats",
-                   "method": "Methodology", "source": "Data source", "unit": "Unit"}
+                   "method": "Methodology", "source": "Data source", "indicator_source": "Indicator source",
+                   "unit": "Unit", "value_type": "Value type", "year_type": "Year type", "polarity": "Polarity"}
+
+
+def candidate_types(client: api.Client, meta: catalog.Indicator) -> tuple[list[int], set[int] | None, str]:
+    """Area types to try, in order: those ``available_data`` lists, else the catalogue's, else all four.
+
+    Returns the ordered ids, the set the API listed (None if it could not be asked) and a note on the source.
+    """
+    url = api.available_data_url(meta.fingertips_id)
+    try:
+        _, listed = client.get(url, api.parse_available_data)
+    except api.FetchError as error:
+        if error.unreachable and client.answered == 0:
+            raise
+        wanted = [t for level in meta.area_types for t in api.TYPES_FOR_LEVEL.get(level, ())]
+        order = [t for t in api.FALLBACK_ORDER if t in wanted] + [t for t in api.FALLBACK_ORDER if t not in wanted]
+        return order, None, f"available_data not answered ({error.reason}); catalogue area types tried first"
+    order = [t for t in api.FALLBACK_ORDER if t in listed]
+    return order, listed, "area types from available_data"
+
+
+def _words(text: str) -> set[str]:
+    text = re.sub(r"(\d)s\b", r"\1", text.lower().replace("'", "").replace("breast milk", "breastmilk"))
+    return {w for w in re.findall(r"[a-z0-9]+", text) if w not in _STOPWORDS}
+
+
+_STOPWORDS = {"of", "the", "a", "an", "in", "to", "at", "for", "and", "by", "s"}
+
+
+def name_matches(expected: str, published: str) -> bool:
+    """True when every significant word of the expected name is in the published one (case, punctuation ignored)."""
+    wanted = _words(expected)
+    return bool(wanted) and wanted <= _words(published)
+
+
+def check_name(meta: catalog.Indicator, published: str, url: str) -> None:
+    """Stop an indicator whose unverified Fingertips id names another indicator (one clear line)."""
+    expected = meta.fingertips_name or meta.name
+    if not published:
+        raise api.FetchError(url, f"Fingertips id {meta.fingertips_id} is unverified and the API gave no name to "
+                                  "check it against; not used")
+    if not name_matches(expected, published):
+        raise api.FetchError(url, f"Fingertips id {meta.fingertips_id} is named \"{published}\" by the API, not "
+                                  f"\"{expected}\": wrong id? check fingertips_id of {meta.id} in "
+                                  "nbutils/catalog.yaml (indicator stopped)")
 
 
 def fetch_indicator(client: api.Client, meta: catalog.Indicator, keep: set[str] | None,
@@ -167,23 +214,42 @@ def fetch_indicator(client: api.Client, meta: catalog.Indicator, keep: set[str] 
     """Download and check one indicator; return its manifest entry and the files to write (nothing written yet)."""
     fid = meta.fingertips_id
     parse = lambda url, body: api.parse_data(url, body, fid)  # noqa: E731
-    chosen, tables, empty = None, [], []
-    for type_id in api.FALLBACK_ORDER:
-        response, table = client.get(api.data_url(fid, type_id), parse)
+    order, listed, types_note = candidate_types(client, meta)
+    metadata, metadata_warning = _fetch_metadata(client, meta, previous)
+    chosen, tables, skipped = None, [], []
+    for type_id in order:
+        try:
+            response, table = client.get(api.data_url(fid, type_id), parse)
+        except api.FetchError as error:
+            if not error.client_error:
+                raise
+            skipped.append(f"{type_id} ({error.reason})")  # e.g. HTTP 400: that type only; try the next
+            continue
         if table.child_rows():
             chosen = type_id
             tables.append((type_id, response, table))
             break
-        empty.append(type_id)
+        skipped.append(f"{type_id} (empty)")
     if chosen is None:
-        raise api.FetchError(api.data_url(fid, api.FALLBACK_ORDER[0]),
-                             f"Fingertips publishes no data for indicator {fid} for districts or counties "
-                             f"(area types {', '.join(map(str, empty))} all empty)")
+        reason = (f"Fingertips publishes no data for indicator {fid} for districts or counties "
+                  f"(area types tried: {', '.join(skipped) or 'none listed by available_data'})")
+        if meta.discontinued:
+            reason += f"; discontinued: {meta.discontinued}"
+        raise api.FetchError(api.data_url(fid, order[0] if order else api.FALLBACK_ORDER[0]), reason)
+    if not meta.fingertips_verified:
+        published = metadata.get("name") or tables[0][2].rows[0].get("Indicator Name", "").strip()
+        check_name(meta, published, tables[0][1].url)
     county_type = api.COUNTY_TYPE_FOR.get(chosen)
-    if county_type:  # district-level indicator: counties too, for two-tier districts' county comparator
-        response, table = client.get(api.data_url(fid, county_type), parse)
-        if table.child_rows():
-            tables.append((county_type, response, table))
+    if county_type and (listed is None or county_type in listed):
+        # District-level indicator: counties too, for two-tier districts' county comparator.
+        try:
+            response, table = client.get(api.data_url(fid, county_type), parse)
+        except api.FetchError as error:
+            if not error.client_error:
+                raise
+        else:
+            if table.child_rows():
+                tables.append((county_type, response, table))
 
     notes = []
     if chosen in (api.COUNTIES_2023, api.COUNTIES_2021):
@@ -199,7 +265,6 @@ def fetch_indicator(client: api.Client, meta: catalog.Indicator, keep: set[str] 
         files.append(_file_entry("data", response, path, body, rows, type_id))
         writes.append((path, body))
 
-    metadata, metadata_warning = _fetch_metadata(client, meta, previous)
     if metadata.get("file"):
         files.append(metadata["file"])
         if metadata.get("write"):
@@ -210,10 +275,13 @@ def fetch_indicator(client: api.Client, meta: catalog.Indicator, keep: set[str] 
         "fetched_at": tables[0][1].fetched_at,
         "area_type_id": chosen,
         "area_type": api.AREA_TYPE_NAMES[chosen],
+        "area_types_source": types_note,
+        "skipped_area_types": skipped,
+        "name_checked": not meta.fingertips_verified,
         "note": "; ".join(notes),
         "data_date": max((_latest_period(t) for _, _, t in tables), default=""),
         "files": files,
-        "metadata": {k: v for k, v in metadata.items() if k != "file"},
+        "metadata": {k: v for k, v in metadata.items() if k not in ("file", "write", "name")},
     }
     if metadata_warning:
         entry["metadata_warning"] = metadata_warning
@@ -238,7 +306,8 @@ def _fetch_metadata(client: api.Client, meta: catalog.Indicator, previous: dict 
                       indent=1, ensure_ascii=False).encode("utf-8")
     path = fetched_dir() / "fingertips" / f"{meta.id}.metadata.{hashlib.sha256(body).hexdigest()[:12]}.json"
     file_entry = _file_entry("metadata", response, path, body, 1)
-    return {"fetched_at": response.fetched_at, "fields": fields, "file": file_entry, "write": (path, body)}, ""
+    return {"fetched_at": response.fetched_at, "fields": fields, "file": file_entry, "write": (path, body),
+            "name": row.get("Indicator", "").strip()}, ""
 
 
 # --------------------------------------------------------------------------------------------------- orchestration
@@ -300,6 +369,11 @@ def fetch(indicators: list[str] | None = None, areas: str | None = None, refresh
     summary = FetchSummary()
     log(f"fetching {len(selected)} indicator(s) from {api.base_url()}"
         + (f" for {areas} and comparators" if areas else ""))
+    if not indicators:
+        for meta in catalog.with_fingertips():
+            if meta.discontinued:
+                log(f"skip   {meta.id} ({meta.fingertips_id}): discontinued ({meta.discontinued}); "
+                    "name it in --indicators to fetch it anyway")
     with _lock():
         manifest = load_fetched_manifest()
         manifest.setdefault("indicators", {})

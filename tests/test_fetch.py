@@ -27,10 +27,10 @@ from nbutils.sources import fingertips_api as api
 # FIXTURES in the exact all_data CSV layout. Values are real published Fingertips values (February 2020 extract,
 # psychty/la-ph-walkthrough; FingertipsNext seed extract for England 2023/24) except where marked FIXTURE-ONLY.
 
-HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,Category Type,"
-          "Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Lower CI 99.8 limit,Upper CI 99.8 limit,"
-          "Count,Denominator,Value note,Recent Trend,Compared to England value or percentiles,"
-          "Compared to Region value or percentiles,Time period Sortable,New data,Compared to goal,Time period range")
+FIXTURES = Path(__file__).parent / "data" / "fingertips"
+# The real published headers (see tests/data/fingertips/README.md): 27 data columns, the metadata's 30.
+HEADER = (FIXTURES / "all_data_header.csv").read_text().strip()
+METADATA_HEADER = (FIXTURES / "indicator_metadata_header.csv").read_text().strip()
 SATOD = "Smoking status at time of delivery"
 C23 = "Counties & UAs (from Apr 2023)"
 D23 = "Districts & UAs (from Apr 2023)"
@@ -76,14 +76,15 @@ BF_DISTRICTS = HEADER + "\n" + "".join([
 BF_COUNTIES = HEADER + "\n" + _bf_row("E10000003", "Cambridgeshire", C23, "", "", "", "", "", "Not compared",
                                       "Value not published for data quality reasons")
 
-METADATA_HEADER = ("Indicator ID,Indicator,Definition,Rationale,Data source,Indicator production,Methodology,"
-                   "Standard population/values,Confidence interval details,Caveats,Unit")
-
-
 def _metadata(fid, name, definition):
-    return METADATA_HEADER + "\n" + _line(fid, name, definition, "Smoking in pregnancy harms the baby.",
-                                          "NHS England SATOD collection", "", "Numerator / denominator x 100",
-                                          "", "Wilson score", "Known status only.", "%")
+    """A metadata CSV in the real layout; only the name, definition and a few fields are filled."""
+    fields = dict.fromkeys(METADATA_HEADER.split(","), "")
+    fields.update({"Indicator ID": fid, "Indicator": name, "Definition": definition,
+                   "Rationale": "Smoking in pregnancy harms the baby.", "Data source": "NHS England SATOD collection",
+                   "Indicator source": "OHID", "Methodology": "Numerator / denominator x 100",
+                   "Caveats": "Known status only.", "Unit": "%", "Value type": "Proportion",
+                   "Year type": "Financial", "Polarity": "RAG - Low is good"})
+    return METADATA_HEADER + "\n" + _line(*fields.values())
 
 
 HTML_ERROR = b"<!DOCTYPE html><html><head><title>Fingertips - Error</title></head><body>Sorry</body></html>"
@@ -117,6 +118,8 @@ class FakeFingertips:
     def key(path: str) -> tuple:
         parsed = urllib.parse.urlparse(path)
         query = dict(urllib.parse.parse_qsl(parsed.query))
+        if "available_data" in parsed.path:
+            return "available", query.get("indicator_id"), None
         kind = "metadata" if "indicator_metadata" in parsed.path else "data"
         return kind, query.get("indicator_ids"), query.get("child_area_type_id")
 
@@ -124,7 +127,9 @@ class FakeFingertips:
         self.routes[(kind, str(indicator), None if area_type is None else str(area_type))] = list(behaviours)
 
     def respond(self, handler, kind, *args):
-        if kind == "csv":
+        if kind == "json":
+            self._send(handler, 200, json.dumps(args[0]).encode(), "application/json; charset=utf-8")
+        elif kind == "csv":
             self._send(handler, 200, args[0].encode() if isinstance(args[0], str) else args[0], "text/csv")
         elif kind == "status":
             self._send(handler, args[0], args[1], "text/plain")
@@ -204,7 +209,13 @@ def home(tmp_path, monkeypatch, server):
     return project
 
 
+def available(*type_ids) -> tuple:
+    """An available_data answer listing these area types (and regions, England), as the API's JSON."""
+    return ("json", [{"IndicatorId": 0, "AreaTypeId": t, "SexId": 4, "AgeId": 1} for t in (*type_ids, 6, 15)])
+
+
 def satod_routes(server, *county_behaviours):
+    server.route("available", 93085, None, available(501, 502))
     server.route("data", 93085, 501, ("csv", SATOD_EMPTY))
     server.route("data", 93085, 502, *(county_behaviours or [("csv", SATOD_COUNTIES)]))
     server.route("metadata", 93085, None, ("csv", _metadata(93085, SATOD, "Mothers known to smoke at delivery")))
@@ -235,7 +246,7 @@ def test_success_with_county_fallback_note_metadata_and_provenance(home, server,
     assert entry["data_date"] == "2023/24"
     data = [f for f in entry["files"] if f["kind"] == "data"]
     assert len(data) == 1 and data[0]["rows"] == 5 and data[0]["url"].endswith(
-        "indicator_ids=93085&child_area_type_id=502&parent_area_type_id=6")
+        "indicator_ids=93085&child_area_type_id=502&parent_area_type_id=6&include_sortable_time_periods=yes")
     stored = (home / "data" / "fetched" / data[0]["path"]).read_bytes()
     assert stored == SATOD_COUNTIES.encode()  # unfiltered: byte-for-byte what Fingertips sent
     assert data[0]["sha256"] == api.hashlib.sha256(stored).hexdigest() and data[0]["fetched_at"]
@@ -275,10 +286,13 @@ def test_http_500_is_retried_then_succeeds(home, server):
     assert len(county_requests) == 2
 
 
-def test_http_404_is_not_retried(home, server):
-    server.route("data", 93085, 501, ("status", 404, b"Not found"))
+def test_http_4xx_is_not_retried_and_moves_to_the_next_area_type(home, server, capsys):
+    server.route("data", 93085, 501, ("status", 404, b"Not found"))  # and every other URL: 404 by default
     assert run("--indicators", "satod") == 1
-    assert len(server.requests) == 1
+    data = [p for p in server.requests if "all_data" in p]
+    assert len(data) == 4 and len(set(server.requests)) == len(server.requests)  # each URL asked once
+    out = capsys.readouterr().out
+    assert "FAILED satod" in out and "HTTP 404" in out
 
 
 def _fetch_good_satod(home, server):
@@ -345,7 +359,7 @@ def test_cache_hit_on_rerun_and_refresh_refetches(home, server):
     satod_routes(server)
     assert run("--indicators", "satod") == 0
     first = len(server.requests)
-    assert first == 3  # districts (empty), counties, metadata
+    assert first == 4  # available_data, metadata, districts (empty), counties
     assert run("--indicators", "satod") == 0
     assert len(server.requests) == first  # everything from the cache
     assert run("--indicators", "satod", "--refresh") == 0
@@ -424,3 +438,137 @@ def test_fetched_value_shows_in_the_smoking_pack(project_copy, tmp_path, monkeyp
     assert done.returncode == 0, done.stdout + done.stderr
     tables = "".join(p.read_text() for p in (tmp_path / "out").rglob("smoking/*.csv"))
     assert str(KENT_2023_24) in tables
+
+
+# ----------------------------------------------------------------------------------------------------- whole catalogue
+# The real catalogue (nbutils/catalog.yaml), every indicator with a Fingertips id served by the local server.
+# Neonatal mortality uses the fixture files in tests/data/fingertips/; the others get a small county file. All
+# values are FIXTURE-ONLY (never published figures).
+
+
+def _county_csv(fid: int, name: str) -> str:
+    rows = [(fid, name, "", "", "E92000001", "England", "England", "Persons", "All ages", "", "", "2023/24", 10.5,
+             10.4, 10.6, "", "", 1050, 10000, "", "", "", "", "20230000", "", "", "1y"),
+            (fid, name, "E12000008", "South East region", "E10000016", "Kent", C23, "Persons", "All ages", "", "",
+             "2023/24", 12.5, 11.9, 13.1, "", "", 125, 1000, "", "", "Worse", "", "20230000", "", "", "1y")]
+    return HEADER + "\n" + "".join(_line(*row) for row in rows)
+
+
+def catalogue_routes(server, names: dict[str, str] | None = None) -> list[catalog.Indicator]:
+    """Routes for every catalogue indicator with a Fingertips id; ``names`` overrides a published name."""
+    indicators = catalog.with_fingertips()
+    for meta in indicators:
+        fid = meta.fingertips_id
+        published = (names or {}).get(meta.id, meta.fingertips_name or meta.name)
+        server.route("metadata", fid, None, ("csv", _metadata(fid, published, meta.definition)))
+        if meta.id == "neonatal_mortality":
+            server.route("available", fid, None, available(501, 502))
+            server.route("data", fid, 501, ("csv", (FIXTURES / "neonatal_mortality_501.csv").read_text()))
+            server.route("data", fid, 502, ("csv", (FIXTURES / "neonatal_mortality_502.csv").read_text()))
+        elif meta.id == "general_fertility_rate":  # the API refuses the district request: 400 for that type only
+            server.route("available", fid, None, available(501, 502))
+            server.route("data", fid, 501, ("status", 400, b"Bad Request"))
+            server.route("data", fid, 502, ("csv", _county_csv(fid, published)))
+        else:
+            server.route("available", fid, None, available(502))
+            server.route("data", fid, 502, ("csv", _county_csv(fid, published)))
+    return indicators
+
+
+@pytest.fixture()
+def real_home(tmp_path, monkeypatch, server):
+    """An empty project folder with the real catalogue."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "manifest.json").write_text(json.dumps({"sources": {}, "files": []}))
+    monkeypatch.setenv("NBUTILS_HOME", str(project))
+    monkeypatch.setenv(api.BASE_URL_ENV, server.url)
+    original = fetch.fetch
+    monkeypatch.setattr(fetch, "fetch", lambda *a, **k: original(*a, **{**k, "backoff": 0.01}))
+    return project
+
+
+def test_whole_catalogue_fetch_survives_a_400_and_skips_discontinued(real_home, server, capsys):
+    indicators = catalogue_routes(server)
+    current = [m.id for m in indicators if not m.discontinued]
+    assert {"neonatal_mortality", "first_feed_breastmilk", "general_fertility_rate", "satod"} <= set(current)
+    assert run() == 0  # no --indicators: the whole catalogue
+    fetched = manifest(real_home)["indicators"]
+    assert sorted(fetched) == sorted(current)
+    assert "breastfeeding_initiation" not in fetched
+    gfr = fetched["general_fertility_rate"]
+    assert gfr["area_type_id"] == 502 and gfr["skipped_area_types"][0].startswith("501 (HTTP 400")
+    neonatal = fetched["neonatal_mortality"]
+    assert neonatal["area_type_id"] == 501 and neonatal["data_date"] == "2021-23"
+    assert sorted(f["area_type_id"] for f in neonatal["files"] if f["kind"] == "data") == [501, 502]
+    assert neonatal["name_checked"] and neonatal["area_types_source"] == "area types from available_data"
+    assert fetch.fetched_info("neonatal_mortality")["year_type"] == "Financial"  # real metadata header read
+    out = capsys.readouterr().out
+    assert "skip   breastfeeding_initiation (20201): discontinued" in out
+    assert f"{len(current)} of {len(current)} indicator(s) fetched" in out
+    # Every data request asked for the sortable time periods.
+    assert all("include_sortable_time_periods=yes" in p for p in server.requests if "all_data" in p)
+
+
+def test_unverified_id_with_another_name_is_stopped(real_home, server, capsys):
+    assert not catalog.indicator("neonatal_mortality").fingertips_verified
+    catalogue_routes(server, names={"neonatal_mortality": "Infant mortality rate"})
+    assert run() == 1
+    out = capsys.readouterr().out
+    failed = [line for line in out.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and failed[0].startswith("FAILED neonatal_mortality (92705): Fingertips id 92705 is "
+                                                     "named \"Infant mortality rate\" by the API, not \"Neonatal "
+                                                     "mortality rate\"")
+    assert "neonatal_mortality" not in manifest(real_home)["indicators"]
+    assert "first_feed_breastmilk" in manifest(real_home)["indicators"]
+
+
+def test_name_matching_rule():
+    assert fetch.name_matches("Under 18s births", "Under 18s births rate / 1,000")
+    assert fetch.name_matches("Baby's first feed breastmilk current method",
+                              "Baby's first feed breast milk (current method)")
+    assert not fetch.name_matches("Neonatal mortality rate", "Infant mortality rate")
+    assert not fetch.name_matches("", "Anything")
+
+
+def test_whole_catalogue_offline_exits_3_with_one_line(real_home, monkeypatch, capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(api.BASE_URL_ENV, f"http://127.0.0.1:{port}/api")
+    assert run() == 3
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nbutils: no network: could not reach the Fingertips API (")
+
+
+def test_available_data_unanswered_falls_back_to_catalogue_area_types(real_home, server):
+    catalogue_routes(server)
+    server.route("available", 92705, None, ("status", 500, b"Internal Server Error"))
+    assert run("--indicators", "neonatal_mortality") == 0
+    entry = manifest(real_home)["indicators"]["neonatal_mortality"]
+    # The catalogue says county/region/england, so counties are tried first and published: county file only.
+    assert entry["area_type_id"] == 502 and entry["area_types_source"].startswith("available_data not answered")
+
+
+@pytest.mark.slow
+def test_whole_catalogue_fetch_reaches_the_store(project_copy, tmp_path, monkeypatch, server):
+    """After a whole-catalogue fetch the store holds neonatal mortality for a Kent district and for Kent."""
+    from nbutils import store
+
+    monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
+    monkeypatch.setenv("NBUTILS_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv(api.BASE_URL_ENV, server.url)
+    catalogue_routes(server)
+    assert run(timeout="5") == 0
+    store.build()
+    swale = store.indicator_data("neonatal_mortality", ["E07000113"]).sort_values("period")
+    assert swale.period.tolist() == ["2020-22", "2021-23"]  # whole-area rows only; the decile row is not kept
+    latest = swale.iloc[-1]
+    assert (latest.value, latest["count"], latest.denominator) == (pytest.approx(4.44), 27, 6080)
+    assert (latest.lower_ci95, latest.upper_ci95) == (pytest.approx(3.0), pytest.approx(6.3))
+    assert "fingertips_compared_to_england=Worse" in latest.value_note
+    assert latest.source.startswith("fingertips-api/fingertips/neonatal_mortality.501.")
+    kent = store.indicator_data("neonatal_mortality", ["E10000016"])
+    assert kent.value.tolist() == [pytest.approx(3.21)]
+    first_feed = store.indicator_data("first_feed_breastmilk", ["E10000016"])
+    assert first_feed.period.tolist() == ["2023/24"] and first_feed.value.tolist() == [pytest.approx(12.5)]

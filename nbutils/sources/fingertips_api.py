@@ -10,7 +10,11 @@ Endpoints (https://fingertips.phe.org.uk/api, the same ones fingertips_py builds
 
 - ``all_data/csv/by_indicator_id?indicator_ids=ID&child_area_type_id=T&parent_area_type_id=6``: every period,
   sex, age and category for areas of type T, their regions (parent type 6) and England;
-- ``indicator_metadata/csv/by_indicator_id?indicator_ids=ID``: definition, rationale, caveats, method.
+- ``indicator_metadata/csv/by_indicator_id?indicator_ids=ID``: name, definition, rationale, caveats, method;
+- ``available_data?indicator_id=ID``: JSON list of the area types (``AreaTypeId``) the indicator has data for.
+
+Data are requested with ``include_sortable_time_periods=yes``, which adds the "Time period Sortable" column
+(e.g. ``20230000`` for 2023/24) used to order periods.
 
 Area type ids (checked against fingertipsR/fingertips_py users' code and PHE's PholioVisualisation source):
 501 Districts & UAs (from Apr 2023), 502 Counties & UAs (from Apr 2023), 401/402 the same for 2021/22-2022/23
@@ -53,6 +57,8 @@ AREA_TYPE_NAMES = {
 # Tried in this order until one has rows: current districts, current counties, then the 2021 boundaries.
 FALLBACK_ORDER = (DISTRICTS_2023, COUNTIES_2023, COUNTIES_2021, DISTRICTS_2021)
 COUNTY_TYPE_FOR = {DISTRICTS_2023: COUNTIES_2023, DISTRICTS_2021: COUNTIES_2021}
+# Catalogue area_types -> Fingertips area type ids (used when available_data cannot be asked).
+TYPES_FOR_LEVEL = {"district": (DISTRICTS_2023, DISTRICTS_2021), "county": (COUNTIES_2023, COUNTIES_2021)}
 
 # The published all_data CSV layout. The column after "Compared to England value or percentiles" is named after
 # the parent area type ("Compared to Region value or percentiles", "Compared to percentiles"...), so only the
@@ -63,7 +69,7 @@ DATA_COLUMNS = [
     "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator", "Value note", "Recent Trend",
     "Compared to England value or percentiles",
 ]
-METADATA_COLUMNS = ["Indicator ID", "Definition"]
+METADATA_COLUMNS = ["Indicator ID", "Indicator", "Definition"]
 ENGLAND_CODE = "E92000001"
 
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
@@ -73,11 +79,17 @@ _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH
 class FetchError(Exception):
     """A download that failed or a response that did not pass the checks; ``unreachable`` if no server answered."""
 
-    def __init__(self, url: str, reason: str, unreachable: bool = False) -> None:
+    def __init__(self, url: str, reason: str, unreachable: bool = False, status: int | None = None) -> None:
         super().__init__(reason)
         self.url = url
         self.reason = reason
         self.unreachable = unreachable
+        self.status = status  # the HTTP status when the server refused the request
+
+    @property
+    def client_error(self) -> bool:
+        """HTTP 4xx: this request will not work, but another (e.g. another area type) may."""
+        return self.status is not None and 400 <= self.status < 500
 
 
 class InvalidResponse(FetchError):
@@ -116,8 +128,13 @@ def base_url() -> str:
 
 def data_url(indicator_id: int, area_type_id: int, parent_area_type_id: int = REGION) -> str:
     query = urllib.parse.urlencode({"indicator_ids": indicator_id, "child_area_type_id": area_type_id,
-                                    "parent_area_type_id": parent_area_type_id})
+                                    "parent_area_type_id": parent_area_type_id,
+                                    "include_sortable_time_periods": "yes"})
     return f"{base_url()}/all_data/csv/by_indicator_id?{query}"
+
+
+def available_data_url(indicator_id: int) -> str:
+    return f"{base_url()}/available_data?{urllib.parse.urlencode({'indicator_id': indicator_id})}"
 
 
 def metadata_url(indicator_id: int) -> str:
@@ -192,6 +209,15 @@ def parse_metadata(url: str, body: bytes, indicator_id: int) -> dict[str, str]:
     return rows[0]
 
 
+def parse_available_data(url: str, body: bytes) -> set[int]:
+    """The area type ids an ``available_data`` JSON answer lists (``[{"AreaTypeId": 502, ...}, ...]``)."""
+    try:
+        items = json.loads(_text(url, body))
+        return {int(item["AreaTypeId"]) for item in items}
+    except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+        raise InvalidResponse(url, "the available_data answer is not the expected JSON list of AreaTypeId") from None
+
+
 # --------------------------------------------------------------------------------------------------- client
 
 
@@ -257,7 +283,7 @@ class Client:
                 self.answered += 1
                 reason = f"HTTP {error.code} {error.reason}"
                 if not (error.code >= 500 or error.code == 429) or last:
-                    raise FetchError(url, _with_first(reason, first, attempt)) from None
+                    raise FetchError(url, _with_first(reason, first, attempt), status=error.code) from None
             except InvalidResponse:
                 raise
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
