@@ -234,6 +234,7 @@ def _cmd_data_local() -> int:
               f"period(s) {', '.join(sorted(rows.period.unique()))}")
     print(f"{len(datasets)} local dataset(s) valid in data/local/" if datasets
           else "no local datasets in data/local/ (see docs/local-data.md to add one)")
+    return 0
 
 
 def _data_status(args) -> int:
