@@ -99,11 +99,11 @@ def msoa_overcrowding(area: Area) -> pd.DataFrame:
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
     for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     shapes["households_text"] = shapes.households.map(narrative.number)
-    return shapes, maps.outline(shapes)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
 
 
 def lsoa_overcrowding(area: Area) -> pd.DataFrame:
