@@ -1,8 +1,11 @@
-"""The area registry: every current English district and unitary authority, its comparators and the area sets.
+"""The area registry: every current English district, unitary authority and county, its comparators and the area sets.
 
-Look-ups accept a GSS code or a name (case-insensitive; '&' = 'and'; ', City of' forms), suggest the nearest
-names on a typo, and explain codes abolished in the April 2023 reorganisations (Cumbria, North Yorkshire,
-Somerset) instead of failing silently.
+Look-ups accept a GSS code or a name (case-insensitive; '&' = 'and'; ', City of' forms; for counties also
+"Kent County Council", "Kent county", "County of Kent"), suggest the nearest names on a typo, and explain codes
+abolished in the April 2023 reorganisations (Cumbria, North Yorkshire, Somerset) instead of failing silently.
+
+Names that are also area-set names: on the command line an area-set name always means the set (``nbutils run
+kent`` is parameters/kent.yaml); :func:`resolve_targets` says so and how to ask for the area itself (its code).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class Area:
     code: str
     name: str
     area_type: str  # 'lad', 'county', 'region' or 'england'
-    kind: str = ""  # for districts: 'district', 'unitary authority', 'metropolitan borough', 'London borough'
+    kind: str = ""  # 'district', 'unitary authority', 'metropolitan borough', 'London borough' or 'county'
     upper_tier_code: str | None = None
     region_code: str | None = None
 
@@ -41,6 +44,11 @@ class Area:
     def folder(self) -> str:
         """Output folder name: '<code>-<slug>'."""
         return f"{self.code}-{self.slug}"
+
+    @property
+    def is_county(self) -> bool:
+        """True for a county (upper tier of a two-tier area, E10 code)."""
+        return self.area_type == "county"
 
     @property
     def is_unitary(self) -> bool:
@@ -81,6 +89,13 @@ def _aliases(name: str) -> set[str]:
     return aliases
 
 
+def _county_aliases(name: str) -> set[str]:
+    """Ways people write a county: 'kent', 'kent county council', 'kent county', 'kent cc', 'county of kent'."""
+    base = normalise(name)
+    return {base, f"{base} county council", f"{base} county", f"{base} cc", f"county of {base}",
+            f"{base} council"}
+
+
 def _area_from_row(row) -> Area:
     def text(value):
         return value if isinstance(value, str) and value else None
@@ -89,7 +104,7 @@ def _area_from_row(row) -> Area:
         code=row.area_code,
         name=row.area_name,
         area_type=row.area_type,
-        kind=text(row.lad_kind) or "",
+        kind=text(row.lad_kind) or ("county" if row.area_type == "county" else ""),
         upper_tier_code=text(row.upper_tier_code),
         region_code=text(row.region_code),
     )
@@ -105,7 +120,13 @@ class Registry:
             for row in areas[areas.area_type != "msoa"].itertuples(index=False)
         }
         self._districts = {code: a for code, a in self._by_code.items() if a.area_type == "lad"}
+        self._counties = {code: a for code, a in self._by_code.items() if a.area_type == "county"}
+        self._reportable = {**self._districts, **self._counties}
         self._by_name: dict[str, str] = {}
+        # County forms first, so a district's own name always wins a clash (none exists in 2023 geography).
+        for code, area in self._counties.items():
+            for alias in _county_aliases(area.name):
+                self._by_name[alias] = code
         for code, area in self._districts.items():
             for alias in _aliases(area.name):
                 self._by_name[alias] = code
@@ -119,6 +140,14 @@ class Registry:
         """Every current English district and unitary authority, by code."""
         return sorted(self._districts.values(), key=lambda a: a.code)
 
+    def counties(self) -> list[Area]:
+        """Every county (upper tier of a two-tier area), by code."""
+        return sorted(self._counties.values(), key=lambda a: a.code)
+
+    def reportable(self) -> list[Area]:
+        """Every area a pack can be built for: districts, unitary authorities and counties, by code."""
+        return sorted(self._reportable.values(), key=lambda a: a.code)
+
     def get(self, code: str) -> Area:
         """Any known area (district, county, region, England) by exact code."""
         try:
@@ -127,7 +156,7 @@ class Registry:
             raise UnknownAreaError(f"no area with code {code}") from None
 
     def resolve(self, query: str) -> Area:
-        """Find a current district or unitary authority by GSS code or name.
+        """Find a current district, unitary authority or county by GSS code or name.
 
         Raises
         ------
@@ -136,32 +165,33 @@ class Registry:
         """
         text = str(query).strip()
         if not text:
-            raise UnknownAreaError("no area given: pass a district or unitary authority name or code, e.g. Swale")
+            raise UnknownAreaError("no area given: pass a district, unitary authority or county name or code, "
+                                   "e.g. Swale")
         if CODE_PATTERN.match(text):
             code = text.upper()
-            if code in self._districts:
-                return self._districts[code]
+            if code in self._reportable:
+                return self._reportable[code]
             if code in self._predecessors:
                 raise UnknownAreaError(self._abolished_message(code))
             if code in self._by_code:
                 area = self._by_code[code]
                 raise UnknownAreaError(
-                    f"{area.name} ({code}) is a {area.area_type}, not a district or unitary authority: "
-                    f"run `nbutils areas` to list districts, or name the districts in an area set"
+                    f"{area.name} ({code}) is a {area.area_type}, not a district, unitary authority or county: "
+                    f"run `nbutils areas` to list them, or name the areas in an area set"
                 )
             raise UnknownAreaError(
-                f"{code} is not a current English district or unitary authority code: "
+                f"{code} is not a current English district, unitary authority or county code: "
                 f"run `nbutils areas` to list them"
             )
         key = normalise(text)
         if key in self._by_name:
-            return self._districts[self._by_name[key]]
+            return self._reportable[self._by_name[key]]
         if key in self._predecessor_names:
             raise UnknownAreaError(self._abolished_message(self._predecessor_names[key]))
         suggestions = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
-        names = list(dict.fromkeys(self._districts[self._by_name[s]].name for s in suggestions))
+        names = list(dict.fromkeys(self._reportable[self._by_name[s]].name for s in suggestions))
         hint = f"; did you mean {' or '.join(names)}?" if names else "; run `nbutils areas` to list them"
-        raise UnknownAreaError(f"'{text}' is not an English district or unitary authority{hint}")
+        raise UnknownAreaError(f"'{text}' is not an English district, unitary authority or county{hint}")
 
     def _abolished_message(self, old_code: str) -> str:
         old_name, new_code = self._predecessors[old_code]
@@ -173,7 +203,7 @@ class Registry:
 
     # ----- relationships
     def comparators(self, area: Area) -> list[Comparator]:
-        """The county (for two-tier districts), the region and England, in that order."""
+        """The county (for two-tier districts), the region and England, in that order (a county: region, England)."""
         out = []
         if area.upper_tier_code and area.upper_tier_code != area.code and area.upper_tier_code in self._by_code:
             out.append(Comparator("county", self._by_code[area.upper_tier_code]))
@@ -182,8 +212,17 @@ class Registry:
         out.append(Comparator("england", self._by_code[store.ENGLAND_CODE]))
         return out
 
+    def districts_of(self, county: Area) -> list[Area]:
+        """The districts of a county, by name (empty for any other kind of area)."""
+        if not county.is_county:
+            return []
+        return sorted((a for a in self._districts.values() if a.upper_tier_code == county.code), key=lambda a: a.name)
+
     def siblings(self, area: Area) -> list[Area]:
-        """Districts sharing the area's county (for a two-tier district) or its region (for a unitary)."""
+        """Districts to rank the area among: a county's own districts, a two-tier district's fellow districts, or
+        the authorities of a unitary's region."""
+        if area.is_county:
+            return self.districts_of(area)
         if area.upper_tier_code and not area.is_unitary:
             members = [a for a in self._districts.values() if a.upper_tier_code == area.upper_tier_code]
         else:
@@ -276,8 +315,34 @@ def parse_area_set(path: Path) -> tuple[AreaSet, list[Area]]:
     return area_set, list(dict.fromkeys(resolved))
 
 
+def set_or_area_notes(targets: list[str]) -> list[str]:
+    """One line per target that names both an area set and an area, saying which was meant and how to get the other.
+
+    The rule: an area-set name always means the set (``kent`` is parameters/kent.yaml); the area alone is asked for
+    by its GSS code (or another of its names, e.g. "Kent County Council").
+    """
+    sets = {name.lower() for name in area_set_names()}
+    notes = []
+    for target in dict.fromkeys(targets):
+        if target.lower() not in sets or target.lower() == "england":
+            continue
+        try:
+            area = registry().resolve(target)
+        except UnknownAreaError:
+            continue
+        area_set, _ = load_area_set(target.lower())
+        what = f" ({area_set.description})" if area_set.description else ""
+        alone = f"the {area.kind} alone" if area.kind else "the area alone"
+        notes.append(f"'{target}' is the area set parameters/{target.lower()}.yaml{what}; "
+                     f"for {alone} run {area.code}")
+    return notes
+
+
 def resolve_targets(targets: list[str]) -> list[Area]:
-    """Turn command-line targets (area set names, area names or codes) into districts, in order, deduplicated."""
+    """Turn command-line targets (area set names, area names or codes) into areas, in order, deduplicated.
+
+    An area-set name always means the set (see :func:`set_or_area_notes`).
+    """
     sets = {name.lower() for name in area_set_names()}
     areas: list[Area] = []
     for target in targets:

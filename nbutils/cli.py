@@ -16,7 +16,8 @@ from . import __version__, paths
 from .errors import WorkbookError
 
 EPILOG = """examples:
-  nbutils run kent                         every topic for the 12 Kent districts and Medway
+  nbutils run kent                         every topic for Kent County Council, its 12 districts and Medway
+  nbutils run E10000016 --topics overview  the county alone (a set name always means the set)
   nbutils run Swale                        one district, by name
   nbutils run E07000109 --topics ethnicity one topic for Gravesham, by code
   nbutils run coventry bi-borough --out /tmp/packs --jobs 2
@@ -42,8 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="execute topic notebooks for areas and export HTML packs",
         description="Execute the topic notebooks for each area and write HTML, CSV tables and maps to "
                     "OUT/<code>-<name>/, plus OUT/index.html and OUT/manifest.json.",
-        epilog="TARGET is an area set in parameters/ (kent, coventry, bi-borough, or england for all), a district "
-               "or unitary authority name (quote names with spaces) or a GSS code.",
+        epilog="TARGET is an area set in parameters/ (kent, coventry, bi-borough, or england for all), a district, "
+               "unitary authority or county name (quote names with spaces) or a GSS code. A name that is also an "
+               "area set means the set (kent = parameters/kent.yaml); use the code for the area alone (E10000016).",
     )
     run.add_argument("targets", nargs="+", metavar="TARGET", help="area set, area name or GSS code")
     run.add_argument("--topics", help="comma-separated topics (default: all); e.g. ethnicity,housing")
@@ -59,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                           "project and the output folder)")
 
     areas = sub.add_parser("areas", help="list areas (all districts/unitaries, or those in an area set)",
-                           description="List current English districts and unitary authorities, or an area set's.")
+                           description="List current English districts, unitary authorities and counties, or an "
+                                       "area set's.")
     areas.add_argument("set", nargs="?", help="area set name (e.g. kent); omit for every area and the set names")
 
     topics = sub.add_parser("topics", help="list the topics that have a notebook")
@@ -152,11 +155,13 @@ def _print_summary(summary) -> None:
 
 def _cmd_run(args) -> int:
     from . import local_data, runner
-    from .areas import resolve_targets
+    from .areas import resolve_targets, set_or_area_notes
 
     if args.jobs < 1:
         raise WorkbookError("--jobs must be at least 1")
     areas = resolve_targets(args.targets)
+    for note in set_or_area_notes(args.targets):
+        print(note, flush=True)
     topics = runner.resolve_topics([t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else None)
     local_data.validate()  # a bad local file stops the run here, with one message, before any notebook starts
     out_dir = args.out or paths.default_output_dir()
@@ -177,8 +182,10 @@ def _cmd_areas(args) -> int:
         area_set, members = load_area_set(args.set)
         print(f"{area_set.name}: {area_set.description}")
     else:
-        members = registry().districts()
-        print(f"{len(members)} English districts and unitary authorities; area sets: {', '.join(area_set_names())}")
+        members = registry().reportable()
+        counties = len(registry().counties())
+        print(f"{len(members) - counties} English districts and unitary authorities and {counties} counties; "
+              f"area sets: {', '.join(area_set_names())}")
     for area in members:
         upper = registry().get(area.upper_tier_code).name if area.upper_tier_code else ""
         region = registry().get(area.region_code).name if area.region_code else ""

@@ -28,15 +28,21 @@ def with_comparators(indicator_id: str, area: Area) -> pd.DataFrame:
     return frame.sort_values(["order"], kind="stable").reset_index(drop=True)
 
 
+def district_codes(area: Area) -> list[str]:
+    """The districts an area is made of: a county's districts, otherwise the area itself."""
+    return [a.code for a in registry().districts_of(area)] if area.is_county else [area.code]
+
+
 def small_areas(indicator_id: str, area: Area, level: str = "msoa") -> pd.DataFrame:
-    """Indicator rows for the small areas ('msoa' or 'lsoa') inside a district, with their names."""
+    """Indicator rows for the small areas ('msoa' or 'lsoa') inside a district (or every district of a county)."""
+    codes = district_codes(area)
     if level == "lsoa":
         lookup = store.table("lsoa_lookup")
-        inside = lookup[lookup.lad_code == area.code][["lsoa21_code", "lsoa21_name"]].rename(
+        inside = lookup[lookup.lad_code.isin(codes)][["lsoa21_code", "lsoa21_name"]].rename(
             columns={"lsoa21_code": "area_code", "lsoa21_name": "area_name"})
     else:
         names = store.table("areas")
-        inside = names[(names.area_type == level) & (names.lad_code == area.code)][["area_code", "area_name"]]
+        inside = names[(names.area_type == level) & names.lad_code.isin(codes)][["area_code", "area_name"]]
     data = store.indicator_data(indicator_id, area_codes=list(inside.area_code), area_type=level)
     return inside.merge(data, on="area_code", how="left")
 

@@ -87,6 +87,11 @@ class Pack:
         if predecessors:
             names = ", ".join(name for _, name in predecessors)
             merged = f"<p>{html.escape(area.name)} was formed in April 2023 from {html.escape(names)}.</p>"
+        if area.is_county:  # the upper-tier authority: name the districts its page sets side by side
+            districts = registry().districts_of(area)
+            merged += (f"<p>{html.escape(area.name)} County Council is the upper-tier authority responsible for "
+                       f"public health across its {len(districts)} districts: "
+                       f"{html.escape(', '.join(d.name for d in districts))}.</p>")
         display(HTML(
             f"{STYLE}<div class='nbu-header'><h1>{html.escape(title)}: {html.escape(area.name)}</h1>"
             f"<p>{html.escape(area.name)} ({area.code}) is a {html.escape(area.kind)}. "

@@ -56,9 +56,9 @@ def test_codes_abolished_in_2023_point_to_their_successor(query):
         areas.resolve(query)
 
 
-def test_county_code_is_not_a_district():
-    with pytest.raises(UnknownAreaError, match="Kent .* is a county"):
-        areas.resolve("E10000016")
+def test_region_code_is_not_an_area_to_run():
+    with pytest.raises(UnknownAreaError, match="South East .* is a region"):
+        areas.resolve("E12000008")
 
 
 def test_merged_unitary_lists_its_predecessors():
@@ -84,10 +84,11 @@ def test_slug_and_folder():
     assert areas.resolve("Kingston upon Hull").slug == "kingston-upon-hull-city-of"
 
 
-def test_kent_area_set_has_twelve_districts_and_medway():
+def test_kent_area_set_has_the_county_twelve_districts_and_medway():
     area_set, members = areas.load_area_set("kent")
-    assert len(members) == 13
-    assert {a.upper_tier_code for a in members} == {"E10000016", "E06000035"}
+    assert len(members) == 14
+    assert members[0].code == "E10000016" and members[0].is_county
+    assert {a.upper_tier_code for a in members[1:]} == {"E10000016", "E06000035"}
     assert "Medway" in [a.name for a in members]
 
 

@@ -117,12 +117,12 @@ def msoa_profile(area: Area) -> pd.DataFrame:
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to the profile, with formatted tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
     for column in ("ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
                    "migrant_outside_uk_pct"):
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     shapes["residents_text"] = shapes.residents.map(narrative.number)
-    return shapes, maps.outline(shapes)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
 
 
 def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus: pd.DataFrame,
@@ -173,7 +173,7 @@ def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus:
         messages.append(
             "Ethnic minority residents are most concentrated in "
             + narrative.list_phrase([f"{r.area_name} ({narrative.pct(r.ethnic_minority_pct)})" for r in top.itertuples()])
-            + f", against {narrative.pct(here.ethnic_minority_pct)} across the district (see the map)."
+            + f", against {narrative.pct(here.ethnic_minority_pct)} across {'the county' if area.is_county else 'the district'} (see the map)."
         )
     return messages
 

@@ -99,11 +99,11 @@ def msoa_overcrowding(area: Area) -> pd.DataFrame:
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
     for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     shapes["households_text"] = shapes.households.map(narrative.number)
-    return shapes, maps.outline(shapes)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
 
 
 def lsoa_overcrowding(area: Area) -> pd.DataFrame:
@@ -167,9 +167,20 @@ def homelessness(area: Area) -> pd.DataFrame:
                      "england_districts_lower_quartile": spread["lower_quartile"],
                      "england_districts_upper_quartile": spread["upper_quartile"],
                      "districts_reporting": spread["districts"],
-                     "position": indicators.position_in_distribution(value, spread),
+                     "position": ("not published for counties: MHCLG publishes district rates without counts, "
+                                  "so no county rate can be derived; its districts are shown below"
+                                  if area.is_county else indicators.position_in_distribution(value, spread)),
                      "significance": indicators.METHOD_NONE})
     return pd.DataFrame(rows)
+
+
+def homelessness_districts(area: Area) -> pd.DataFrame:
+    """A county's districts' homelessness rates (MHCLG publishes no county figure and no counts to sum)."""
+    frames = []
+    for indicator_id, measure in HOMELESSNESS_MEASURES.items():
+        ranked = indicators.siblings_ranking(indicator_id, area, "Oct-Dec 2023")
+        frames.append(ranked.assign(measure=measure))
+    return pd.concat(frames, ignore_index=True)
 
 
 def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
@@ -216,6 +227,15 @@ def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
         "Average score": ranks.average_score.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not available"),
         "Rank (1 = most deprived)": [f"{int(r)} of {n}" if pd.notna(r) else "not available"
                                      for r, n in zip(ranks.rank_most_deprived_first, ranks.districts_ranked)],
+    })
+
+
+def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reader view of :func:`homelessness_districts`: one row per district and measure, highest first."""
+    return pd.DataFrame({
+        "Measure": frame.measure, "District": frame.area_name, "Period": frame.period,
+        "Per 1,000 households": frame.value.map(lambda v: f"{v:.2f}" if pd.notna(v) else "not published"),
+        "Rank (1 = highest)": frame["rank"].map(lambda r: f"{int(r)}" if pd.notna(r) else "-"),
     })
 
 

@@ -161,6 +161,8 @@ def siblings_ranking(indicator_id: str, area: Area, period: str, category: str =
 
 def sibling_group_name(area: Area) -> str:
     """'Kent's districts' or 'London's boroughs and unitaries' for chart titles."""
+    if area.is_county:
+        return f"districts of {area.name}"
     if area.upper_tier_code and not area.is_unitary:
         return f"districts of {registry().get(area.upper_tier_code).name}"
     region = registry().get(area.region_code).name if area.region_code else "the region"

@@ -84,7 +84,8 @@ SCORECARD_COLUMNS = [
     "lower_ci95", "upper_ci95", "county", "region", "england", "benchmark", "benchmark_value",
     "districts_min", "districts_lower_quartile", "districts_median", "districts_upper_quartile", "districts_max",
     "districts_reporting", "position_among_districts", "compared_with_england", "comparison_method",
-    "recent_trend", "polarity", "note", "source", "page",
+    "recent_trend", "polarity", "note", "source", "page", "own_districts_min", "own_districts_max",
+    "own_districts_reporting",
 ]
 
 
@@ -102,6 +103,25 @@ def _districts(h: Headline, period: str) -> pd.Series:
     data = query.districts_of(h.indicator_id, codes)
     values = data[(data.period == period) & (data.category.fillna("") == h.category)].value.dropna()
     return 100 - values if h.complement else values
+
+
+def _own_districts(h: Headline, area: Area, period: str) -> pd.Series:
+    """A county's own districts' values for the period (empty for any other area)."""
+    if not area.is_county or not period:
+        return pd.Series(dtype=float)
+    data = query.districts_of(h.indicator_id, query.district_codes(area))
+    values = data[(data.period == period) & (data.category.fillna("") == h.category)].value.dropna()
+    return 100 - values if h.complement else values
+
+
+def _own_latest_period(h: Headline, area: Area) -> str:
+    """The latest period in which any of a county's districts has a value ('' if none)."""
+    data = query.districts_of(h.indicator_id, query.district_codes(area))
+    data = data[data.value.notna() & (data.category.fillna("") == h.category)]
+    if h.periods is not None:
+        data = data[data.period.astype(str).str.match(h.periods)]
+    data = data[~data.value_note.fillna("").str.contains(CARRIED_FORWARD)]
+    return sorted(data.period)[-1] if len(data) else ""
 
 
 def _is_carried_forward(frame: pd.DataFrame) -> pd.Series:
@@ -122,9 +142,14 @@ def headline_row(h: Headline, area: Area) -> dict:
     notes = []
     if latest.empty:
         period = sorted(real.period.dropna())[-1] if real.period.notna().any() else ""
+        if not period and area.is_county:  # district-only source: the county's districts' latest period
+            period = _own_latest_period(h, area)
         latest = real[real.period == period]
         notes.append(f"no value for {area.name} in the source"
-                     + (" (formed in April 2023, after the source's data)" if indicators.is_merged_2023(area) else ""))
+                     + (" (formed in April 2023, after the source's data)" if indicators.is_merged_2023(area) else "")
+                     + (": the county value is not published and cannot be derived correctly from district rates;"
+                        f" its districts are shown on the {TOPIC_TITLES.get(h.topic, h.topic)} page"
+                        if area.is_county else ""))
     else:
         period = latest.period.iloc[0]
     here = latest[latest.role == role]
@@ -153,7 +178,8 @@ def headline_row(h: Headline, area: Area) -> dict:
         notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
     # A county's value is not placed among districts, and a handful of reporting districts is no distribution.
-    comparable = role == "area" and len(spread) >= 30
+    comparable = role == "area" and len(spread) >= 30 and not area.is_county
+    own = _own_districts(h, area, period)
     position = "not applicable" if not comparable else indicators.position_in_distribution(value, {
         "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
         "upper_quartile": spread.quantile(0.75) if len(spread) else np.nan, "districts": len(spread)})
@@ -176,6 +202,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         "compared_with_england": label, "comparison_method": method, "recent_trend": trend,
         "polarity": meta.polarity, "note": "; ".join(n for n in notes if n), "source": meta.source,
         "page": f"{h.topic}.html",
+        "own_districts_min": own.min() if len(own) else np.nan,
+        "own_districts_max": own.max() if len(own) else np.nan,
+        "own_districts_reporting": len(own),
     }
 
 
@@ -210,6 +239,7 @@ def _fmt(value, decimals: int = 1) -> str:
 def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
     """Reader-friendly scorecard: words, not codes; '[x]' where not available."""
     decimals = {h.indicator_id: h.decimals for h in HEADLINES}
+    county_card = bool(len(card)) and bool(card.own_districts_reporting.gt(0).any())
 
     def value_text(row) -> str:
         text = _fmt(row.value, decimals.get(row.indicator_id, 1))
@@ -217,12 +247,22 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
             text += f" ({row.value_geography})"
         return text
 
+    def districts_text(row) -> str:
+        if not row.own_districts_reporting:
+            return "[x]"
+        places = decimals.get(row.indicator_id, 1)
+        return (f"{_fmt(row.own_districts_min, places)} to {_fmt(row.own_districts_max, places)}"
+                f" ({row.own_districts_reporting})")
+
+    # A county's page shows the range of its own districts where the county column would be.
+    upper = ({"Its districts (lowest to highest, how many)": card.apply(districts_text, axis=1)} if county_card
+             else {"County": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.county, card.indicator_id)]})
     return pd.DataFrame({
         "Topic": card.topic.map(TOPIC_TITLES),
         "Indicator": card.indicator + " (" + card.unit + ")",
         "Period": card.period,
         card.area_name.iloc[0] if len(card) else "Area": card.apply(value_text, axis=1),
-        "County": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.county, card.indicator_id)],
+        **upper,
         "Region": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.region, card.indicator_id)],
         "England": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.england, card.indicator_id)],
         "Compared with England": card.compared_with_england,

@@ -188,12 +188,12 @@ def deprived_share(area: Area) -> pd.DataFrame:
 
 def small_area_shapes(profile: pd.DataFrame, area: Area):
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code == area.code].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
     shapes["deprived_text"] = [
         f"{narrative.pct(s, 0)} ({int(c)} of {int(n)} LSOAs)" if pd.notna(s) else "not available"
         for s, c, n in zip(shapes.lsoas_most_deprived_20pct_share, shapes.lsoas_most_deprived_20pct, shapes.lsoas)]
     shapes["overcrowded_text"] = shapes.overcrowded_pct.map(narrative.pct)
-    return shapes, maps.outline(shapes)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
 
 
 def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
