@@ -111,16 +111,19 @@ def statistical_neighbours(area: Area) -> list[Area]:
 
 def headline(item: Item, area: Area) -> dict:
     """One dashboard row: the latest period for the area, the previous one, and every benchmark."""
-    meta = catalog.indicator(item.indicator)
     row = dict.fromkeys(DASHBOARD_COLUMNS, np.nan)
     row.update(area_code=area.code, area_name=area.name, topic=item.topic, indicator_id=item.indicator,
-               indicator=item.label, unit=meta.unit, source=meta.source, value_geography=area.name,
+               indicator=item.label, unit="", source="", value_geography=area.name,
                neighbours_total=len(statistical_neighbours(area)), note="")
-    if not _held(item):
+    if item.indicator in catalog.catalogue():
+        meta = catalog.indicator(item.indicator)
+        row.update(unit=meta.unit, source=meta.source)
+    if item.indicator not in catalog.catalogue() or not _held(item):
         row.update(period="", old_figure=False, direction="Not available", direction_meaning="not in this build",
                    compared_with_england="No value", comparison_method="", rag="Grey", recent_trend="",
                    note="not held in this build")
         return row
+    meta = catalog.indicator(item.indicator)
     frame = _real(indicators.series(item.indicator, area, item.pattern, item.category))
     mine = frame[(frame.role == "area") & frame.value.notna()]
     suppressed = frame[(frame.role == "area") & frame.value.isna()
@@ -279,8 +282,8 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
             "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit) + (unit if pd.notna(r.value) else ""),
             "value_sort": _sort(r.value),
             "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
-            "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})" if r.previous_period
-                              else "[x]"),
+            "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})"
+                              if isinstance(r.previous_period, str) and r.previous_period else "[x]"),
             "previous_sort": _sort(r.previous_value), "arrow": direction.arrow, "direction": direction.words,
             "rag_order": ["Red", "Amber", "Green", "Grey"].index(rag.rating), "rag_fill": rag.fill,
             "rag_text": rag.text_colour, "rag_words": rag.words,
@@ -330,15 +333,21 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
             value = _text(h.value, decimals.get(label, 1), h.unit)
             if pd.isna(h.value) and h.note:
                 value = "[c]"
-            versus = h.compared_with_county if place.role == "district" else ""
-            note = "; ".join(x for x in [rag.words.split(": ", 1)[-1] if place.role == "district" else "",
-                                          f"vs {county.name}: {versus.lower()}" if versus else ""] if x)
+            note = ""
+            if place.role == "district" and rag.rating != "Grey":
+                note = rag.words.split(": ", 1)[-1]
+                versus = h.compared_with_county
+                if versus and versus != indicators.NOT_TESTED:
+                    note += f"; {versus[:1].lower() + versus[1:]}" if versus != "Similar" else f"; similar to {county.name}"
+            elif place.role == "district" and h.note:
+                note = h.note
             cells.append({"value_text": value, "sort": _sort(h.value), "note": note,
                           "title": f"{place.area_name}, {label}, {h.period}",
                           "fill": rag.fill if place.role == "district" else "#ffffff",
                           "text": rag.text_colour if place.role == "district" else "#0b0c0c"})
         rows.append({"name": place.area_name, "is_total": place.role != "district", "cells": cells})
-    caption = (f"Districts of {county.name} side by side: each cell coloured by its comparison with England "
-               f"(red worse, amber similar, green better, grey not tested), with the comparison with {county.name}")
+    caption = (f"Districts of {county.name} side by side. Colour and words give each district's comparison with "
+               f"England (red significantly worse, amber similar, green significantly better, grey not tested), then "
+               f"with {county.name} where both can be tested. [x] not published, [c] suppressed.")
     return fragments.render("district_grid", caption=caption, columns=columns, rows=rows) + fragments.render(
         "sortable")
