@@ -52,7 +52,8 @@ def nearest_maternity_units(area: Area, n: int = 4) -> pd.DataFrame:
     """The ``n`` maternity units (NHS trusts with births in NHS Maternity Statistics) nearest the area.
 
     Distance is measured from the centroid of the area's boundary (a county's districts dissolved) to the
-    provider's published location. These are places of care near the area, not where its residents give birth.
+    trust's published location (one point per trust, its registered site, even where it has several birth
+    units). These are places of care near the area, not necessarily where its residents give birth.
 
     Returns
     -------
