@@ -229,6 +229,17 @@ class Registry:
             members = [a for a in self._districts.values() if a.region_code == area.region_code]
         return sorted(members, key=lambda a: a.name)
 
+    def statistical_neighbours(self, area: Area) -> list[Area]:
+        """The DfE statistical neighbours (May 2025) of a county or unitary, closest first.
+
+        Two-tier districts, regions and England have none (no open neighbour table): an empty list.
+        """
+        if not (area.area_type == "county" or area.is_unitary):
+            return []
+        table = store.table("statistical_neighbours")
+        rows = table[table.area_code == area.code].sort_values("neighbour_rank")
+        return [self._by_code[code] for code in rows.neighbour_code if code in self._by_code]
+
     def predecessors(self, area: Area) -> list[tuple[str, str]]:
         """(code, name) of the districts merged into ``area`` in April 2023, if any."""
         return [(code, name) for code, (name, new) in self._predecessors.items() if new == area.code]

@@ -80,3 +80,37 @@ def local_values(indicator_id: str, area_codes: list[str] | None = None) -> pd.D
     if not parts:
         return frame[LOCAL_COLUMNS].reset_index(drop=True)
     return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def nearest_maternity_units(area: Area, n: int = 4) -> pd.DataFrame:
+    """The ``n`` maternity units (NHS trusts with births in NHS Maternity Statistics) nearest the area.
+
+    Distance is measured from the centroid of the area's boundary (a county's districts dissolved) to the
+    trust's published location (one point per trust, its registered site, even where it has several birth
+    units). These are places of care near the area, not necessarily where its residents give birth.
+
+    Returns
+    -------
+    DataFrame
+        org_code, name, distance_km (rounded to 0.1 km), lat, lon; nearest first.
+    """
+    import geopandas as gpd
+
+    lads = store.boundaries("lad")
+    if area.area_type == "county":
+        areas = store.table("areas")
+        members = areas[(areas.area_type == "lad") & (areas.upper_tier_code == area.code)].area_code
+        shape = lads[lads.area_code.isin(members)]
+    else:
+        shape = lads[lads.area_code == area.code]
+    if shape.empty:
+        raise ValueError(f"no boundary for {area.name} ({area.code}): nearest maternity units need a district, "
+                         f"unitary or county")
+    # Centroids and distances in the British National Grid, where units are metres.
+    centre = shape.to_crs("EPSG:27700").dissolve().centroid.iloc[0]
+    units = store.table("maternity_providers")
+    units = units[units.latest_period.notna()]
+    points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326").to_crs("EPSG:27700")
+    out = units[["org_code", "name", "lat", "lon"]].reset_index(drop=True)
+    out.insert(2, "distance_km", (points.distance(centre) / 1000).round(1).to_numpy())
+    return out.sort_values(["distance_km", "org_code"]).head(n).reset_index(drop=True)

@@ -9,6 +9,9 @@
   its parents;
 - ``lsoa_lookup.parquet``: LSOA 2021 -> MSOA 2021 -> district (2023) -> county/UA -> region;
 - ``predecessors.parquet``: local authority codes abolished in April 2023 and the unitary that replaced them;
+- the small tables of ``build.TABLE_BUILDERS``: ``dfe_la_codes`` (DfE LA number -> GSS code),
+  ``statistical_neighbours`` (DfE, May 2025), ``maternity_providers`` (NHS maternity units and their locations)
+  and ``msoa_names`` (readable MSOA names);
 - ``boundaries_<level>.parquet``: GeoParquet boundaries per mapped level.
 
 The store is rebuilt when it is missing, when a raw file's sha256 changes, or when the code that builds it
@@ -31,7 +34,7 @@ import pandas as pd
 
 from . import __version__, local_data, paths
 from .errors import UnknownIndicatorError
-from .build import INDICATOR_BUILDERS
+from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
 from .sources import geography
 from .sources.manifest import load_manifest, require_valid
@@ -173,6 +176,8 @@ def build(force: bool = False, quiet: bool = True) -> Path:
                 ["indicator_id", "area_code", "area_type", "period", "category_type", "category"], keep="last")
             indicators = indicators.sort_values(["indicator_id", "area_type", "area_code"], kind="stable")
             _write_indicators(indicators, staging / "indicators")
+            for name, table_builder in TABLE_BUILDERS.items():
+                table_builder(context).to_parquet(staging / f"{name}.parquet", index=False)
             for level, frame in _boundaries(geo["areas"], geo["lsoa_lookup"]).items():
                 frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
             (staging / "build.json").write_text(json.dumps(fingerprint, indent=1))
@@ -244,8 +249,16 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
 
 
 def table(name: str) -> pd.DataFrame:
-    """A whole small store table (areas, lsoa_lookup, predecessors, local_indicators), cached per process."""
-    return _read_table(ensure(), name)
+    """A whole small store table, cached per process.
+
+    ``name`` is one of areas, lsoa_lookup, predecessors, local_indicators or a table of ``build.TABLE_BUILDERS`` (dfe_la_codes,
+    statistical_neighbours, maternity_providers, msoa_names).
+    """
+    folder = ensure()
+    if name not in ("areas", "lsoa_lookup", "predecessors", "local_indicators", *TABLE_BUILDERS):
+        raise ValueError(f"no store table '{name}'; known: areas, lsoa_lookup, predecessors, local_indicators, "
+                         f"{', '.join(TABLE_BUILDERS)}")
+    return _read_table(folder, name)
 
 
 @functools.lru_cache(maxsize=None)

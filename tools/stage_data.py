@@ -5,7 +5,8 @@ A maintainer's tool, run when a source is added or refreshed (never by the packs
     python tools/stage_data.py [--staging ../shared/data-staging]
 
 Each file listed in data/sources.yaml is copied byte-for-byte into ``data/raw/<source>/<file>.gz`` (gzip with a
-fixed timestamp, so the same input always gives the same bytes), beside the source's PROVENANCE.md. The manifest
+fixed timestamp, so the same input always gives the same bytes), beside the source's PROVENANCE.md (with the
+source's ``notes`` from sources.yaml appended). The manifest
 records publisher, licence, original location, retrieval date and the sha256 of both the stored and the original
 bytes, which ``nbutils data verify`` checks.
 """
@@ -41,6 +42,12 @@ def _count_rows(raw: bytes, name: str) -> int | None:
         return max(raw.count(b"\n") - 1, 0) if raw.endswith(b"\n") else raw.count(b"\n")
     if name.endswith(".geojson"):
         return len(json.loads(raw)["features"])
+    if name.endswith(".parquet"):
+        import io
+
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(io.BytesIO(raw)).metadata.num_rows
     return None
 
 
@@ -53,8 +60,13 @@ def stage(staging: Path) -> dict:
             raise SystemExit(f"staging folder {src_dir} not found: pass --staging pointing at shared/data-staging")
         dest_dir = DATA / "raw" / source
         dest_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src_dir / "PROVENANCE.md", dest_dir / "PROVENANCE.md")
-        manifest["sources"][source] = {k: v for k, v in meta.items() if k != "files"}
+        provenance = (src_dir / "PROVENANCE.md").read_bytes()
+        if meta.get("notes"):
+            # How the workbook reads the source (year labels, code mappings) is kept beside the publisher's facts.
+            provenance = provenance.rstrip(b"\n") + b"\n\n## Notes added by the workbook\n\n" + \
+                meta["notes"].strip().encode() + b"\n"
+        (dest_dir / "PROVENANCE.md").write_bytes(provenance)
+        manifest["sources"][source] = {k: v for k, v in meta.items() if k not in ("files", "notes")}
         for name in meta["files"]:
             raw = (src_dir / name).read_bytes()
             packed = _gzip_bytes(raw)
