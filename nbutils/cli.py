@@ -256,7 +256,7 @@ def _data_status(args) -> int:
     if args.area:
         areas = resolve_targets([args.area])
         if len(areas) != 1:
-            raise WorkbookError(f"data status takes one district or unitary authority, not the {len(areas)} areas "
+            raise WorkbookError(f"data status takes one district, unitary authority or county, not the {len(areas)} areas "
                                 f"of '{args.area}'")
         area = areas[0]
     frame = data_currency(area)

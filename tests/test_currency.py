@@ -45,5 +45,5 @@ def test_data_status_command(store_ready, monkeypatch, capsys):
     assert "Data currency: Swale" in out and "old figure" in out and "2016/17" in out
     assert cli.main(["data", "status", "kent"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["nbutils: error: data status takes one district or unitary authority, not the 13 areas of "
+    assert err == ["nbutils: error: data status takes one district, unitary authority or county, not the 14 areas of "
                    "'kent'"]
