@@ -43,6 +43,8 @@ class Indicator(BaseModel):
     implied_events: ImpliedEvents | None = None
     # The category that is the total of the others (complementary suppression across categories).
     category_total: str | None = None
+    # Another indicator publishing the same statistic: rows withheld there are withheld here too.
+    same_statistic_as: str | None = None
     source: str
     raw_sources: list[str] = []
     period: str

@@ -55,6 +55,7 @@ __all__ = [
     "suppress_implied_events",
     "complementary_suppression",
     "is_suppressed",
+    "for_csv",
 ]
 
 #: Marker for a suppressed (confidential) cell, ONS convention.
@@ -226,6 +227,51 @@ def for_output(frame, columns=None):
         missing = pd.isna(out[c]).to_numpy()
         rendered = np.where(missing & supp, SUPPRESSED, np.where(missing, NOT_AVAILABLE, vals))
         out[c] = pd.Series(rendered, index=out.index, dtype=object)
+    return out
+
+
+_NOT_AVAILABLE_NOTE = f"{NOT_AVAILABLE} not available: not published in the source held here"
+_SUPPRESSED_NOTE = f"{SUPPRESSED} suppressed (disclosure control)"
+
+
+def for_csv(frame, note_col="value_note"):
+    """Render a frame for a CSV file: no empty field may stand for a missing or withheld number.
+
+    Every missing cell (numeric or text) becomes "[c]" in a suppressed row and "[x]" elsewhere, as in ONS
+    tables, and the note column (``note_col``, added if absent) says why on every row that has a marker.
+    Read it back as numbers with ``pandas.read_csv(path, na_values=["[c]", "[x]"])``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Already disclosure-controlled (suppressed cells are NaN).
+    note_col : str, default "value_note"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Copy with object dtype where markers were written.
+    """
+    out = frame.copy()
+    supp = is_suppressed(out, note_col)
+    if note_col not in out.columns:
+        out[note_col] = ""
+    marked = np.zeros(len(out), dtype=bool)
+    for c in out.columns:
+        if c in (note_col, "suppressed"):
+            continue
+        missing = pd.isna(out[c]).to_numpy()
+        if not missing.any():
+            continue
+        marked |= missing
+        vals = out[c].astype(object).to_numpy()
+        out[c] = pd.Series(np.where(missing & supp, SUPPRESSED, np.where(missing, NOT_AVAILABLE, vals)),
+                           index=out.index, dtype=object)
+    notes = out[note_col].astype(object).where(out[note_col].notna(), "").astype(str).to_numpy()
+    why = np.where(supp, _SUPPRESSED_NOTE, _NOT_AVAILABLE_NOTE)
+    needs = marked & ~pd.Series(notes).str.startswith((SUPPRESSED, NOT_AVAILABLE)).to_numpy()
+    new = [f"{w}; {n}" if n else w for w, n in zip(why, notes)]
+    out[note_col] = pd.Series(np.where(needs, new, notes), index=out.index, dtype=object)
     return out
 
 

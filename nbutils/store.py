@@ -292,7 +292,26 @@ def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
             cells = ["indicator_id", "area_code", "area_type", "period", "category_type"]
             safe = disclosure.complementary_suppression(safe, edges, cells, key="category", size="_size",
                                                         derived_cols=derived)
+    if meta.same_statistic_as:
+        safe = _mirror(safe, _disclosed_rows(folder, meta.same_statistic_as), derived)
     return safe[INDICATOR_COLUMNS]
+
+
+def _mirror(frame: pd.DataFrame, linked: pd.DataFrame, derived: list[str]) -> pd.DataFrame:
+    """Withhold the rows (area, period) withheld in another indicator publishing the same statistic: a value
+    suppressed there (or suppressed there to protect another) must not be readable here."""
+    from . import disclosure
+
+    withheld = linked[disclosure.is_suppressed(linked)]
+    pairs = pd.MultiIndex.from_frame(frame[["area_code", "period"]])
+    hit = pairs.isin(list(zip(withheld.area_code, withheld.period))) & ~disclosure.is_suppressed(frame)
+    if not hit.any():
+        return frame
+    notes = withheld.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["value_note"]
+    out = frame.copy()
+    out.loc[hit, [c for c in derived + ["count"] if c in out.columns]] = float("nan")
+    out.loc[hit, "value_note"] = pairs[hit].map(notes)
+    return out
 
 
 @functools.lru_cache(maxsize=None)
