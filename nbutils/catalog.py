@@ -12,6 +12,19 @@ from pydantic import BaseModel, ConfigDict
 from .errors import UnknownIndicatorError
 
 
+class ImpliedEvents(BaseModel):
+    """How to estimate the events behind a rate published without counts (for disclosure control).
+
+    Events = value / ``per`` x births a year x ``births_years``; births are the store's ONS residents aged
+    under 1 (an approximation of live births; for term-birth indicators, of term births).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per: float
+    births_years: float = 1
+
+
 class Indicator(BaseModel):
     """Metadata for one indicator, as shown in the 'about this indicator' boxes."""
 
@@ -26,6 +39,12 @@ class Indicator(BaseModel):
     polarity: Literal["high-is-good", "low-is-good", "no-judgement"]
     ci_method: str
     disclosure: Literal["census", "ons_vital", "hospital", "maternity", "none"]
+    # Rates published without counts: estimate the events and withhold rates implying fewer than 3.
+    implied_events: ImpliedEvents | None = None
+    # The category that is the total of the others (complementary suppression across categories).
+    category_total: str | None = None
+    # Another indicator publishing the same statistic: rows withheld there are withheld here too.
+    same_statistic_as: str | None = None
     source: str
     raw_sources: list[str] = []
     period: str

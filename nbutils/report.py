@@ -145,11 +145,16 @@ class Pack:
 
     # ----------------------------------------------------------------------------------------------- outputs
     def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path:
-        """Write ``frame`` as tidy CSV ``<topic>/<name>.csv`` after the disclosure check; return the path."""
+        """Write ``frame`` as tidy CSV ``<topic>/<name>.csv`` after the disclosure check; return the path.
+
+        Suppressed cells are written ``[c]`` and unavailable ones ``[x]`` (ONS convention) with a note saying
+        why, never as an empty field that would read as zero; ``na_values=["[c]", "[x]"]`` reads numbers back.
+        """
         safe = disclosure.apply(frame, rule) if rule != "census" else frame
         disclosure.check_no_small_counts(safe, rule)
+        written = disclosure.for_csv(safe)
         path = self.folder / f"{name}.csv"
-        atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"))
+        atomic_write(path, lambda tmp: written.to_csv(tmp, index=False, encoding="utf-8"))
         self.exported.append(path)
         self._rules.add(rule)
         return path
@@ -164,10 +169,17 @@ class Pack:
             # Suppress on screen exactly as in the CSV, but show only the reader's columns (the policy's
             # bookkeeping columns stay in the CSV, where they explain each [c]).
             view = disclosure.for_output(disclosure.apply(view, rule))[columns]
+        # Rows the store withheld carry a "[c]" note: their blanks show [c], other blanks [x].
+        withheld = disclosure.is_suppressed(view)
         formats = formats or {}
         for column, spec in formats.items():
             if column in view:
-                view[column] = view[column].map(lambda v, s=spec: s.format(v) if pd.notna(v) else "[x]")
+                view[column] = [spec.format(v) if pd.notna(v) else
+                                (disclosure.SUPPRESSED if w else disclosure.NOT_AVAILABLE)
+                                for v, w in zip(view[column], withheld)]
+        if withheld.any():
+            view = disclosure.for_output(view.assign(suppressed=withheld),
+                                         columns=[c for c in view.columns if c != "suppressed"])[list(view.columns)]
         body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
         body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
         link = f"{self.topic}/{path.name}"

@@ -236,6 +236,8 @@ def _clear_caches() -> None:
     _indicator_ids.cache_clear()
     _indicator_rows.cache_clear()
     _disclosed_rows.cache_clear()
+    _births.cache_clear()
+    _hierarchy.cache_clear()
     _read_boundaries.cache_clear()
 
 
@@ -275,6 +277,10 @@ def _indicator_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
 def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
     """The indicator's rows with its disclosure rule applied: this is the only way data leave the store.
 
+    In order: the catalogue's count rule (:func:`nbutils.disclosure.apply`); for rates published without
+    counts, the events they imply (catalogue ``implied_events``; births are the store's residents aged under 1,
+    an approximation, see :func:`nbutils.disclosure.suppress_implied_events`); then complementary suppression
+    across the area hierarchy and any category total, so no withheld value can be recovered by subtraction.
     Suppressed rows keep their place with count, value and limits blanked and a ``[c]`` note that replaces any
     published comparison (a significance claim must not outlive the numbers behind it).
     """
@@ -282,15 +288,82 @@ def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
 
     frame = _indicator_rows(folder, indicator_id)
     try:
-        rule = catalog.indicator(indicator_id).disclosure
+        meta = catalog.indicator(indicator_id)
     except UnknownIndicatorError:
-        rule = "none"
-    if rule in ("census", "none"):
         return frame
-    safe = disclosure.apply(frame, rule, derived_cols=["value", "lower_ci95", "upper_ci95", "lower_ci998",
-                                                       "upper_ci998"])
-    safe.loc[safe["suppressed"], "value_note"] = disclosure.RULES[rule].note
+    rule, implied = meta.disclosure, meta.implied_events
+    if rule in ("census", "none") and implied is None:
+        return frame
+    derived = ["value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998"]
+    safe = frame.assign(_size=pd.to_numeric(frame["count"], errors="coerce"))
+    safe = disclosure.apply(safe, rule, derived_cols=derived)
+    if rule not in ("census", "none"):
+        safe.loc[safe["suppressed"], "value_note"] = disclosure.RULES[rule].note
+    if implied is not None:
+        safe = disclosure.suppress_implied_events(safe, _births(folder), implied.per, implied.births_years,
+                                                  derived_cols=derived)
+        safe["_size"] = safe["_size"].fillna(safe["implied_events"])
+    if safe["suppressed"].any():
+        keys = ["indicator_id", "period", "category_type", "category"]
+        safe = disclosure.complementary_suppression(safe, _hierarchy(folder), keys, size="_size",
+                                                    derived_cols=derived)
+        if meta.category_total:
+            edges = _category_edges(safe, meta.category_total)
+            cells = ["indicator_id", "area_code", "area_type", "period", "category_type"]
+            safe = disclosure.complementary_suppression(safe, edges, cells, key="category", size="_size",
+                                                        derived_cols=derived)
+    if meta.same_statistic_as:
+        safe = _mirror(safe, _disclosed_rows(folder, meta.same_statistic_as), derived)
     return safe[INDICATOR_COLUMNS]
+
+
+def _mirror(frame: pd.DataFrame, linked: pd.DataFrame, derived: list[str]) -> pd.DataFrame:
+    """Withhold the rows (area, period) withheld in another indicator publishing the same statistic: a value
+    suppressed there (or suppressed there to protect another) must not be readable here."""
+    from . import disclosure
+
+    withheld = linked[disclosure.is_suppressed(linked)]
+    pairs = pd.MultiIndex.from_frame(frame[["area_code", "period"]])
+    hit = pairs.isin(list(zip(withheld.area_code, withheld.period))) & ~disclosure.is_suppressed(frame)
+    if not hit.any():
+        return frame
+    notes = withheld.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["value_note"]
+    out = frame.copy()
+    out.loc[hit, [c for c in derived + ["count"] if c in out.columns]] = float("nan")
+    out.loc[hit, "value_note"] = pairs[hit].map(notes)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _births(folder: Path) -> pd.Series:
+    """Births a year by area code, approximated by ONS mid-2020 residents aged under 1 (see the catalogue)."""
+    mye = _indicator_rows(folder, "ons_mye_young_children")
+    under1 = mye[mye["category"] == "Aged under 1"]
+    return pd.to_numeric(under1["count"], errors="coerce").groupby(under1["area_code"]).max()
+
+
+@functools.lru_cache(maxsize=None)
+def _hierarchy(folder: Path) -> pd.DataFrame:
+    """Which published totals are sums of which areas: county = its districts, region = its upper tiers
+    (counties and unitaries), England = its regions, district = its MSOAs."""
+    areas = _read_table(folder, "areas")
+    lads = areas[areas.area_type == "lad"]
+    two_tier = lads[lads.upper_tier_code != lads.area_code]
+    unitary = lads[lads.upper_tier_code == lads.area_code]
+    counties = areas[areas.area_type == "county"]
+    regions = areas[areas.area_type == "region"]
+    msoas = areas[areas.area_type == "msoa"]
+    parts = [(two_tier.upper_tier_code, two_tier.area_code), (counties.region_code, counties.area_code),
+             (unitary.region_code, unitary.area_code), (pd.Series(ENGLAND_CODE, index=regions.index),
+                                                        regions.area_code), (msoas.lad_code, msoas.area_code)]
+    return pd.concat([pd.DataFrame({"parent": p.to_numpy(), "child": c.to_numpy()}) for p, c in parts],
+                     ignore_index=True).dropna()
+
+
+def _category_edges(frame: pd.DataFrame, total: str) -> pd.DataFrame:
+    """Every category is a member of the category named ``total`` (its category total)."""
+    members = sorted(set(frame["category"].dropna()) - {total})
+    return pd.DataFrame({"parent": total, "child": members})
 
 
 def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
@@ -312,9 +385,9 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
 
 
 def all_indicators() -> pd.DataFrame:
-    """The whole long indicator table (every indicator), e.g. for export or inspection."""
+    """The whole long indicator table (every indicator), disclosure-controlled as :func:`indicator_data` is."""
     folder = ensure()
-    return pd.concat([_indicator_rows(folder, i) for i in sorted(_indicator_ids(folder))], ignore_index=True)
+    return pd.concat([_disclosed_rows(folder, i) for i in sorted(_indicator_ids(folder))], ignore_index=True)
 
 
 @functools.lru_cache(maxsize=None)

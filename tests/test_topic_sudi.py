@@ -32,7 +32,7 @@ def test_infant_mortality_series_as_published(swale):
     assert list(values.index) == ["2013-15", "2014-16", "2015-17", "2016-18", "2017-19", "2018-20", "2019-21"]
     assert dropped == []
     assert set(siblings.area_code) == {f"E07000{c}" for c in range(105, 117)} - {SWALE}
-    assert (spread.districts > 280).all()
+    assert (spread.districts > 275).all()  # rates implying fewer than 3 deaths are withheld (up to 11 a period)
 
 
 def test_carried_forward_year_is_not_a_data_point(swale, swale_card):
@@ -114,7 +114,7 @@ def test_2016_18_small_numbers_and_disclosure(store_ready):
     points, limits, england, left_off = sudi.funnel(thanet)
     assert england == pytest.approx(3.9306)
     assert not points["count"].between(1, 2).any()  # suppressed counts never reach the plot or its table
-    assert left_off == 2  # two areas in the extract have 1-2 deaths
+    assert left_off == 4  # two areas in the extract have 1-2 deaths, and one more in each of their counties
     assert points.loc[points.group == "area", "funnel_position"].iloc[0] == "Not significant"
     assert (limits.lower_95 < england).all() and (limits.upper_95 > england).all()
     assert (limits.upper_998 >= limits.upper_95).all()
