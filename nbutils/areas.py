@@ -219,13 +219,16 @@ class Registry:
         return sorted((a for a in self._districts.values() if a.upper_tier_code == county.code), key=lambda a: a.name)
 
     def siblings(self, area: Area) -> list[Area]:
-        """Districts to rank the area among: a county's own districts, a two-tier district's fellow districts, or
-        the authorities of a unitary's region."""
+        """Areas to rank the area among: a county's own districts, a two-tier district's fellow districts, or a
+        unitary with its DfE statistical neighbours (the authorities of its region only where it has none)."""
         if area.is_county:
             return self.districts_of(area)
         if area.upper_tier_code and not area.is_unitary:
             members = [a for a in self._districts.values() if a.upper_tier_code == area.upper_tier_code]
         else:
+            neighbours = self.statistical_neighbours(area)
+            if neighbours:
+                return sorted([area, *neighbours], key=lambda a: a.name)
             members = [a for a in self._districts.values() if a.region_code == area.region_code]
         return sorted(members, key=lambda a: a.name)
 

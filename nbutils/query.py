@@ -48,9 +48,11 @@ def small_areas(indicator_id: str, area: Area, level: str = "msoa") -> pd.DataFr
 
 
 def districts_of(indicator_id: str, codes: list[str]) -> pd.DataFrame:
-    """Indicator rows for a list of districts, with their names."""
+    """Indicator rows for a list of local authorities (districts, unitaries or counties), with their names."""
     names = store.table("areas").set_index("area_code")["area_name"]
-    data = store.indicator_data(indicator_id, area_codes=codes, area_type="lad")
+    data = store.indicator_data(indicator_id, area_codes=codes)
+    # Districts and unitaries, and counties where a unitary's statistical neighbours include one.
+    data = data[data.area_type.isin(["lad", "county"])]
     return data.assign(area_name=data.area_code.map(names))
 
 

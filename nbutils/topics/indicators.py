@@ -165,6 +165,8 @@ def sibling_group_name(area: Area) -> str:
         return f"districts of {area.name}"
     if area.upper_tier_code and not area.is_unitary:
         return f"districts of {registry().get(area.upper_tier_code).name}"
+    if registry().statistical_neighbours(area):
+        return f"{area.name} and its statistical neighbours"
     region = registry().get(area.region_code).name if area.region_code else "the region"
     return f"local authorities in {region}"
 

@@ -1,0 +1,89 @@
+"""The upper-tier dashboard and statistical neighbours on real data (Kent, Medway)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nbutils.areas import registry, resolve
+from nbutils.topics import dashboard, indicators
+
+KENT, MEDWAY = "E10000016", "E06000035"
+
+
+@pytest.fixture(scope="module")
+def kent(store_ready):
+    return resolve(KENT)
+
+
+@pytest.fixture(scope="module")
+def kent_card(kent):
+    return dashboard.dashboard(kent)
+
+
+def test_a_unitary_is_ranked_among_its_statistical_neighbours_not_its_region(store_ready):
+    medway = resolve(MEDWAY)
+    names = [a.name for a in registry().siblings(medway)]
+    assert sorted(names) == sorted(["Medway", "Swindon", "Dudley", "Kent", "Bexley", "Norfolk", "Suffolk", "Thurrock",
+                                    "Nottinghamshire", "Bury", "Wakefield"])
+    assert indicators.sibling_group_name(medway) == "Medway and its statistical neighbours"
+
+
+def test_a_two_tier_district_keeps_its_county_as_the_group(store_ready):
+    swale = resolve("Swale")
+    assert len(registry().siblings(swale)) == 12
+    assert registry().statistical_neighbours(swale) == []
+
+
+def test_kent_dashboard_has_every_configured_headline_in_topic_order(kent_card):
+    configured = [i.indicator for i in dashboard.configuration()["headlines"]]
+    assert sorted(kent_card.indicator_id) == sorted(configured)
+    topics = list(dict.fromkeys(kent_card.topic))
+    assert topics == [t for t in ["ethnicity", "housing", "nutrition", "sudi", "smoking"] if t in topics]
+
+
+def test_kent_infant_mortality_2023_with_direction_and_neighbours(kent_card):
+    row = kent_card.set_index("indicator_id").loc["infant_mortality_single_year"]
+    assert row.period == "2023"
+    assert row.value == pytest.approx(3.6)
+    assert row.england == pytest.approx(3.9)
+    assert row.previous_period == "2022"
+    assert row.direction in ("Up", "Down", "No change")
+    assert row.neighbours_total == 10
+    assert 1 <= row.neighbours_with_value <= 10
+    assert row.neighbours_min <= row.neighbours_mean <= row.neighbours_max
+    assert row.rag == "Grey"  # values only, no intervals: not tested, said so
+    assert row.compared_with_england.startswith("Not tested")
+
+
+def test_kent_breastfeeding_6_8_weeks_is_the_2023_24_value(kent_card):
+    row = kent_card.set_index("indicator_id").loc["breastfeeding_6_8_weeks"]
+    assert row.period == "2023/24"
+    assert row.value == pytest.approx(50.96, abs=0.01)
+    assert row.england == pytest.approx(52.71, abs=0.01)
+
+
+def test_rag_follows_the_comparison_with_england(kent_card):
+    for row in kent_card.itertuples():
+        label = str(row.compared_with_england)
+        expected = ("Red" if label.startswith("Worse") else "Green" if label.startswith("Better")
+                    else "Amber" if label.startswith("Similar") else "Grey")
+        assert row.rag == expected, row.indicator
+
+
+def test_district_grid_has_twelve_districts_then_the_county_and_england(kent):
+    grid = dashboard.district_grid(kent)
+    districts = grid[grid.role == "district"].area_code.unique()
+    assert len(districts) == 12
+    assert {r.area_code for r in registry().districts_of(kent)} == set(districts)
+    local = grid[grid.origin.str.startswith("local data")]
+    swale = local[local.area_name == "Swale"].value.iloc[0]
+    assert swale == pytest.approx(38.9)
+    assert local[local.role == "county"].value.iloc[0] == pytest.approx(51.3)
+
+
+def test_dashboard_html_names_the_neighbours_column_and_is_offline(kent, kent_card):
+    page = dashboard.dashboard_html(kent_card, kent)
+    assert "Statistical neighbours (average)" in page
+    assert "<script" in page and "http" not in page.split("<script", 1)[1]
+    assert "nan" not in page.replace("nbu-", "")
