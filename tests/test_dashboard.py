@@ -75,7 +75,7 @@ def test_district_grid_has_twelve_districts_then_the_county_and_england(kent):
     grid = dashboard.district_grid(kent)
     districts = grid[grid.role == "district"].area_code.unique()
     assert len(districts) == 12
-    assert {r.area_code for r in registry().districts_of(kent)} == set(districts)
+    assert {r.code for r in registry().districts_of(kent)} == set(districts)
     local = grid[grid.origin.str.startswith("local data")]
     swale = local[local.area_name == "Swale"].value.iloc[0]
     assert swale == pytest.approx(38.9)
