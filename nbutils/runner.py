@@ -19,6 +19,7 @@ import ctypes
 import functools
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -329,6 +330,10 @@ def _worker_init(runner_pid: int) -> None:
             # PR_SET_PDEATHSIG (1): the kernel sends SIGTERM to this worker the moment the runner dies.
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
     threading.Thread(target=_watch_runner, args=(runner_pid,), name="nbutils-watch-runner", daemon=True).start()
+    # A notebook's failure reaches the user once, as its Result; the executors' own log lines (e.g. "Kernel died
+    # while waiting for execute reply" after a timeout) would only repeat it without context.
+    for name in ("traitlets", "papermill", "nbclient", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _watch_runner(runner_pid: int) -> None:
