@@ -285,33 +285,47 @@ class AreaSet(BaseModel):
 
 
 BUILT_IN_SETS = {"england": "every English district and unitary authority"}
+#: An area set name: a file stem in parameters/, never a path.
+SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def area_set_names() -> list[str]:
     """Names of the area sets in parameters/ plus the built-in 'england'."""
-    files = sorted(p.stem for p in paths.parameters_dir().glob("*.yaml"))
-    return sorted(set(files) | set(BUILT_IN_SETS))
+    files = {p.stem for p in paths.parameters_dir().glob("*.yaml") if SET_NAME.fullmatch(p.stem)}
+    return sorted(files | set(BUILT_IN_SETS), key=str.lower)
+
 
 
 def load_area_set(name: str) -> tuple[AreaSet, list[Area]]:
-    """Read parameters/<name>.yaml and resolve its areas (every area is checked before any is returned)."""
+    """Read parameters/<name>.yaml (name in any case) and resolve its areas (all are checked before any is returned)."""
+    if not SET_NAME.fullmatch(name):
+        # Only files in parameters/ are area sets: a path such as ../../x must not read YAML from elsewhere.
+        raise AreaSetError(f"'{name}' is not an area set name (letters, digits, '-' and '_' only); known sets: "
+                           f"{', '.join(area_set_names())}")
     if name.lower() == "england":
         areas = registry().districts()
         return AreaSet(name="England", description=BUILT_IN_SETS["england"], areas=[a.code for a in areas]), areas
-    path = paths.parameters_dir() / f"{name}.yaml"
-    if not path.exists():
-        raise AreaSetError(f"no area set '{name}': expected {path}; known sets: {', '.join(area_set_names())}")
+    files = {p.stem.lower(): p for p in paths.parameters_dir().glob("*.yaml")}
+    path = files.get(name.lower())
+    if path is None:
+        raise AreaSetError(f"no area set '{name}': expected {paths.parameters_dir() / (name + '.yaml')}; "
+                           f"known sets: {', '.join(area_set_names())}")
     return parse_area_set(path)
 
 
 def parse_area_set(path: Path) -> tuple[AreaSet, list[Area]]:
     """Validate an area set file; raise AreaSetError naming the file and the problem."""
     try:
-        content = yaml.safe_load(path.read_text())
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise AreaSetError(f"{path.name} is not UTF-8 text (byte {error.start}): save it as UTF-8 "
+                           "(see parameters/kent.yaml)") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise AreaSetError(f"{path.name} is not valid YAML{where}: fix the file (see parameters/kent.yaml)") from None
+    except OSError as error:
+        raise AreaSetError(f"cannot read {path}: {error.strerror or error}") from None
     if not isinstance(content, dict):
         raise AreaSetError(f"{path.name} must be a mapping with 'name' and 'areas' keys (see parameters/kent.yaml)")
     try:

@@ -1,19 +1,25 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
-Exit status: 0 success; 1 when any notebook failed (the others still ran); 2 on bad input (unknown area or
-topic, malformed area set, missing or changed raw data, invalid local data), with one message and no traceback; 3 when
-``data fetch`` cannot reach the network (packs keep using the embedded snapshot).
+Exit status: 0 success; 1 when any notebook failed (the others still ran) or the disk filled up; 2 on bad input
+(unknown area or topic, malformed area set or option, unusable output folder, missing or changed raw data,
+invalid local data), with one message and no traceback; 3 when ``data fetch`` cannot reach the network (packs keep using the embedded
+snapshot); 130 when interrupted (Ctrl-C): queued notebooks are cancelled, finished ones recorded.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
 
 from . import __version__, paths
 from .errors import WorkbookError
+from .files import DiskFullError
+
+#: Project folders an output folder must never be (or be inside): a run would overwrite the project's own files.
+PROJECT_FOLDERS = ("data", "notebooks", "parameters", "nbutils")
 
 EPILOG = """examples:
   nbutils run kent                         every topic for Kent County Council, its 12 districts and Medway
@@ -49,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("targets", nargs="+", metavar="TARGET", help="area set, area name or GSS code")
     run.add_argument("--topics", help="comma-separated topics (default: all); e.g. ethnicity,housing")
-    run.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/ in the project)")
+    run.add_argument("--out", default=None, help="output folder (default: outputs/ in the project; not inside its "
+                                                 "data, notebooks, parameters or nbutils folders)")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks to run at once (default: number of CPU cores)")
     run.add_argument("--timeout", type=int, default=900,
@@ -153,23 +160,56 @@ def _print_summary(summary) -> None:
     print(line)
 
 
+def _output_folder(value: str | None) -> Path:
+    """The output folder to use, refusing one that would overwrite the project (exit 2 via WorkbookError)."""
+    if value is None:
+        return paths.default_output_dir()
+    if not value.strip():
+        raise WorkbookError("--out is empty: give an output folder, e.g. --out outputs")
+    out_dir = Path(value).expanduser().resolve()
+    root = paths.project_root()
+    guarded = [root / name for name in PROJECT_FOLDERS] + [Path(__file__).resolve().parent]
+    for folder in guarded:
+        if out_dir == folder or folder in out_dir.parents:
+            raise WorkbookError(f"--out {value} is inside the project's {folder.name}/ folder and would overwrite "
+                                "its files: choose another folder, e.g. --out outputs")
+    if out_dir == root:
+        raise WorkbookError(f"--out {value} is the project folder itself: choose a folder for the packs, "
+                            "e.g. --out outputs")
+    return out_dir
+
+
+def _topics_option(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    topics = [t.strip() for t in value.split(",") if t.strip()]
+    if not topics:
+        raise WorkbookError("--topics is empty: name one or more topics (see `nbutils topics`), or leave it out "
+                            "for all")
+    return topics
+
+
 def _cmd_run(args) -> int:
     from . import local_data, runner
     from .areas import resolve_targets, set_or_area_notes
 
     if args.jobs < 1:
-        raise WorkbookError("--jobs must be at least 1")
+        raise WorkbookError(f"--jobs {args.jobs}: must be at least 1")
+    if args.timeout < 1:
+        raise WorkbookError(f"--timeout {args.timeout}: must be at least 1 second (default 900)")
+    out_dir = _output_folder(args.out)
+    topics = runner.resolve_topics(_topics_option(args.topics))
     areas = resolve_targets(args.targets)
     for note in set_or_area_notes(args.targets):
         print(note, flush=True)
-    topics = runner.resolve_topics([t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else None)
     local_data.validate()  # a bad local file stops the run here, with one message, before any notebook starts
-    out_dir = args.out or paths.default_output_dir()
     where = f"on {args.scheduler}" if args.scheduler else f"with {args.jobs} job(s)"
     print(f"{len(topics)} topic(s) x {len(areas)} area(s) into {out_dir} {where}", flush=True)
     progress = RichProgress() if sys.stdout.isatty() else runner.PlainProgress(lambda line: print(line, flush=True))
     summary = runner.run(areas, topics, out_dir, jobs=args.jobs, timeout=args.timeout, force=args.force,
                          scheduler=args.scheduler, progress=progress)
+    for note in summary.notes:
+        print(f"note: {note}")
     _print_summary(summary)
     print(f"index: {Path(out_dir).resolve() / 'index.html'}")
     return 1 if summary.failed else 0
@@ -288,13 +328,20 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbookError as error:
         print(f"nbutils: error: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # e.g. --out names a file, or a folder we may not write to
+    except OSError as error:
+        if isinstance(error, DiskFullError) or error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", None)):
+            where = f" in {error.filename}" if getattr(error, "filename", None) else ""
+            print(f"nbutils: error: no space left on device{where}: free some space and run again (finished "
+                  "outputs are complete and kept)", file=sys.stderr)
+            return 1
+        # e.g. --out names a file, or a folder we may not write to
         where = f" {error.filename}" if getattr(error, "filename", None) else ""
         print(f"nbutils: error: cannot use{where}: {error.strerror or error}; check the path and permissions",
               file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("nbutils: interrupted; finished outputs are complete, unfinished ones were not written",
+    except KeyboardInterrupt as interrupt:
+        done = f"; {interrupt}" if str(interrupt) else ""
+        print(f"nbutils: interrupted: queued notebooks cancelled{done}; run the same command again to finish",
               file=sys.stderr)
         return 130
 

@@ -15,7 +15,6 @@ names and whose sha256 still matches.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import json
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog, paths
+from . import catalog, locks, paths
 from .errors import WorkbookError
 from .sources import fingertips_api as api
 
@@ -316,14 +315,8 @@ def _fetch_metadata(client: api.Client, meta: catalog.Indicator, previous: dict 
 @contextlib.contextmanager
 def _lock():
     """One fetch at a time per project (two would race on the manifest)."""
-    folder = fetched_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".fetch.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.exclusive(fetched_dir() / ".fetch.lock"):
+        yield
 
 
 def _write_manifest(manifest: dict) -> None:

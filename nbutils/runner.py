@@ -3,27 +3,34 @@
 The runner orchestrates only: it never draws charts or computes statistics. Each notebook runs in its own
 kernel started from *this* Python (whatever kernelspecs the user has registered), writes its CSVs and maps into
 ``<out>/<code>-<slug>/<topic>/``, and on success is exported to ``<topic>.html`` with code hidden and a table
-of contents. A failed notebook keeps its executed ``.ipynb`` for debugging, gets no HTML, and does not stop the
-others.
+of contents. The executed notebook is kept apart from the circulated pages, in
+``<out>/_executed/<code>-<slug>/<topic>.ipynb``; a failed notebook keeps it for debugging, gets no HTML, and does
+not stop the others.
+
+Notebooks run in worker processes started fresh (``spawn``): they inherit neither the output lock nor Ctrl-C
+(the runner handles it), and they stop their kernels and exit as soon as the runner is gone, however it died.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import contextvars
+import ctypes
 import functools
 import hashlib
 import json
+import logging
+import multiprocessing
 import os
-import signal
 import re
-import threading
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,12 +39,14 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from . import __version__, paths, store
+from . import __version__, locks, paths, store
 from .areas import Area
 from .errors import UnknownTopicError, WorkbookError
-from .files import atomic_write_text
+from .files import DiskFullError, atomic_write_text
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
+#: Folder of the output holding executed notebooks (for debugging; never part of a circulated area folder).
+EXECUTED_DIR = "_executed"
 
 
 def available_topics() -> list[str]:
@@ -93,6 +102,70 @@ class CurrentPythonKernelManager(AsyncKernelManager):
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return CurrentPythonKernelSpecManager(data_dir=self.data_dir)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        # Remembered so a timeout, Ctrl-C or the runner's death can stop the kernel's whole process group.
+        group = getattr(self.provisioner, "pgid", None) or getattr(self.provisioner, "pid", None)
+        task = _TASK.get()
+        if group and task is not None:
+            task.kernels.add(group)
+        if group:
+            _LIVE_KERNELS.add(group)
+
+
+#: Kernel process groups started by this process and not yet finished with.
+_LIVE_KERNELS: set[int] = set()
+
+
+class _Task:
+    """What one running notebook needs to be stopped: its kernels, its notebook so far, whether it timed out."""
+
+    def __init__(self) -> None:
+        self.kernels: set[int] = set()
+        self.notebook = None
+        self.expired = False
+
+    def expire(self) -> None:
+        self.expired = True
+        _kill_kernels(self.kernels)  # the executor sees a dead kernel within a second and returns
+
+    def finish(self) -> None:
+        _kill_kernels(self.kernels)  # normally already shut down; never leave one behind
+        _LIVE_KERNELS.difference_update(self.kernels)
+
+
+_TASK: contextvars.ContextVar[_Task | None] = contextvars.ContextVar("nbutils_task", default=None)
+
+
+def _kill_kernels(groups) -> None:
+    for group in list(groups):
+        with contextlib.suppress(OSError):
+            if hasattr(os, "killpg"):
+                os.killpg(group, signal.SIGKILL)
+            else:  # pragma: no cover - Windows has no process groups here
+                os.kill(group, signal.SIGTERM)
+
+
+@functools.lru_cache(maxsize=1)
+def _engine_name() -> str:
+    """Register (once, when a notebook first runs) a papermill engine that hands back the notebook it runs.
+
+    With the notebook object in hand the runner writes every executed copy itself, through the atomic writer,
+    including the partial copy of a notebook stopped by its time limit.
+    """
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeepingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            task = _TASK.get()
+            if task is not None:
+                task.notebook = nb_man.nb
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register("nbutils", KeepingEngine)
+    return "nbutils"
+
 
 # ------------------------------------------------------------------------------------------------- one task
 
@@ -109,6 +182,7 @@ class Result:
     seconds: float
     outputs: list[str] = field(default_factory=list)
     error: str | None = None
+    executed: str | None = None  # the executed notebook, relative to the output folder
 
 
 def _table_of_contents(body: str) -> str:
@@ -130,13 +204,15 @@ def _table_of_contents(body: str) -> str:
     return body.replace("<main>", "<main>" + nav, 1)
 
 
-def export_html(notebook_path: Path, html_path: Path, title: str, nav: dict | None = None) -> None:
-    """Export an executed notebook to HTML: code hidden, no CDN scripts, topic navigation, table of contents."""
+def export_html(notebook, html_path: Path, title: str, nav: dict | None = None) -> None:
+    """Export an executed notebook (a path or a notebook node) to HTML: code hidden, no CDN scripts, topic
+    navigation, table of contents."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    notebook = nbformat.read(notebook_path, as_version=4)
+    if not isinstance(notebook, nbformat.NotebookNode):
+        notebook = nbformat.read(notebook, as_version=4)
     exporter = HTMLExporter(template_name="pack", extra_template_basedirs=[str(Path(__file__).parent / "templates")],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # Cells tagged 'remove-cell' (instructions for analysts) are left out of the pack.
@@ -152,91 +228,82 @@ def _navigation(area: Area, topic: str, notebooks: Path) -> dict:
             "topics": [{"title": TOPIC_TITLES.get(t, t), "href": f"{t}.html", "current": t == topic} for t in topics]}
 
 
-class NotebookTimeout(Exception):
-    """A notebook ran longer than its allowed time."""
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int):
-    """Raise NotebookTimeout in this (main) thread after ``seconds``; a no-op off the main thread."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise NotebookTimeout(f"notebook took longer than {seconds} s (--timeout)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+def executed_path(out_dir: Path, folder: str, topic: str) -> Path:
+    """Where the executed copy of a notebook is kept: outside the area folder that is circulated."""
+    return out_dir / EXECUTED_DIR / folder / f"{topic}.ipynb"
 
 
 def execute_task(area: Area, topic: str, out_dir: Path, timeout: int = 900,
                  notebooks: Path | None = None) -> Result:
     """Run one notebook for one area and export its HTML, in the calling process (the kernel is a child).
 
-    The executed notebook and the HTML are written to temporary names and renamed when complete, so an
-    interrupted run never leaves a half-written file under a real name.
+    The executed notebook and the HTML go through the atomic writer, so an interrupted run or a full disk never
+    leaves a half-written file under a real name. Past ``timeout`` seconds the kernel is killed, the notebook is
+    reported failed and its partial executed copy kept.
     """
+    import nbformat
     import papermill as pm
 
     start = time.perf_counter()
     folder = out_dir / area.folder
     folder.mkdir(parents=True, exist_ok=True)
-    executed = folder / f"{topic}.ipynb"
+    executed = executed_path(out_dir, area.folder, topic)
     html_path = folder / f"{topic}.html"
     source = (notebooks or paths.notebooks_dir()) / f"{topic}.ipynb"
     title = f"{TOPIC_TITLES.get(topic, topic.title())}: {area.name}"
-    scratch = folder / f".{topic}.{os.getpid()}.{uuid.uuid4().hex[:8]}.ipynb"
     error = None
+    task = _Task()
+    token = _TASK.set(task)
+    deadline = threading.Timer(timeout, task.expire)
+    deadline.daemon = True
+    deadline.start()
     try:
         for attempt in (1, 2):
             try:
-                with _deadline(timeout):
-                    pm.execute_notebook(
-                        str(source), str(scratch),
-                        parameters={"area_code": area.code, "output_dir": str(folder)},
-                        kernel_name="python3", kernel_manager_class=CurrentPythonKernelManager,
-                        progress_bar=False, log_output=False, cwd=str(source.parent),
-                        # Saved once at the end, not after every cell: pages with maps are large to re-serialise.
-                        request_save_on_cell_execute=False,
-                        # Every output is collected by then; a graceful shutdown only adds an interrupt and a wait.
-                        shutdown_kernel="immediate",
-                        execution_timeout=timeout, start_timeout=120,
-                    )
+                pm.execute_notebook(
+                    str(source), None, engine_name=_engine_name(),
+                    parameters={"area_code": area.code, "output_dir": str(folder)},
+                    kernel_name="python3", kernel_manager_class=CurrentPythonKernelManager,
+                    progress_bar=False, log_output=False, cwd=str(source.parent),
+                    request_save_on_cell_execute=False,
+                    # Every output is collected by then; a graceful shutdown only adds an interrupt and a wait.
+                    shutdown_kernel="immediate", start_timeout=120,
+                )
                 error = None
                 break
             except pm.PapermillExecutionError as failure:
                 error = f"{failure.ename}: {failure.evalue}"
                 break
-            except NotebookTimeout as failure:
-                error = str(failure)
-                break
             except Exception as failure:  # kernel start-up races deserve exactly one retry
                 error = f"{type(failure).__name__}: {failure}"
-                if attempt == 2 or not _looks_like_startup_race(failure):
+                if task.expired or attempt == 2 or not _looks_like_startup_race(failure):
                     break
-        if scratch.exists():
-            os.replace(scratch, executed)  # kept on failure too, for debugging
-        if error is None:
-            try:
-                export_html(executed, html_path, title, _navigation(area, topic, source.parent))
-            except Exception:
-                error = "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
     finally:
-        scratch.unlink(missing_ok=True)
+        deadline.cancel()
+        task.finish()
+        _TASK.reset(token)
+    if task.expired:
+        error = f"notebook took longer than {timeout} s (--timeout); its partial executed copy is kept"
+    try:
+        if task.notebook is not None:  # kept on failure too (partial after a timeout), for debugging
+            atomic_write_text(executed, nbformat.writes(task.notebook))
+        if error is None:
+            export_html(task.notebook, html_path, title, _navigation(area, topic, source.parent))
+    except DiskFullError:
+        error = error or "no space left on device"
+    except Exception:
+        error = error or "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
     if error is not None:
         html_path.unlink(missing_ok=True)  # never leave an HTML from an older, successful run
-    outputs = [str(p.relative_to(out_dir)) for p in (executed, html_path) if p.exists()]
+        if "no space left on device" in error.lower():
+            error = f"no space left on device in {folder}: free some space and run this again"
+    outputs = [str(html_path.relative_to(out_dir))] if html_path.exists() else []
     topic_dir = folder / topic
     if topic_dir.exists():
         outputs += sorted(str(p.relative_to(out_dir)) for p in topic_dir.iterdir() if not p.name.startswith("."))
     return Result(area.code, area.name, area.folder, topic, "failed" if error else "succeeded",
-                  round(time.perf_counter() - start, 2), outputs, error)
+                  round(time.perf_counter() - start, 2), outputs, error,
+                  executed.relative_to(out_dir).as_posix() if executed.exists() else None)
 
 
 def _looks_like_startup_race(failure: Exception) -> bool:
@@ -250,6 +317,85 @@ def _execute_packed(args: tuple) -> Result:
         return execute_task(area, topic, out_dir, timeout, notebooks)
     except Exception as failure:  # a worker must always report back
         return Result(area.code, area.name, area.folder, topic, "failed", 0.0, [], f"{type(failure).__name__}: {failure}")
+
+
+def _worker_init(runner_pid: int) -> None:
+    """Set up a worker process: Ctrl-C is the runner's to handle, and the worker dies with the runner."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the runner while spawning
+    signal.signal(signal.SIGTERM, lambda signum, frame: _abandon())
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            # PR_SET_PDEATHSIG (1): the kernel sends SIGTERM to this worker the moment the runner dies.
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    threading.Thread(target=_watch_runner, args=(runner_pid,), name="nbutils-watch-runner", daemon=True).start()
+    # A notebook's failure reaches the user once, as its Result; the executors' own log lines (e.g. "Kernel died
+    # while waiting for execute reply" after a timeout) would only repeat it without context.
+    for name in ("traitlets", "papermill", "nbclient", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _watch_runner(runner_pid: int) -> None:
+    """Portable backstop for the death signal: exit once the runner is no longer this process's parent."""
+    while os.getppid() == runner_pid:
+        time.sleep(0.5)
+    _abandon()
+
+
+def _abandon() -> None:
+    """Stop this worker's kernels and exit at once (the runner is gone or has cancelled the work)."""
+    _kill_kernels(_LIVE_KERNELS)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    """Keep Ctrl-C pending while worker processes start, so none is interrupted before it can ignore it."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _run_local(todo: list[tuple], jobs: int, finished) -> None:
+    """Run tasks in ``jobs`` fresh worker processes; on Ctrl-C cancel what is queued and stop the workers."""
+    context = multiprocessing.get_context("spawn")  # a forked worker would inherit the output lock
+    with _sigint_blocked():
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
+                                   initializer=_worker_init, initargs=(os.getpid(),))
+        pending = {pool.submit(_execute_packed, task) for task in todo}
+    try:
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished(future.result())
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Terminate the pool's workers (each kills its kernels first); kill any still there after ``grace`` s."""
+    # ProcessPoolExecutor has no public way to stop running work before Python 3.14 (terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    until = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(max(0.0, until - time.monotonic()))
+            if process.is_alive():
+                process.kill()  # its kernels then see their parent gone and exit within a second
 
 
 # ------------------------------------------------------------------------------------------------- a batch
@@ -283,27 +429,28 @@ class OutputBusyError(WorkbookError):
 
 @contextlib.contextmanager
 def output_lock(out_dir: Path):
-    """Hold an exclusive lock on ``out_dir`` for the whole run; refuse at once if another run holds it."""
-    lock_path = out_dir / ".nbutils-run.lock"
-    handle = open(lock_path, "a+")
+    """Hold an exclusive lock on ``out_dir`` for the whole run; refuse at once if another run holds it.
+
+    Only this process holds it (workers are spawned, not forked), and the system releases it if the process dies.
+    """
+    held = contextlib.ExitStack()
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+        held.enter_context(locks.exclusive(out_dir / ".nbutils-run.lock", wait=False))
+    except locks.LockBusy as busy:
         raise OutputBusyError(
-            f"another nbutils run ({holder}) is writing to {out_dir}; wait for it to finish or use a different --out"
+            f"another nbutils run ({busy.holder}) is writing to {out_dir}; wait for it to finish or use a different --out"
         ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    try:
+    with held:
         yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run: queued notebooks were cancelled, kernels stopped, finished ones recorded."""
+
+    def __init__(self, finished: int, out_dir: Path) -> None:
+        super().__init__(f"{finished} notebook(s) finished and recorded in {out_dir / 'manifest.json'}")
+        self.finished = finished
+        self.out_dir = out_dir
 
 
 @dataclass
@@ -313,6 +460,7 @@ class RunSummary:
     results: list[Result]
     skipped: list[Result]
     seconds: float
+    notes: list[str] = field(default_factory=list)  # things the user should know (e.g. a repaired manifest)
 
     @property
     def failed(self) -> list[Result]:
@@ -346,12 +494,66 @@ class PlainProgress:
         pass
 
 
-def _load_previous(out_dir: Path) -> dict[tuple[str, str], dict]:
+RECORD_KEYS = {"area_code", "area_name", "folder", "topic", "status"}
+
+
+def _read_runs(out_dir: Path) -> list[dict] | None:
+    """The runs recorded in ``manifest.json``; [] when there is none yet; None when it is unreadable."""
     try:
-        runs = json.loads((out_dir / "manifest.json").read_text()).get("runs", [])
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):  # not JSON, not UTF-8, not a file
+        return None
+    runs = manifest.get("runs") if isinstance(manifest, dict) else None
+    if not isinstance(runs, list) or not all(isinstance(r, dict) and RECORD_KEYS <= r.keys() for r in runs):
+        return None
+    return runs
+
+
+def _runs_from_folders(out_dir: Path) -> list[dict]:
+    """Records rebuilt from the area folders on disk: each page is a succeeded topic, each executed copy without
+    a page a failed one (their inputs are unknown, so the next run redoes them)."""
+    from .areas import registry
+
+    records = []
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and re.match(r"[EWSN]\d{8}-", p.name)):
+        code = folder.name[:9].upper()
+        try:
+            name = registry().get(code).name
+        except Exception:  # an area no longer in the registry keeps its folder name
+            name = folder.name
+        topics = {p.stem for p in folder.glob("*.html") if p.stem != "index"}
+        topics |= {p.stem for p in (out_dir / EXECUTED_DIR / folder.name).glob("*.ipynb")}
+        for topic in sorted(topics):
+            html_path, executed = folder / f"{topic}.html", executed_path(out_dir, folder.name, topic)
+            outputs = [str(html_path.relative_to(out_dir))] if html_path.exists() else []
+            if (folder / topic).is_dir():
+                outputs += sorted(str(p.relative_to(out_dir)) for p in (folder / topic).iterdir()
+                                  if not p.name.startswith("."))
+            records.append({
+                "area_code": code, "area_name": name, "folder": folder.name, "topic": topic,
+                "status": "succeeded" if html_path.exists() else "failed", "seconds": 0.0, "outputs": outputs,
+                "error": None if html_path.exists() else "not known: the run manifest was rebuilt; run it again",
+                "executed": executed.relative_to(out_dir).as_posix() if executed.exists() else None, "inputs": None,
+            })
+    return records
+
+
+def _load_previous(out_dir: Path) -> dict[tuple[str, str], dict]:
+    runs = _read_runs(out_dir)
+    if runs is None:
+        runs = _runs_from_folders(out_dir)
     return {(r["area_code"], r["topic"]): r for r in runs}
+
+
+def _repair_manifest(out_dir: Path) -> str | None:
+    """Rebuild an unreadable ``manifest.json`` from the area folders present; say so (or return None)."""
+    if _read_runs(out_dir) is not None:
+        return None
+    write_manifest(out_dir, [])
+    return (f"{out_dir / 'manifest.json'} was unreadable; rebuilt it from the area folders present "
+            "(their topics rerun next time)")
 
 
 def _up_to_date(record: dict | None, fingerprint: str, out_dir: Path) -> bool:
@@ -367,12 +569,17 @@ def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int | None = 
 
     Parameters
     ----------
-    jobs : notebooks executed at once on this machine (default: CPU cores).
-    timeout : seconds one notebook may run before it is stopped and reported as failed.
+    jobs : notebooks executed at once on this machine (default: CPU cores), each in a worker process.
+    timeout : seconds one notebook may run before its kernel is killed and it is reported as failed.
     force : rerun even notebooks whose inputs and outputs are unchanged.
     scheduler : address of a Dask distributed scheduler (e.g. ``tcp://host:8786``); its workers must see the
         same project and output folder.
     progress : an object with ``start(total, skipped)``, ``advance(result)`` and ``close()``.
+
+    Raises
+    ------
+    Interrupted
+        on Ctrl-C, once queued work is cancelled, the kernels are stopped and finished work is recorded.
     """
     from . import site
 
@@ -382,8 +589,13 @@ def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int | None = 
     jobs = jobs or os.cpu_count() or 1
     progress = progress or PlainProgress()
     started = time.perf_counter()
+    notes: list[str] = []
     with output_lock(out_dir):
         store_state = (store.build() / "build.json").read_text()  # once, up front; notebooks only read it
+        repaired = _repair_manifest(out_dir)
+        if repaired:
+            notes.append(repaired)
+            site.write_index(out_dir)
         previous = _load_previous(out_dir)
         todo, skipped, fingerprints = [], [], {}
         for area in areas:
@@ -392,7 +604,7 @@ def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int | None = 
                 fingerprints[(area.code, topic)] = fingerprint
                 record = previous.get((area.code, topic))
                 if not force and _up_to_date(record, fingerprint, out_dir):
-                    skipped.append(Result(**{k: record[k] for k in Result.__dataclass_fields__}))
+                    skipped.append(Result(**{k: record.get(k) for k in Result.__dataclass_fields__}))
                 else:
                     todo.append((area, topic, out_dir, timeout, notebooks))
         results: list[Result] = []
@@ -401,31 +613,23 @@ def run(areas: list[Area], topics: list[str], out_dir: Path, jobs: int | None = 
         def finished(result: Result) -> None:
             results.append(result)
             progress.advance(result)
-            # Recorded as each notebook finishes, so a killed run resumes where it stopped.
+            # Recorded as each notebook finishes, and the index with it, so a killed run loses nothing finished.
             write_manifest(out_dir, [result], fingerprints)
+            site.write_index(out_dir, folders={result.folder})
 
         try:
             if scheduler:
                 _run_on_dask(todo, scheduler, finished)
-            elif jobs <= 1 or len(todo) <= 1:
-                for task in todo:
-                    finished(_execute_packed(task))
-            else:
-                with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-                    futures = [pool.submit(_execute_packed, task) for task in todo]
-                    try:
-                        for future in as_completed(futures):
-                            finished(future.result())
-                    except KeyboardInterrupt:
-                        for future in futures:
-                            future.cancel()
-                        raise
+            elif todo:
+                _run_local(todo, jobs, finished)
+        except KeyboardInterrupt:
+            raise Interrupted(len(results), out_dir) from None
         finally:
             progress.close()
             site.write_index(out_dir)
     order = {(a.code, t): i for i, (a, t, *_) in enumerate(todo)}
     results.sort(key=lambda r: order[(r.area_code, r.topic)])
-    return RunSummary(results, skipped, time.perf_counter() - started)
+    return RunSummary(results, skipped, time.perf_counter() - started, notes)
 
 
 def _run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
@@ -463,7 +667,7 @@ def _check_reachable(scheduler: str) -> None:
 def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | None = None) -> None:
     """Merge results into ``manifest.json`` (records of other areas/topics are kept)."""
     path = out_dir / "manifest.json"
-    previous = list(_load_previous(out_dir).values())
+    previous = list(_load_previous(out_dir).values())  # rebuilt from the folders if unreadable
     fresh = {(r.area_code, r.topic) for r in results}
     records = []
     for result in results:

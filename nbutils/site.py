@@ -78,8 +78,13 @@ def load_runs(out_dir: Path) -> tuple[dict, list[dict]]:
     return manifest, manifest["runs"]
 
 
-def write_index(out_dir: Path) -> None:
-    """Write ``index.html`` (every area with each topic's status) and each area's landing page."""
+def write_index(out_dir: Path, folders: set[str] | None = None) -> None:
+    """Write ``index.html`` (every area with each topic's status) and the areas' landing pages.
+
+    Parameters
+    ----------
+    folders : area folders whose landing page changed (default: every area's page is rewritten).
+    """
     if not (out_dir / "manifest.json").exists():
         return
     manifest, runs = load_runs(out_dir)
@@ -98,11 +103,16 @@ def write_index(out_dir: Path) -> None:
             elif entry["status"] == "succeeded":
                 tds.append(f'<td><a href="{folder}/{topic}.html">{title}</a> <span class="ok">✓ ready</span></td>')
             else:
-                tds.append(f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")} '
-                           f'(<a href="{folder}/{topic}.ipynb">executed notebook</a>)</td>')
+                # Executed notebooks live outside the circulated area folders; linked only when one was kept.
+                executed = entry.get("executed")
+                link = (f' (<a href="{html.escape(executed)}">executed notebook</a>)'
+                        if executed and (out_dir / executed).exists() else "")
+                tds.append(f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")}'
+                           f'{link}</td>')
         rows.append(f"<tr><th scope='row'><a href='{folder}/index.html'>{html.escape(name)}</a> "
                     f"<small>{code}</small>{headlines(out_dir, folder)}</th>{''.join(tds)}</tr>")
-        write_area_page(out_dir, name, code, folder, cells, manifest)
+        if folders is None or folder in folders:
+            write_area_page(out_dir, name, code, folder, cells, manifest)
     header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
     body = (
         "<h1>Infant and maternal health needs assessment: packs</h1>"

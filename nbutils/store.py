@@ -21,7 +21,6 @@ changes; never as a side effect of every notebook run (the check is a hash compa
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, local_data, paths
+from . import __version__, local_data, locks, paths
 from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
@@ -180,7 +179,9 @@ def build(force: bool = False, quiet: bool = True) -> Path:
                 table_builder(context).to_parquet(staging / f"{name}.parquet", index=False)
             for level, frame in _boundaries(geo["areas"], geo["lsoa_lookup"]).items():
                 frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
-            (staging / "build.json").write_text(json.dumps(fingerprint, indent=1))
+            # Each table's sha256, so a damaged store (truncated or altered file) is detected and rebuilt.
+            files = {str(f.relative_to(staging).as_posix()): _sha256(f) for f in sorted(staging.rglob("*.parquet"))}
+            (staging / "build.json").write_text(json.dumps({**fingerprint, "files": files}, indent=1))
             # Swap in the finished store in one step so readers never see half a store.
             old = store.with_name(f".store-old-{os.getpid()}")
             if store.exists():
@@ -201,22 +202,26 @@ def _write_indicators(indicators: pd.DataFrame, folder: Path) -> None:
 
 
 def _current(store: Path, fingerprint: dict) -> bool:
+    """Built from these inputs, and every table still the file that build wrote (not truncated or altered)."""
     try:
-        return json.loads((store / "build.json").read_text()) == fingerprint
-    except (FileNotFoundError, json.JSONDecodeError):
+        recorded = json.loads((store / "build.json").read_text())
+        files = recorded.pop("files")
+        if recorded != fingerprint:
+            return False
+        return all(_sha256(store / name) == digest for name, digest in files.items())
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
         return False
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @contextlib.contextmanager
 def _lock(store: Path):
     """Serialise builds between processes (parallel notebooks may all ask at once)."""
-    store.parent.mkdir(parents=True, exist_ok=True)
-    with open(store.parent / ".store.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.exclusive(store.parent / ".store.lock"):
+        yield
 
 
 _checked: set[Path] = set()

@@ -56,8 +56,10 @@ def test_failed_notebook_keeps_its_executed_copy_and_gets_no_html(project_copy, 
     assert "FAILED Swale / broken" in result.stdout and "1 succeeded, 1 failed" in result.stdout
 
     folder = out / "E07000113-swale"
-    assert (folder / "broken.ipynb").exists() and not (folder / "broken.html").exists()
-    assert (folder / "tiny.html").exists()
+    executed = out / "_executed" / "E07000113-swale"
+    assert (executed / "broken.ipynb").exists() and not (folder / "broken.html").exists()
+    assert (folder / "tiny.html").exists() and (executed / "tiny.ipynb").exists()
+    assert not list(folder.rglob("*.ipynb"))  # the circulated folder holds pages, tables and maps only
     manifest = json.loads((out / "manifest.json").read_text())
     runs = {r["topic"]: r for r in manifest["runs"]}
     assert runs["broken"]["status"] == "failed"
@@ -66,6 +68,9 @@ def test_failed_notebook_keeps_its_executed_copy_and_gets_no_html(project_copy, 
     index = (out / "index.html").read_text()
     assert "✗ failed" in index and "ValueError: no data for E07000113" in index
     assert 'href="E07000113-swale/tiny.html"' in index
+    # The executed copy is linked for the failure only.
+    assert 'href="_executed/E07000113-swale/broken.ipynb"' in index and "_executed/E07000113-swale/tiny" not in index
+    assert runs["broken"]["executed"] == "_executed/E07000113-swale/broken.ipynb"
 
 
 def test_topics_are_offered_in_pack_order():
@@ -88,7 +93,8 @@ def test_ethnicity_run_succeeds_with_the_documented_layout(ethnicity_run):
     assert result.returncode == 0, result.stdout + result.stderr
     for folder in ("E07000113-swale", "E09000033-westminster"):
         base = out / folder
-        assert (base / "ethnicity.html").exists() and (base / "ethnicity.ipynb").exists()
+        assert (base / "ethnicity.html").exists() and (out / "_executed" / folder / "ethnicity.ipynb").exists()
+        assert not list(base.rglob("*.ipynb"))
         for name in ("ethnic_groups_detailed.csv", "broad_ethnic_groups.csv", "gypsy_traveller_roma.csv",
                      "language_and_migration.csv", "msoa_profile.csv", "map_ethnic_minority_msoa.html",
                      "map_english_proficiency_msoa.html"):

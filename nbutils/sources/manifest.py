@@ -38,9 +38,20 @@ class FileCheck:
 def load_manifest() -> dict:
     """Read data/manifest.json."""
     path = paths.manifest_path()
+    restore = "restore it with `git checkout -- data/manifest.json`"
     if not path.exists():
-        raise DataError(f"{path} is missing: restore it with `git checkout -- data/manifest.json`")
-    return json.loads(path.read_text())
+        raise DataError(f"{path} is missing: {restore}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not UTF-8 text: {restore}") from None
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path} is not valid JSON (line {error.lineno}, column {error.colno}): {restore}") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list) or not isinstance(manifest.get("sources"), dict) \
+            or not all(isinstance(f, dict) and {"path", "sha256"} <= f.keys() for f in files):
+        raise DataError(f"{path} lacks its 'files' list (path and sha256 of each raw file) or its 'sources': {restore}")
+    return manifest
 
 
 def sha256_file(path: Path) -> str:
