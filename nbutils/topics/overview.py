@@ -304,7 +304,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     for position, rows in high.groupby("position_among_districts", sort=False):
         parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"
                  f"{narrative.old_flag(r.period)})" for r in rows.itertuples()]
-        messages.append(f"{narrative.capital_first(position[3:])} (not tested for significance): "
+        messages.append(f"{narrative.capital_first(position)} (not tested for significance): "
                         + narrative.list_more(parts, MESSAGE_LIST_LIMIT, more) + ".")
     if births is not None and pd.notna(births):
         need = planning.perinatal_need(births, [planning.NeedAssumption("Mothers", "births", 20, "")])
