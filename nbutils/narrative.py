@@ -104,6 +104,11 @@ def old_flag(period: str) -> str:
     return f" {note}" if note else ""
 
 
+def old_clause(period: str) -> str:
+    """The same note for use inside parentheses: '; old figure, period ended March 2019', else ''."""
+    return f"; {periods.OLD_MARK}, period ended {periods.ended_label(period)}" if old_flag(period) else ""
+
+
 def comparison_phrase(label: str | None, method: str) -> str:
     """'worse than England (95% confidence intervals)' / 'not tested for significance (...)' for key messages."""
     if not label or label in ("No value",):

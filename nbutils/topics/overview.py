@@ -287,7 +287,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
             where = "" if r.value_geography == r.area_name else f" in {r.value_geography}"
             parts.append(f"{_lower_first(r.indicator)}{where} ({_fmt(r.value, decimals.get(r.indicator_id, 1))} against "
                          f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period}"
-                         f"{narrative.old_flag(r.period)})")
+                         f"{narrative.old_clause(r.period)})")
         return narrative.list_more(parts, MESSAGE_LIST_LIMIT, more)
 
     worse = card[kinds == "worse"]
@@ -303,14 +303,14 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
                 & card.polarity.eq("low-is-good")]
     for position, rows in high.groupby("position_among_districts", sort=False):
         parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"
-                 f"{narrative.old_flag(r.period)})" for r in rows.itertuples()]
+                 f"{narrative.old_clause(r.period)})" for r in rows.itertuples()]
         messages.append(f"{narrative.capital_first(position)} (not tested for significance): "
                         + narrative.list_more(parts, MESSAGE_LIST_LIMIT, more) + ".")
     if births is not None and pd.notna(births):
         need = planning.perinatal_need(births, [planning.NeedAssumption("Mothers", "births", 20, "")])
         messages.append(
             f"About {narrative.number(planning.round_sensibly(births))} babies a year live in {area.name} (residents "
-            f"aged under 1, mid-2020{narrative.old_flag('mid-2020')}); at Kent's assumption of 20%, about "
+            f"aged under 1, mid-2020{narrative.old_clause('mid-2020')}); at Kent's assumption of 20%, about "
             f"{narrative.number(need.annual_rounded.iloc[0])} mothers a year may have perinatal mental health "
             "difficulties (see the scale-of-need calculator).")
     return messages

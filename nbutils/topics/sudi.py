@@ -291,7 +291,7 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
         first = here.sort_values("period").iloc[0]
         messages.append(
             f"Infant mortality in {area.name} was {latest.value:.2f} per 1,000 live births in {latest.period}"
-            f"{narrative.old_flag(latest.period)} ({first.value:.2f} in {first.period}); that is "
+            f"{narrative.old_flag(latest.period)}, against {first.value:.2f} in {first.period}; that is "
             f"{latest.position_among_districts} (median {latest['median']:.2f}). No counts or intervals are published with this series, so the change is "
             "not tested; a district's rate rests on few deaths.")
     else:
@@ -377,10 +377,10 @@ def tidy_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _risk_phrase(row) -> str:
-    """'smoking at time of delivery (Kent, 2018/19) (old figure: period ended March 2019)' for key messages."""
+    """'smoking at time of delivery (Kent, 2018/19; old figure, period ended March 2019)' for key messages."""
     where = "" if row.value_geography == row.area_name else f"{row.value_geography}, "
     name = re.sub(r"\s*\([^)]*\)$", "", row.indicator)  # the period below says which source it is
-    return f"{overview._lower_first(name)} ({where}{row.period}){narrative.old_flag(row.period)}"
+    return f"{overview._lower_first(name)} ({where}{row.period}{narrative.old_clause(row.period)})"
 
 
 def _suppressed(frame: pd.DataFrame) -> pd.Series:
