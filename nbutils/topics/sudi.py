@@ -458,8 +458,8 @@ def report_example_view(example: pd.DataFrame) -> pd.DataFrame:
         "Step": ["Relative gap before (2002-04)", "Rate factor k for the R&M group",
                  "R&M rate after (all-births rate before = 1)", "All-births rate after",
                  "Relative gap after", "Narrowing (percentage points)"],
-        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.rate_factor:.4f}", f"{r.group_rate_after:.4f}",
-                  f"{r.all_births_rate_after:.4f}", f"{r.relative_gap_after_pct:.2f}%", f"{r.narrowing_points:.2f}"],
+        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.rate_factor:.3f}", f"{r.group_rate_after:.3f}",
+                  f"{r.all_births_rate_after:.3f}", f"{r.relative_gap_after_pct:.2f}%", f"{r.narrowing_points:.2f}"],
         "Arithmetic": [
             "published",
             f"(1 + {r.prevalence_after_pct / 100:.2f} x {r.relative_risk - 1:.1f}) / (1 + {r.prevalence_before_pct / 100:.2f} x {r.relative_risk - 1:.1f})",
