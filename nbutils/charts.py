@@ -272,7 +272,10 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                       if k in ("better", "worse") else s["word"])
                for k, s in COMPARISON_STYLE.items() if k != "lower"]
     handles[3].set_label("Higher or lower (no judgement)")
-    handles += [Patch(color="#D9D9D9", label="Range of English districts"),
+    # Sources that are extracts cover only some areas: the range is of those areas (the table says how many).
+    extract = "districts_reporting" in rows and (rows.districts_reporting.between(1, 249)).any()
+    handles += [Patch(color="#D9D9D9", label="Range of English districts"
+                      + (" (or of the areas in an extract)" if extract else "")),
                 Patch(color="#A6A6A6", label="Middle half of districts")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.09 - 1.2 / (len(rows) + 4)), ncol=4,
               fontsize=8, frameon=False)

@@ -2,12 +2,14 @@
 
 The wording rules live here once, so every topic says "higher than England" the same way. Census comparisons
 are descriptive (whole-population counts have no sampling error); sampled or rate indicators use
-:func:`nbutils.stats.compare` labels instead.
+:func:`nbutils.stats.compare` labels instead. Whether a figure is old is decided once, by :mod:`nbutils.periods`.
 """
 
 from __future__ import annotations
 
 import math
+
+from . import periods
 
 
 def pct(value: float, decimals: int = 1) -> str:
@@ -33,20 +35,18 @@ def times(ratio: float) -> str:
     return f"{ratio:.1f} times"
 
 
-def describe_difference(value: float, benchmark: float, benchmark_name: str, similar_within: float = 0.1) -> str:
-    """'higher than England (73.5%)', 'similar to England (73.5%)' or 'lower than ...' for shares.
+def describe_difference(value: float, benchmark: float, benchmark_name: str) -> str:
+    """'higher than England (73.5%)', 'lower than ...' or 'the same as ...' for untested shares.
 
-    Shares within ``similar_within`` (relative, default 10%) of the benchmark are called similar; this is a
-    descriptive rule for whole-population counts, not a significance test.
+    Whole-population counts (Census) and figures published without intervals are not tested, so the words
+    similar, better and worse (which the pages keep for tested comparisons) are never used here.
     """
     if any(v is None or math.isnan(v) for v in (value, benchmark)):
         return f"not comparable with {benchmark_name}"
-    if benchmark == 0:
-        return f"higher than {benchmark_name} (0%)" if value > 0 else f"the same as {benchmark_name} (0%)"
-    ratio = value / benchmark
-    if abs(ratio - 1) <= similar_within:
-        word = "similar to"
-    elif ratio > 1:
+    shown, against = round(value, 1), round(benchmark, 1)
+    if shown == against:
+        word = "the same as"
+    elif value > benchmark:
         word = "higher than"
     else:
         word = "lower than"
@@ -61,31 +61,52 @@ def list_phrase(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def period_end_year(period: str) -> int | None:
-    """Last calendar year a period label covers: '2018/19' -> 2019, '2019-21' -> 2021, 'Oct-Dec 2023' -> 2023."""
-    import re
+def list_more(items: list[str], limit: int, where: str = "") -> str:
+    """'a, b, c and 2 more (see the scorecard)': a list shortened to ``limit`` items never hides the cut.
 
-    text = str(period)
-    match = re.search(r"(\d{4})(?:/(\d{2}))?(?:-(\d{2,4}))?(?:/(\d{2}))?\s*$", text)
-    if not match:
-        return None
-    year = int(match.group(1))
-    tail = match.group(4) or match.group(3) or match.group(2)
-    if tail:
-        tail_year = int(tail) if len(tail) == 4 else (year // 100) * 100 + int(tail)
-        return tail_year + 100 if tail_year < year else tail_year
-    return year
+    Examples
+    --------
+    >>> list_more(["a", "b", "c"], 2, "see the table")
+    'a, b and 1 more (see the table)'
+    """
+    items = [i for i in items if i]
+    if len(items) <= limit:
+        return list_phrase(items)
+    rest = len(items) - limit
+    return ", ".join(items[:limit]) + f" and {rest} more" + (f" ({where})" if where else "")
 
 
-def old_flag(period: str, years: int = 3, today=None) -> str:
-    """'' for recent data, else ' This figure is old: it describes 2016/17, about 9 years before this pack.'"""
-    from datetime import date
+def ordinal(n: int) -> str:
+    """'1st', '2nd', '11th', '23rd'."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
-    end = period_end_year(period)
-    this_year = (today or date.today()).year
-    if end is None or this_year - end <= years:
-        return ""
-    return f" This figure is old: it describes {period}, about {this_year - end} years before this pack."
+
+def rank_phrase(rank: int, tied: bool, of: int) -> str:
+    """'ranked 4th of 12' or, when another area has the same value, 'ranked joint 11th of 12'."""
+    return f"ranked {'joint ' if tied else ''}{ordinal(rank)} of {of}"
+
+
+def old_mark(period: str) -> str:
+    """' (old figure)' after a period in a table when :func:`nbutils.periods.is_old` says so, else ''."""
+    return f" ({periods.OLD_MARK})" if periods.freshness_note(period) else ""
+
+
+def period_label(period: str) -> str:
+    """A period for a table cell: '2016-18 (old figure)' or '2023/24' (the one freshness rule)."""
+    return f"{period}{old_mark(period)}" if period is not None and str(period) != "nan" else ""
+
+
+def old_flag(period: str) -> str:
+    """'' for a current figure, else ' (old figure: period ended December 2018)' to follow it in a message."""
+    note = periods.freshness_note(period)
+    return f" {note}" if note else ""
+
+
+def old_clause(period: str) -> str:
+    """The same note for use inside parentheses: '; old figure, period ended March 2019', else ''."""
+    return f"; {periods.OLD_MARK}, period ended {periods.ended_label(period)}" if old_flag(period) else ""
 
 
 def comparison_phrase(label: str | None, method: str) -> str:

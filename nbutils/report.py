@@ -12,7 +12,6 @@ import base64
 import html
 import io
 import os
-from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +19,7 @@ import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
 
-from . import catalog, disclosure, paths
+from . import catalog, disclosure, paths, periods
 from .files import atomic_write
 from .areas import Area, registry, resolve
 from .sources.manifest import load_manifest
@@ -97,7 +96,7 @@ class Pack:
             f"<p>{html.escape(area.name)} ({area.code}) is a {html.escape(area.kind)}. "
             f"Compared with {html.escape(comparators)}.</p>{merged}"
             + (f"<p>{html.escape(summary)}</p>" if summary else "")
-            + f"<p class='nbu-note'>Produced {date.today():%d %B %Y} with the infant and maternal health "
+            + f"<p class='nbu-note'>Produced {periods.pack_date():%d %B %Y} with the infant and maternal health "
             f"needs-assessment workbook.</p></div>"
         ))
 
@@ -200,7 +199,11 @@ class Pack:
                      f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
 
     def map(self, fmap, name: str, title: str, alt: str) -> Path:
-        """Save a folium map as ``<topic>/<name>.html`` and show it inline."""
+        """Save a folium map as ``<topic>/<name>.html`` and show it inline, in a titled iframe of that file.
+
+        Folium's own notebook display would embed a second copy of the map with a "Make this Notebook Trusted"
+        notice meant for Jupyter users; the page instead frames the standalone file (offline Leaflet included).
+        """
         path = self.folder / f"{name}.html"
         fmap.get_root().header.add_child(
             Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
@@ -209,8 +212,9 @@ class Pack:
         self.exported.append(path)
         link = f"{self.topic}/{path.name}"
         display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "
-                     f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"))
-        display(fmap)
+                     f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"
+                     f"<iframe class='nbu-map' src='{html.escape(link)}' title='{html.escape(title, quote=True)}' "
+                     "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
         return path
 
     def used_local(self, dataset_info) -> None:

@@ -112,3 +112,32 @@ def test_whole_population_counts_are_described_not_tested():
     tested = frame[frame.role != "england"]
     assert set(tested.compared_with_england) == {indicators.NOT_TESTED}
     assert tested.lower_ci95.isna().all()
+
+
+def test_untested_differences_are_not_called_similar(swale):
+    from nbutils import narrative
+
+    # Census counts are not tested: 4.0% against 4.4% is 'lower', never 'similar' (issue 13 item 8).
+    assert narrative.describe_difference(3.986, 4.372, "England") == "lower than England (4.4%)"
+    assert narrative.describe_difference(4.36, 4.372, "England") == "the same as England (4.4%)"
+    messages = housing.key_messages(swale, housing.overcrowding(swale), housing.tenure(swale),
+                                    housing.deprivation_neighbourhoods(swale), housing.homelessness(swale),
+                                    housing.msoa_overcrowding(swale))
+    text = " ".join(messages)
+    assert "lower than England (4.4%) and higher than Kent (3.6%)" in text
+    assert not any(word in text for word in ("similar", "better", "worse"))
+
+
+def test_temporary_accommodation_has_one_period_label(swale):
+    homeless = housing.homelessness(swale)
+    messages = " ".join(housing.key_messages(swale, housing.overcrowding(swale), housing.tenure(swale),
+                                             housing.deprivation_neighbourhoods(swale), homeless,
+                                             housing.msoa_overcrowding(swale)))
+    assert "In Oct-Dec 2023" in messages and "31 December 2023" not in messages
+    assert set(housing.homelessness_view(homeless).Period) == {"Oct-Dec 2023"}
+
+
+def test_deprivation_dimensions_in_natural_order(swale):
+    frame = housing.household_deprivation(swale)
+    order = list(dict.fromkeys(frame.dimensions))
+    assert order == ["No dimension", "One dimension", "Two dimensions", "Three dimensions", "Four dimensions"]

@@ -85,3 +85,27 @@ def test_nutrition_pack_runs_and_exports_source_values(pack_run):
     assert row.compared_with_england == "Similar"
     ranking = pd.read_csv(out / "E09000020-kensington-and-chelsea" / "nutrition" / "year6_obesity_ranking.csv")
     assert ranking.is_area.sum() == 1
+
+
+def test_ties_are_said_as_joint(swale):
+    from nbutils import narrative
+
+    assert narrative.rank_phrase(11, True, 12) == "ranked joint 11th of 12"
+    assert narrative.rank_phrase(4, False, 12) == "ranked 4th of 12"
+    assert [narrative.ordinal(n) for n in (1, 2, 3, 11, 12, 13, 21, 22)] == [
+        "1st", "2nd", "3rd", "11th", "12th", "13th", "21st", "22nd"]
+    # A fixture ranking with two districts on the same value (rank 'min', as siblings_ranking computes it).
+    ranking = pd.DataFrame({"rank": [1.0, 2.0, 2.0, 4.0], "area_name": ["A", "B", "C", "D"],
+                            "period": "2024/25", "value": [25.0, 24.0, 24.0, 20.0],
+                            "compared_with_england": "Similar"})
+    assert list(nutrition.ranking_view(ranking)["Rank (1 = highest)"]) == ["1", "joint 2", "joint 2", "4"]
+
+
+def test_swale_rank_message_is_not_joint_when_untied(swale):
+    latest = nutrition.obesity_latest(swale)
+    ranking = nutrition.obesity_ranking("ncmp_year6_obesity", swale, "2024/25")
+    messages = nutrition.key_messages(swale, latest, ranking, nutrition.deprivation_gradient("ncmp_year6_obesity"),
+                                      nutrition.child_poverty(swale), nutrition.adult_obesity(swale),
+                                      nutrition.breastfeeding(swale))
+    # themes_obese_year6.csv, 2024/25: Swale 23.9% is the 4th highest of Kent's 12 districts, no tie.
+    assert "Swale ranked 4th of 12 districts of Kent for Year 6 obesity in 2024/25" in " ".join(messages)

@@ -198,3 +198,54 @@ def test_suppressed_area_messages_and_scorecard_say_so_without_the_rate():
     messages = " ".join(sudi.key_messages(area, here, fingertips, risk_card, sudi.deprived_share(area), dropped))
     assert "fewer than 3 infant deaths" in messages
     assert "1.01" not in messages
+
+
+def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, monkeypatch):
+    monkeypatch.setenv("NBUTILS_PACK_DATE", "2026-12-02")
+    card = swale_card.reset_index()
+    periods = dict(zip(card.indicator_id, overview.scorecard_view(card).Period))
+    assert periods["ons_hi_infant_mortality"] == "2019-21 (old figure)"
+    assert periods["ons_hi_teenage_pregnancy"] == "2020 (old figure)"
+    assert periods["ncmp_year6_obesity"] == "2024/25"
+    messages = overview.key_messages(swale, card, 1682)
+    assert messages[0].startswith("Infant mortality in Swale was 4.85 per 1,000 live births in 2019-21 "
+                                  "(old figure: period ended December 2021)")
+    assert "2018/19; old figure, period ended March 2019" in " ".join(messages)  # smoking at delivery, Kent
+
+
+def test_infant_mortality_said_once_in_overview(swale, swale_card):
+    messages = overview.key_messages(swale, swale_card.reset_index(), 1682)
+    assert sum("nfant mortality" in m for m in messages) == 1
+
+
+def test_long_message_lists_say_how_many_more(swale, swale_card):
+    # Fixture: six of Swale's real scorecard rows relabelled as worse, to exercise the list limit.
+    card = swale_card.reset_index()
+    rows = card.indicator_id.isin(["aps_adult_smoking", "ncmp_year6_obesity", "ncmp_reception_obesity",
+                                   "ohid_adult_obesity", "satod", "ons_cigarette_smokers_5yr"])
+    card.loc[rows, "compared_with_england"] = "Worse than England"
+    worse = [m for m in overview.key_messages(swale, card, None) if m.startswith("Significantly worse")]
+    assert len(worse) == 1 and worse[0].endswith("and 2 more (see the scorecard).")
+
+
+def test_untested_rows_never_called_similar(swale, swale_card):
+    card = swale_card.reset_index()
+    untested = card[card.compared_with_england == "Not tested"]
+    assert len(untested) and not untested.note.str.contains("similar|better|worse").any()
+
+
+def test_extract_sources_say_how_many_areas(store_ready):
+    from nbutils.topics import indicators
+
+    assert indicators.group_phrase(92) == "the 92 areas in this extract"
+    assert indicators.group_phrase(296) == "English districts"
+    medway = overview.scorecard(resolve("E06000035")).set_index("indicator_id")
+    position = medway.loc["breastfeeding_initiation", "position_among_districts"]
+    assert "areas in this extract" in position and "English districts" not in position
+
+
+def test_suppressed_area_says_suppressed(store_ready):
+    adur = resolve("Adur")
+    text = sudi.missing_2016_18(adur, sudi.infant_mortality_2016_18(adur))
+    assert "suppressed" in text and "does not include" not in text
+    assert "does not include" in sudi.missing_2016_18(resolve(SWALE), sudi.infant_mortality_2016_18(resolve(SWALE)))

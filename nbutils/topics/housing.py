@@ -75,7 +75,10 @@ def household_deprivation(area: Area) -> pd.DataFrame:
     """Households by number of Census deprivation dimensions per comparison area."""
     frame = _census("census_household_deprivation", area)
     frame["dimensions"] = frame.category.map(DIMENSION_LABELS)
-    return frame.drop(columns="category")
+    # Natural order (none, one, ... four), whatever order the store returns: tables and charts follow the rows.
+    order = {label: i for i, label in enumerate(DIMENSION_LABELS.values())}
+    frame = frame.sort_values("dimensions", key=lambda s: s.map(order), kind="stable")
+    return frame.drop(columns="category").reset_index(drop=True)
 
 
 def msoa_overcrowding(area: Area) -> pd.DataFrame:
@@ -199,6 +202,11 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
                 "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
 
 
+def health_index_view(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """A Health Index series as readers see it: the area and the median district in rows, years across."""
+    return indicators.wide_by_period(frame, decimals)
+
+
 def overcrowding_view(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Area": frame.area_name,
@@ -242,7 +250,7 @@ def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
 def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
     fmt = lambda v: f"{v:.2f}" if pd.notna(v) else "not published"  # noqa: E731
     return pd.DataFrame({
-        "Measure": frame.measure, "Period": frame.period, frame.area_name.iloc[0]: frame.value.map(fmt),
+        "Measure": frame.measure, "Period": frame.period.map(narrative.period_label), frame.area_name.iloc[0]: frame.value.map(fmt),
         "Median of English districts": frame.england_districts_median.map(fmt),
         "Middle half of districts": [f"{fmt(a)} to {fmt(b)}" for a, b in
                                      zip(frame.england_districts_lower_quartile,
@@ -275,12 +283,11 @@ def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, n
     ta = homeless[homeless.indicator_id == "mhclg_households_in_temporary_accommodation"].iloc[0]
     if pd.notna(ta.value):
         messages.append(
-            f"On 31 December 2023, {ta.value:.1f} in every 1,000 households were in temporary accommodation, "
+            f"In {ta.period}{narrative.old_flag(ta.period)}, {ta.value:.1f} in every 1,000 households were in temporary accommodation, "
             f"{ta.position} (median {ta.england_districts_median:.1f}); no significance test is possible because "
             "MHCLG publishes no intervals or counts in this table.")
     else:
-        messages.append("MHCLG did not publish a temporary accommodation rate for this area for October to "
-                        "December 2023.")
+        messages.append(f"MHCLG did not publish a temporary accommodation rate for this area for {ta.period}.")
     barriers = neighbourhoods[(neighbourhoods.role == "area")
                               & (neighbourhoods.domain == "Barriers to Housing and Services")]
     if len(barriers):

@@ -3,7 +3,7 @@
 One rule decides how an area is compared with England, so every page says it the same way:
 
 1. confidence intervals in the store (or a count and denominator, from which Wilson intervals are computed):
-   :func:`nbutils.stats.compare` at 95%;
+   :func:`nbutils.stats.compare` at 95% (labelled for readers as 95% confidence intervals);
 2. otherwise Fingertips' own published comparison, read from ``value_note``;
 3. otherwise no significance claim: "Not tested: the source publishes no confidence intervals or counts".
 """
@@ -15,10 +15,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, narrative, query, stats, store
+from .. import catalog, narrative, periods, query, stats, store
 from ..areas import Area, registry
 
-METHOD_CI = "95% confidence intervals (nbutils.stats.compare)"
+METHOD_CI = "95% confidence intervals"
 METHOD_PUBLISHED = "Fingertips' published comparison (95% confidence intervals)"
 METHOD_NONE = "Not tested: the source publishes no confidence intervals or counts"
 NOT_TESTED = "Not tested"
@@ -126,15 +126,29 @@ def district_distribution(indicator_id: str, period: str, category: str = "") ->
             "upper_quartile": float(values.quantile(0.75)), "districts": int(values.size)}
 
 
+#: Fewer reporting areas than this means the source is an extract, not all English districts.
+ALL_DISTRICTS_MIN = 250
+
+
+def group_phrase(reporting: int) -> str:
+    """'English districts', or 'the 92 areas in this extract' when a source covers only some areas."""
+    return "English districts" if reporting >= ALL_DISTRICTS_MIN else f"the {reporting} areas in this extract"
+
+
 def position_in_distribution(value: float, spread: dict[str, float]) -> str:
-    """'in the highest quarter of English districts' etc. (descriptive, not a significance test)."""
+    """'in the highest quarter of English districts' etc. (descriptive, not a significance test).
+
+    When fewer than :data:`ALL_DISTRICTS_MIN` areas report (an extract built around one county), the phrase
+    says so: 'in the highest quarter of the 92 areas in this extract'.
+    """
     if value is None or pd.isna(value) or not spread["districts"]:
         return "not available"
+    group = group_phrase(int(spread["districts"]))
     if value > spread["upper_quartile"]:
-        return "in the highest quarter of English districts"
+        return f"in the highest quarter of {group}"
     if value < spread["lower_quartile"]:
-        return "in the lowest quarter of English districts"
-    return "in the middle half of English districts"
+        return f"in the lowest quarter of {group}"
+    return f"in the middle half of {group}"
 
 
 def siblings_ranking(indicator_id: str, area: Area, period: str, category: str = "",
@@ -210,7 +224,7 @@ def reader_view(frame: pd.DataFrame, decimals: int = 1, value_label: str = "Valu
 
     return pd.DataFrame({
         "Area": frame.area_name,
-        "Period": frame.period,
+        "Period": frame.period.map(narrative.period_label),
         value_label: frame.value.map(lambda v: f"{v:.{decimals}f}" if pd.notna(v) else "not available"),
         "95% confidence interval": frame.apply(interval, axis=1) if len(frame) else [],
         "Compared with England": frame.compared_with_england.replace({"Benchmark": "(benchmark)"}),
@@ -226,3 +240,21 @@ def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int 
     wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
     wide.columns.name = None
     return wide.reset_index().rename(columns={index: label or index.replace("_", " ").capitalize()})
+
+
+def wide_by_period(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """Readers' view of a series: one row per area (in role order), periods across, old periods marked.
+
+    Values are shown at ``decimals``; a missing value is '[x]' (not available).
+    """
+    ordered = frame.assign(period=frame.period.astype(str))
+    ordered = ordered.sort_values("period", key=lambda s: s.map(periods.sort_key), kind="stable")
+    columns = list(dict.fromkeys(ordered.period))
+    wide = ordered.pivot_table(index="area_name", columns="period", values="value", sort=False, aggfunc="first")
+    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER).fillna(99),
+                                                 kind="stable").area_name))
+    wide = wide.reindex(index=[n for n in names if n in wide.index], columns=columns)
+    wide = wide.map(lambda v: f"{v:,.{decimals}f}" if pd.notna(v) else "[x]")
+    wide.columns = [narrative.period_label(c) for c in wide.columns]
+    wide.columns.name = None
+    return wide.rename_axis("Area").reset_index()

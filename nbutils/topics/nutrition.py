@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import narrative, store
+from .. import periods, narrative, store
 from ..areas import Area, registry
 from . import indicators
 
@@ -96,14 +96,15 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
         here = year6[year6.role == "area"].iloc[0]
         england = indicators.value_of(year6, "england")
         messages.append(
-            f"In {here.period}, {narrative.pct(here.value)} of Year 6 children in {area.name} were obese "
+            f"In {here.period}{narrative.old_flag(here.period)}, {narrative.pct(here.value)} of Year 6 children in {area.name} were obese "
             f"(England {narrative.pct(england)}): "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
         ranked = ranking[ranking.value.notna()]
         if ranking.is_area.any() and len(ranked) > 1:
             rank = ranking.loc[ranking.is_area, "rank"].iloc[0]
             if pd.notna(rank):
-                messages.append(f"{area.name} ranked {int(rank)} of {len(ranked)} "
+                tied = int((ranked["rank"] == rank).sum()) > 1
+                messages.append(f"{area.name} {narrative.rank_phrase(int(rank), tied, len(ranked))} "
                                 f"{indicators.sibling_group_name(area)} for Year 6 obesity in {here.period} "
                                 "(1 = highest).")
     else:
@@ -111,48 +112,56 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
     if len(gradient):
         most, least = gradient.iloc[0], gradient.iloc[-1]
         messages.append(
-            f"Across England ({most.period}), Year 6 obesity was {narrative.pct(most.value)} in the most deprived "
+            f"Across England ({most.period}{narrative.old_flag(most.period)}), Year 6 obesity was {narrative.pct(most.value)} in the most deprived "
             f"fifth of neighbourhoods and {narrative.pct(least.value)} in the least deprived: "
             f"{narrative.times(most.value / least.value)} as high.")
     ahc = poverty[(poverty.role == "area") & (poverty.measure == "After housing costs") & poverty.value.notna()]
     bhc = poverty[(poverty.role == "area") & (poverty.measure == "Before housing costs") & poverty.value.notna()]
     if len(ahc):
         row = ahc.iloc[-1]
-        messages.append(f"In {row.period}, {narrative.pct(row.value)} of children under 16 lived in relative poverty "
+        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 lived in relative poverty "
                         "after housing costs, the context for Healthy Start and food insecurity.")
     elif len(bhc):
         row = bhc.iloc[-1]
-        messages.append(f"In {row.period}, {narrative.pct(row.value)} of children under 16 lived in relative low "
+        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 lived in relative low "
                         "income families (before housing costs).")
     adult_latest = indicators.latest(adult)
     if len(adult_latest):
         here = adult_latest[adult_latest.role == "area"].iloc[0]
         messages.append(
-            f"{narrative.pct(here.value)} of adults were living with obesity in {here.period}: "
+            f"{narrative.pct(here.value)} of adults were living with obesity in {here.period}{narrative.old_flag(here.period)}: "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}. This all-adult "
             "figure is the available proxy for obesity in pregnancy.")
     feeding_here = feeding[(feeding.role == "area") & feeding.value.notna()]
     if len(feeding_here):
         row = feeding_here.iloc[0]
-        messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period}: "
-                        f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}."
-                        + narrative.old_flag(row.period))
+        messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period}"
+                        f"{narrative.old_flag(row.period)}: "
+                        f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}.")
     else:
         messages.append(f"No breastfeeding initiation figure is published for {area.name} in the data held here.")
     return messages
 
 
+def trend_labels_view(labels: pd.DataFrame) -> pd.DataFrame:
+    """The recent-trend table with readers' headings."""
+    return pd.DataFrame({"Indicator": labels.indicator, "Area": labels.area_name,
+                         "Recent trend (last five values)": labels.recent_trend})
+
+
 def ranking_view(ranking: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Rank (1 = highest)": ranking["rank"].map(lambda r: f"{int(r)}" if pd.notna(r) else "-"),
-        "Area": ranking.area_name, "Period": ranking.period,
+        "Rank (1 = highest)": [("joint " if (ranking["rank"] == r).sum() > 1 else "") + f"{int(r)}"
+                               if pd.notna(r) else "-" for r in ranking["rank"]],
+        "Area": ranking.area_name, "Period": ranking.period.map(narrative.period_label),
         "Obese (%)": ranking.value.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not published"),
         "Compared with England": ranking.compared_with_england.fillna("not published"),
     })
 
 
 def gradient_view(gradient: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Deprivation quintile (England)": gradient.category, "Period": gradient.period,
+    return pd.DataFrame({"Deprivation quintile (England)": gradient.category,
+                         "Period": gradient.period.map(narrative.period_label),
                          "Obese (%)": gradient.value.map(lambda v: f"{v:.1f}"),
                          "Fingertips comparison with England": gradient.compared_with_england})
 
@@ -166,5 +175,8 @@ def county_name(area: Area) -> str | None:
 
 def age_note(frame: pd.DataFrame) -> str:
     """A plain flag saying how old the figures in ``frame`` are ('' when recent)."""
-    periods = sorted(frame.period.dropna().unique())
-    return narrative.old_flag(periods[-1]).strip() if periods else ""
+    latest = sorted(frame.period.dropna().unique(), key=periods.sort_key)
+    if not latest or not narrative.old_flag(latest[-1]):
+        return ""
+    return (f"These are old figures: the latest period held, {latest[-1]}, ended "
+            f"{periods.ended_label(latest[-1])}, more than {periods.OLD_AFTER_YEARS} years before this pack.")

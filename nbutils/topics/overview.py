@@ -173,7 +173,8 @@ def headline_row(h: Headline, area: Area) -> dict:
     if len(here) and pd.notna(here["count"].iloc[0]) and meta.disclosure == "ons_vital" and here["count"].iloc[0] < 20:
         notes.append("rate based on fewer than 20 deaths: treat with caution")
     if not has_england:
-        notes.append("the source has no England value: the spine is centred on the median of English districts")
+        notes.append("the source has no England value: the spine is centred on the median of "
+                     + indicators.group_phrase(len(spread)))
     if dropped:
         notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
@@ -191,7 +192,7 @@ def headline_row(h: Headline, area: Area) -> dict:
         "county": indicators.value_of(latest, "county") if len(latest) else np.nan,
         "region": indicators.value_of(latest, "region") if len(latest) else np.nan,
         "england": england,
-        "benchmark": "England" if has_england else "Median of English districts",
+        "benchmark": "England" if has_england else f"Median of {indicators.group_phrase(len(spread))}",
         "benchmark_value": england if has_england else median,
         "districts_min": spread.min() if len(spread) else np.nan,
         "districts_lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
@@ -260,13 +261,13 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Topic": card.topic.map(TOPIC_TITLES),
         "Indicator": card.indicator + " (" + card.unit + ")",
-        "Period": card.period,
+        "Period": card.period.map(narrative.period_label),
         card.area_name.iloc[0] if len(card) else "Area": card.apply(value_text, axis=1),
         **upper,
         "Region": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.region, card.indicator_id)],
         "England": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.england, card.indicator_id)],
         "Compared with England": card.compared_with_england,
-        "Among English districts": card.position_among_districts,
+        "Position among districts": card.position_among_districts,
         "Recent trend": card.recent_trend,
     })
 
@@ -287,48 +288,70 @@ def _kind(label: str) -> str:
     return "not tested"
 
 
-def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
-    """Three to five plain-English messages from the scorecard (most notable first)."""
-    messages = []
-    decimals = {h.indicator_id: h.decimals for h in HEADLINES}
+#: Infant mortality has its own first message; the lists below leave it out so it is said once.
+INFANT_MORTALITY_IDS = ("ons_hi_infant_mortality", "fingertips_infant_mortality")
+#: Longest list of indicators in one message; longer lists end "and N more (see the scorecard)".
+MESSAGE_LIST_LIMIT = 4
+
+
+def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
     imr = card[card.indicator_id == "ons_hi_infant_mortality"]
-    if len(imr) and pd.notna(imr.value.iloc[0]):
-        r = imr.iloc[0]
-        messages.append(
-            f"Infant mortality in {area.name} was {r.value:.1f} per 1,000 live births in {r.period}, "
-            f"{r.position_among_districts} (median {r.districts_median:.1f}); a district's rate rests on few deaths "
-            "and moves by chance, so read it with the SUDI page.")
-    else:
-        messages.append(f"No infant mortality rate for {area.name} is held in this build (see the SUDI page).")
+    if not (len(imr) and pd.notna(imr.value.iloc[0])):
+        return f"No infant mortality rate for {area.name} is held in this build (see the SUDI page)."
+    r = imr.iloc[0]
+    text = (f"Infant mortality in {area.name} was {r.value:.2f} per 1,000 live births in {r.period}"
+            f"{narrative.old_flag(r.period)}, {r.position_among_districts} (median {r.districts_median:.2f})")
+    tested = card[(card.indicator_id == "fingertips_infant_mortality") & card.value.notna()
+                  & card.compared_with_england.map(_kind).isin(["better", "worse", "similar"])]
+    if len(tested):
+        t = tested.iloc[0]
+        where = "" if t.value_geography == t.area_name else f" for {t.value_geography}"
+        text += (f"; in {t.period}{narrative.old_flag(t.period)} it was {t.value:.2f}{where}, "
+                 f"{narrative.comparison_phrase(t.compared_with_england, t.comparison_method)}")
+    return text + ". A district's rate rests on few deaths and moves by chance, so read it with the SUDI page."
+
+
+def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
+    """Plain-English messages from the scorecard (most notable first); every list says how many it leaves out.
+
+    Infant mortality is said once, first; every figure is followed by its freshness note when it is old
+    (:func:`nbutils.narrative.old_flag`); untested figures are placed among districts, never called
+    similar, better or worse.
+    """
+    decimals = {h.indicator_id: h.decimals for h in HEADLINES}
+    messages = [_infant_mortality_message(area, card)]
+    card = card[~card.indicator_id.isin(INFANT_MORTALITY_IDS)]
     kinds = card.compared_with_england.map(_kind)
+    more = "see the scorecard"
 
     def listing(rows: pd.DataFrame) -> str:
         parts = []
         for r in rows.itertuples():
             where = "" if r.value_geography == r.area_name else f" in {r.value_geography}"
-            old = " (old figure)" if narrative.old_flag(r.period) else ""
             parts.append(f"{_lower_first(r.indicator)}{where} ({_fmt(r.value, decimals.get(r.indicator_id, 1))} against "
-                         f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period}{old})")
-        return narrative.list_phrase(parts)
+                         f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period}"
+                         f"{narrative.old_clause(r.period)})")
+        return narrative.list_more(parts, MESSAGE_LIST_LIMIT, more)
 
     worse = card[kinds == "worse"]
     better = card[kinds == "better"]
     if len(worse):
-        messages.append(f"Significantly worse than England: {listing(worse.head(4))}.")
+        messages.append(f"Significantly worse than England: {listing(worse)}.")
     if len(better):
-        messages.append(f"Significantly better than England: {listing(better.head(3))}.")
+        messages.append(f"Significantly better than England: {listing(better)}.")
     if not len(worse) and not len(better):
         messages.append("No tested indicator differs significantly from England; most district figures rest on "
                         "small samples or have no published intervals.")
-    high = card[(kinds == "not tested") & card.position_among_districts.eq("in the highest quarter of English districts")
+    high = card[(kinds == "not tested") & card.position_among_districts.str.startswith("in the highest quarter of")
                 & card.polarity.eq("low-is-good")]
-    if len(high):
-        messages.append("Among the highest quarter of English districts (not tested for significance): "
-                        + narrative.list_phrase([f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period})"
-                                                 for r in high.head(4).itertuples()]) + ".")
+    for position, rows in high.groupby("position_among_districts", sort=False):
+        parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"
+                 f"{narrative.old_clause(r.period)})" for r in rows.itertuples()]
+        messages.append(f"{narrative.capital_first(position)} (not tested for significance): "
+                        + narrative.list_more(parts, MESSAGE_LIST_LIMIT, more) + ".")
     if births is not None and pd.notna(births):
         messages.append(need_message(area, births))
-    return messages[:5]
+    return messages
 
 
 # ------------------------------------------------------------------------------------------------ links and need
@@ -377,7 +400,7 @@ def need_message(area: Area, births: float) -> str:
         lead = f"About {narrative.number(planning.round_sensibly(plan.inputs.births))} babies a year"
     else:
         lead = (f"About {narrative.number(planning.round_sensibly(births))} babies a year live in {area.name} "
-                "(residents aged under 1, mid-2020)")
+                f"(residents aged under 1, mid-2020{narrative.old_clause('mid-2020')})")
         how = (f"on {plan.whose}, apportioned by births" if plan.kind == "county"
                else f"at {plan.whose} of {plan.inputs.perinatal.remaining_mothers_pct:g}% of mothers and "
                     f"{plan.inputs.perinatal.other_partners_pct:g}% of partners")

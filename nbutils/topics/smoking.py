@@ -58,22 +58,22 @@ def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manu
     if len(latest):
         here = latest[latest.role == "area"].iloc[0]
         messages.append(
-            f"In {here.period}, {narrative.pct(here.value)} of adults in {area.name} smoked "
+            f"In {here.period}{narrative.old_flag(here.period)}, {narrative.pct(here.value)} of adults in {area.name} smoked "
             f"(England {narrative.pct(indicators.value_of(latest, 'england'))}): "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}. Single-year local "
-            "estimates rest on small samples." + narrative.old_flag(here.period))
+            "estimates rest on small samples.")
     five = indicators.latest(five_year)
     if len(five):
         here = five[five.role == "area"].iloc[0]
         messages.append(
-            f"Averaged over {here.period}, {narrative.pct(here.value)} of adults smoked cigarettes "
+            f"Averaged over {here.period}{narrative.old_flag(here.period)}, {narrative.pct(here.value)} of adults smoked cigarettes "
             f"(95% confidence interval {here.lower_ci95:.1f}% to {here.upper_ci95:.1f}%): "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
     pooled = indicators.latest(manual)
     if len(pooled):
         here = pooled[pooled.role == "area"].iloc[0]
         messages.append(
-            f"Among adults in routine and manual jobs, {narrative.pct(here.value)} smoked in {here.period} "
+            f"Among adults in routine and manual jobs, {narrative.pct(here.value)} smoked in {here.period}{narrative.old_flag(here.period)} "
             f"(England {narrative.pct(indicators.value_of(pooled, 'england'))}): "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}.")
     local = delivery[delivery.role != "england"]
@@ -83,15 +83,14 @@ def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manu
         geography = "" if row.role == "area" else f" (published for {row.area_name} as a whole, not for districts)"
         messages.append(
             f"{narrative.pct(row.value)} of mothers in {row.area_name} smoked at the time of delivery in "
-            f"{row.period}{geography}: "
-            f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}."
-            + narrative.old_flag(row.period))
+            f"{row.period}{narrative.old_flag(row.period)}{geography}: "
+            f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}.")
     else:
         messages.append(f"No smoking-at-delivery figure for {area.name} is held in this build (see below).")
     if len(england):
         first, last = england.iloc[0], england.iloc[-1]
         messages.append(
             f"In England, smoking at delivery fell from {narrative.pct(first.value)} in {first.period} to "
-            f"{narrative.pct(last.value)} in {last.period} (recent trend: {delivery_trend.lower()}). Smoking in "
+            f"{narrative.pct(last.value)} in {last.period}{narrative.old_flag(last.period)} (recent trend: {delivery_trend.lower()}). Smoking in "
             "pregnancy raises infant mortality by about 40%.")
     return messages

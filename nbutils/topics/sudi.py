@@ -96,18 +96,19 @@ def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
 
     view = pd.DataFrame({
         "Area": safe.area_name,
-        "Period": safe.period,
+        "Period": safe.period.map(narrative.period_label),
         "Infant deaths": safe["count"].astype("Int64"),
         "Live births": safe.live_births.map(lambda v: num(v) or "[x]"),
         "Rate per 1,000": safe.value,
         "95% confidence interval": [f"{lo:.2f} to {hi:.2f}" if pd.notna(lo) else None
                                     for lo, hi in zip(safe.lower_ci95, safe.upper_ci95)],
         "Compared with England": safe.compared_with_england.replace({"Benchmark": "(benchmark)"}),
-        "value_note": safe.caution,
+        "Note": safe.caution,
         "suppressed": safe.suppressed,
     })
     view["Rate per 1,000"] = view["Rate per 1,000"].round(2)
-    return view
+    # '[c]' where suppressed, '[x]' where not available, rendered here so the bookkeeping column is not shown.
+    return disclosure.for_output(view).drop(columns="suppressed")
 
 
 def _funnel_limits(rate_per_1000: float, births: np.ndarray) -> pd.DataFrame:
@@ -295,9 +296,9 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
         latest = here.sort_values("period").iloc[-1]
         first = here.sort_values("period").iloc[0]
         messages.append(
-            f"Infant mortality in {area.name} was {latest.value:.1f} per 1,000 live births in {latest.period} "
-            f"({first.value:.1f} in {first.period}); that is {latest.position_among_districts} (median "
-            f"{latest['median']:.1f}). No counts or intervals are published with this series, so the change is "
+            f"Infant mortality in {area.name} was {latest.value:.2f} per 1,000 live births in {latest.period}"
+            f"{narrative.old_flag(latest.period)}, against {first.value:.2f} in {first.period}; that is "
+            f"{latest.position_among_districts} (median {latest['median']:.2f}). No counts or intervals are published with this series, so the change is "
             "not tested; a district's rate rests on few deaths.")
     else:
         messages.append(f"The Health Index infant mortality series has no figure for {area.name}"
@@ -308,26 +309,27 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
     withheld = fingertips[(fingertips.role == "area") & _suppressed(fingertips)]
     if len(withheld):
         messages.append(
-            f"In 2016-18 {area.name} had fewer than 3 infant deaths, so its count, rate and comparison with England "
-            "are not shown (ONS disclosure control for births and deaths).")
+            f"In 2016-18{narrative.old_flag('2016-18')} {area.name} had fewer than 3 infant deaths, so its count, rate "
+            "and comparison with England are suppressed (ONS disclosure control for births and deaths).")
     elif len(own):
         r = own.iloc[0]
         caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r["count"] < FEW_DEATHS else ""
         messages.append(
-            f"In 2016-18 the rate was {r.value:.2f} (95% confidence interval {r.lower_ci95:.2f} to "
+            f"In 2016-18{narrative.old_flag('2016-18')} the rate was {r.value:.2f} (95% confidence interval {r.lower_ci95:.2f} to "
             f"{r.upper_ci95:.2f}) against England's {indicators.value_of(fingertips, 'england'):.2f}: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}.{caution}")
     elif len(county):
         r = county.iloc[0]
         messages.append(
-            f"Deaths and intervals for 2016-18 are published for {r.area_name} ({r.value:.2f} per 1,000: "
+            f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.2f} per 1,000: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
-            f"{area.name} in the extract held here.")
+            f"{area.name} in the extract held here (it covers 107 of England's lower-tier areas).")
     kinds = card.compared_with_england.map(overview._kind)
     worse = card[kinds == "worse"]
     if len(worse):
         messages.append("Risk factors significantly worse than England: "
-                        + narrative.list_phrase([_risk_phrase(r) for r in worse.itertuples()]) + ".")
+                        + narrative.list_more([_risk_phrase(r) for r in worse.itertuples()], overview.MESSAGE_LIST_LIMIT,
+                                              "see the risk factor table") + ".")
     d = deprived[deprived.role == "area"]
     e = deprived[deprived.role == "england"]
     if len(d) and pd.notna(d.share_pct.iloc[0]):
@@ -338,10 +340,19 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
     if dropped:
         messages.append(f"{narrative.list_phrase(dropped)} repeat the previous period (carried forward by ONS) and "
                         "are left out of the trend.")
-    return messages[:5]
+    return messages
 
 
 # ------------------------------------------------------------------------------------------------ page helpers
+
+
+def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
+    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract."""
+    if (_suppressed(frame) & (frame.role == "area")).any():
+        return (f"{area.name} had fewer than 3 infant deaths in 2016-18, so its deaths, rate and interval are "
+                "suppressed (ONS disclosure control); its county or England is shown where published.")
+    return ("The extract held here covers 107 lower-tier areas and does not include this one; its county or "
+            "England is shown where published.")
 
 
 def missing_reason(area: Area) -> str:
@@ -353,7 +364,7 @@ def missing_reason(area: Area) -> str:
 
 def series_view(here: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Period": here.period,
+        "Period": here.period.map(narrative.period_label),
         "Rate per 1,000 live births": here.value.map(lambda v: f"{v:.2f}"),
         "Median of English districts": here["median"].map(lambda v: f"{v:.2f}"),
         "Middle half of districts": [f"{a:.2f} to {b:.2f}" for a, b in zip(here.q1, here.q3)],
@@ -372,11 +383,10 @@ def tidy_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _risk_phrase(row) -> str:
-    """'smoking at time of delivery (Kent, 2018/19, an old figure)' for the key messages."""
+    """'smoking at time of delivery (Kent, 2018/19; old figure, period ended March 2019)' for key messages."""
     where = "" if row.value_geography == row.area_name else f"{row.value_geography}, "
-    old = ", an old figure" if narrative.old_flag(row.period) else ""
     name = re.sub(r"\s*\([^)]*\)$", "", row.indicator)  # the period below says which source it is
-    return f"{overview._lower_first(name)} ({where}{row.period}{old})"
+    return f"{overview._lower_first(name)} ({where}{row.period}{narrative.old_clause(row.period)})"
 
 
 def _suppressed(frame: pd.DataFrame) -> pd.Series:
@@ -416,7 +426,7 @@ def funnel_view(points: pd.DataFrame) -> pd.DataFrame:
         "Infant deaths": shown["count"].astype("Int64"),
         "Rate per 1,000": shown.value.round(2),
         "Against England's rate": shown.funnel_position,
-        "value_note": np.where(shown.few_deaths, CAUTION, ""),
+        "Note": np.where(shown.few_deaths, CAUTION, ""),
     })
 
 
@@ -456,8 +466,8 @@ def report_example_view(example: pd.DataFrame) -> pd.DataFrame:
                  "Rate factor k for the R&M group",
                  "R&M rate after (all-births rate before = 1)", "All-births rate after",
                  f"Relative gap after (from the {r.gap_period} gap)", "Narrowing (percentage points)"],
-        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.share_of_deaths_in_group_pct:g}%", f"{r.rate_factor:.4f}",
-                  f"{r.group_rate_after:.4f}", f"{r.all_births_rate_after:.4f}", f"{r.relative_gap_after_pct:.2f}%",
+        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.share_of_deaths_in_group_pct:g}%", f"{r.rate_factor:.3f}",
+                  f"{r.group_rate_after:.3f}", f"{r.all_births_rate_after:.3f}", f"{r.relative_gap_after_pct:.2f}%",
                   f"{r.narrowing_points:.2f}"],
         "Arithmetic": [
             f"published ({r.gap_period})",
