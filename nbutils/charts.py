@@ -2,17 +2,22 @@
 
 Colours follow the Government Analysis Function categorical palette (colour-blind safe, in this order), and
 comparators are told apart by marker shape as well as colour.
+
+Importing this module changes nothing global: no backend switch, no seaborn theme, no rcParams. Each chart
+function draws inside :func:`style` (seaborn "whitegrid" at font scale 0.95), and an analyst can use the same
+look for their own figures with ``with charts.style(): ...``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import matplotlib
-
-matplotlib.use("Agg")  # charts are rendered to files/HTML; no display is needed
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from cycler import cycler
 
 # Analysis Function "categorical" palette: dark blue, turquoise, dark pink, orange, dark grey, light purple.
 PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
@@ -25,7 +30,50 @@ ROLE_STYLE = {
     "districts_median": {"color": PALETTE[4], "marker": "X", "size": 50},
 }
 
-sns.set_theme(style="whitegrid", font_scale=0.95)
+
+
+@functools.cache
+def _theme() -> dict:
+    """The rcParams ``sns.set_theme(style="whitegrid", font_scale=0.95)`` would set, without setting them."""
+    rc = dict(sns.plotting_context("notebook", font_scale=0.95))
+    rc.update(sns.axes_style("whitegrid", rc={"font.family": "sans-serif"}))
+    rc["axes.prop_cycle"] = cycler("color", sns.color_palette("deep"))
+    return rc
+
+
+@contextlib.contextmanager
+def style():
+    """Context in which matplotlib figures get the package's chart style; rcParams are restored on exit.
+
+    Examples
+    --------
+    >>> with style():
+    ...     fig, ax = plt.subplots()
+    """
+    with matplotlib.rc_context(_theme()):
+        yield
+
+
+def _styled(chart):
+    """Draw ``chart`` inside :func:`style`, and print its figure in that style too.
+
+    Some settings are read only when a figure is printed (e.g. the font names an SVG lists), so the figure's
+    canvas prints inside :func:`style` as well: ``savefig`` and notebook display give the same image whatever the
+    caller's rcParams are.
+    """
+    @functools.wraps(chart)
+    def wrapper(*args, **kwargs):
+        with style():
+            fig = chart(*args, **kwargs)
+        print_figure = fig.canvas.print_figure
+
+        @functools.wraps(print_figure)
+        def styled_print_figure(*a, **k):
+            with style():
+                return print_figure(*a, **k)
+        fig.canvas.print_figure = styled_print_figure
+        return fig
+    return wrapper
 
 
 def _finish(fig, ax, title: str, source: str) -> plt.Figure:
@@ -36,6 +84,7 @@ def _finish(fig, ax, title: str, source: str) -> plt.Figure:
     return fig
 
 
+@_styled
 def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: str, xlabel: str,
                         source: str, label_col: str = "area_name") -> plt.Figure:
     """Dot plot of a value per category, one marker per comparison area (shape + colour by role)."""
@@ -57,6 +106,7 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
     return _finish(fig, ax, title, source)
 
 
+@_styled
 def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, title: str, xlabel: str,
                        source: str) -> plt.Figure:
     """Horizontal 100% stacked bars (one per area), segments labelled in the legend and, if wide, in place."""
@@ -93,6 +143,7 @@ def _comparison_letter(label) -> str:
     return ""
 
 
+@_styled
 def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, period: str = "period",
                 value: str = "value", lower: str | None = "lower_ci95", upper: str | None = "upper_ci95",
                 comparison: str | None = "compared_with_england", label_col: str = "area_name") -> plt.Figure:
@@ -154,6 +205,7 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
     return _finish(fig, ax, title, source)
 
 
+@_styled
 def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel: str, source: str,
                 highlight: str | None = "is_area", reference: tuple[float, str] | None = None,
                 annotation: str | None = None, sort: bool = True, decimals: int = 1) -> plt.Figure:
@@ -214,6 +266,7 @@ def comparison_kind(label) -> str:
     return "not tested"
 
 
+@_styled
 def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indicator",
                 decimals: dict[str, int] | None = None) -> plt.Figure:
     """Fingertips-style spine chart: each row centred on its benchmark (England, or the median of English
@@ -286,6 +339,7 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     return fig
 
 
+@_styled
 def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: pd.DataFrame, title: str,
                        ylabel: str, source: str, area_name: str, sibling_label: str) -> plt.Figure:
     """A district's series against all English districts (median line, middle-half band, 10th-90th percentile
@@ -319,6 +373,7 @@ def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: 
     return _finish(fig, ax, title, source)
 
 
+@_styled
 def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, benchmark: float, title: str, xlabel: str,
                 ylabel: str, source: str, benchmark_label: str = "England") -> plt.Figure:
     """Rates against denominators with 95% and 99.8% control limits around the benchmark.

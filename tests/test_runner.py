@@ -73,10 +73,16 @@ def test_failed_notebook_keeps_its_executed_copy_and_gets_no_html(project_copy, 
     assert runs["broken"]["executed"] == "_executed/E07000113-swale/broken.ipynb"
 
 
-def test_topics_are_offered_in_pack_order():
-    topics = runner.available_topics()
-    assert "ethnicity" in topics
-    assert runner.resolve_topics(["ethnicity"]) == ["ethnicity"]
+def test_topics_are_offered_in_pack_order(tmp_path, monkeypatch):
+    # The six notebooks in the reading order of a pack, whatever order they are asked for in.
+    assert runner.available_topics() == ["overview", "ethnicity", "housing", "nutrition", "sudi", "smoking"]
+    assert runner.resolve_topics(["smoking", "overview", "ethnicity"]) == ["overview", "ethnicity", "smoking"]
+    assert runner.resolve_topics(None) == runner.available_topics()
+    # A notebook not in the pack order (fixture folder of empty files) comes after the ordered topics, by name.
+    for name in ("zeta", "smoking", "alpha", "overview"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    monkeypatch.setattr(runner.paths, "notebooks_dir", lambda: tmp_path)
+    assert runner.available_topics() == ["overview", "smoking", "alpha", "zeta"]
 
 
 @pytest.fixture(scope="module")
