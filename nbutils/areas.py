@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from . import paths, store
 from .errors import AreaSetError, UnknownAreaError
+from .names import normalise
 
 CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
 
@@ -66,14 +67,6 @@ class Comparator:
     role: str  # 'county', 'region', 'england'
     area: Area
     label: str = field(default="")
-
-
-def normalise(name: str) -> str:
-    """Lower-case, '&' -> 'and', punctuation dropped, spaces collapsed."""
-    text = name.lower().replace("&", " and ")
-    text = re.sub(r"[.,'’()]", " ", text)
-    text = text.replace("-", " ")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _aliases(name: str) -> set[str]:

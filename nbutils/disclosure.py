@@ -1,3 +1,4 @@
+# Long module: one policy in one place: count rules, complementary suppression and implied events share helpers.
 """Statistical disclosure control applied wherever data leaves the store.
 
 One policy, one place: exporters, tables and chart tooltips call

@@ -1,3 +1,4 @@
+# Long module: two published models (Kent's stratified one and the flat rate) with their worked rounding.
 """Planning calculators: pure arithmetic, no data access. Planning models, not forecasts.
 
 Two models are implemented, each with the formula and its published source:

@@ -1,3 +1,4 @@
+# Long module: the batch pipeline (workers, kernels, timeouts, signals); to be split with the warm-kernel work.
 """Execute topic notebooks per area with papermill, export HTML, and write the index and run manifest.
 
 The runner orchestrates only: it never draws charts or computes statistics. Each notebook runs in its own

@@ -228,34 +228,34 @@ def test_scale_inputs_reject_impossible_values(bad, match):
 
 def test_kent_district_gets_kent_model_apportioned_and_says_so(store_ready):
     from nbutils.areas import resolve
-    from nbutils.topics import overview
+    from nbutils.topics import scale_of_need
 
     swale = resolve("Swale")
-    plan = overview.scale_plan(swale)
+    plan = scale_of_need.scale_plan(swale)
     assert plan.kind == "county" and plan.share == pytest.approx(1682 / 16422)
     assert plan.result.totals()["parents_over_years"] == 33317  # the county's model, unchanged
-    table = overview.scale_table(plan).set_index("item")
+    table = scale_of_need.scale_table(plan).set_index("item")
     assert table.loc["Mothers in need of support a year", "in_need"] == pytest.approx(3560.2 * 1682 / 16422)
-    text = " ".join(overview.scale_sentences(plan))
+    text = " ".join(scale_of_need.scale_sentences(plan))
     assert "county figures, not Swale's" in text and "apportioned by births" in text
-    assert "Kent's figures, not Swale's" in overview.county_caption(plan)
-    sens = overview.sensitivity_table(plan).set_index("mothers_prevalence_pct")
+    assert "Kent's figures, not Swale's" in scale_of_need.county_caption(plan)
+    sens = scale_of_need.sensitivity_table(plan).set_index("mothers_prevalence_pct")
     assert sens.loc[20, "mothers_a_year_rounded"] == table.loc["Mothers in need of support a year", "in_need_rounded"]
 
 
 def test_medway_flat_rates_name_kent_as_a_neighbouring_authority(store_ready):
     from nbutils.areas import resolve
-    from nbutils.topics import overview
+    from nbutils.topics import scale_of_need
 
     medway = resolve("Medway")
-    plan = overview.scale_plan(medway)
+    plan = scale_of_need.scale_plan(medway)
     assert plan.kind == "flat" and plan.births == 3340
     assert plan.result.mothers == pytest.approx(668)
-    for text in (overview.scale_caption(plan), overview.need_message(medway, 3340),
-                 " ".join(overview.scale_sentences(plan))):
+    for text in (scale_of_need.scale_caption(plan), scale_of_need.need_message(medway, 3340),
+                 " ".join(scale_of_need.scale_sentences(plan))):
         assert "Kent County Council's assumptions (a neighbouring authority's, not Medway's own)" in text
-    assert "children aged 0-5 referred to CAMHS" in overview.scale_sentences(plan)[-1]
-    coventry = overview.scale_plan(resolve("Coventry"), births=4500, mothers_pct=10)
+    assert "children aged 0-5 referred to CAMHS" in scale_of_need.scale_sentences(plan)[-1]
+    coventry = scale_of_need.scale_plan(resolve("Coventry"), births=4500, mothers_pct=10)
     assert "another authority's, not Coventry's own" in coventry.whose
     assert coventry.result.mothers == pytest.approx(450) and coventry.changed == ("mothers",)
 
@@ -263,7 +263,7 @@ def test_medway_flat_rates_name_kent_as_a_neighbouring_authority(store_ready):
 def test_an_area_with_its_own_inputs_runs_the_stratified_model(project_copy, monkeypatch):
     from nbutils.areas import resolve
     from nbutils.errors import WorkbookError
-    from nbutils.topics import overview
+    from nbutils.topics import scale_of_need
 
     # Fixture: Kent's published inputs relabelled as Medway's, only to check that a file for an area is used.
     folder = project_copy / "parameters" / "scale-of-need"
@@ -271,9 +271,9 @@ def test_an_area_with_its_own_inputs_runs_the_stratified_model(project_copy, mon
                                                           "publisher": "Fixture council"}
     (folder / "fixture.yaml").write_text(yaml.safe_dump(content))
     monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
-    plan = overview.scale_plan(resolve("Medway"))
+    plan = scale_of_need.scale_plan(resolve("Medway"))
     assert plan.kind == "local" and plan.result.totals()["parent_infant_over_years"] == 14685
-    assert "Fixture council's own published inputs" in overview.scale_caption(plan)
+    assert "Fixture council's own published inputs" in scale_of_need.scale_caption(plan)
     (folder / "fixture.yaml").write_text("births: -3\n")
     with pytest.raises(WorkbookError, match=r"^parameters/scale-of-need/fixture.yaml: 'births' "):
-        overview.scale_plan(resolve("Medway"))
+        scale_of_need.scale_plan(resolve("Medway"))

@@ -7,7 +7,7 @@ import pytest
 
 from nbutils import store
 from nbutils.areas import resolve
-from nbutils.topics import overview, sudi
+from nbutils.topics import overview, scale_of_need, sudi
 
 SWALE, THANET, WESTMINSTER, NORTH_YORKSHIRE = "E07000113", "E07000114", "E09000033", "E06000065"
 
@@ -93,12 +93,12 @@ def test_overcrowding_and_deprivation_from_lsoa_files(swale, swale_card):
 
 def test_births_are_residents_aged_under_one(swale):
     # mye2020_persons_sya_ltla21.csv line 254: "E07000113","Swale",151015,1682,1816,1782,...
-    assert overview.births_estimate(swale) == 1682
-    assert overview.children_0_2(swale) == 1682 + 1816 + 1782
+    assert scale_of_need.births_estimate(swale) == 1682
+    assert scale_of_need.children_0_2(swale) == 1682 + 1816 + 1782
     # line 127: Coventry aged 0 = 4171 (Coventry's strategy: "about 4,500 births a year").
-    assert overview.births_estimate(resolve("Coventry")) == 4171
+    assert scale_of_need.births_estimate(resolve("Coventry")) == 4171
     # North Yorkshire (formed 2023) = sum of its seven predecessors.
-    assert overview.births_estimate(resolve(NORTH_YORKSHIRE)) == pytest.approx(4978)
+    assert scale_of_need.births_estimate(resolve(NORTH_YORKSHIRE)) == pytest.approx(4978)
 
 
 def test_2016_18_small_numbers_and_disclosure(store_ready):

@@ -110,7 +110,7 @@ def la_number_to_gss(areas: pd.DataFrame) -> pd.DataFrame:
         la_number, la_name, area_code, area_type ('county', 'lad' for unitaries, 'region', 'england') and
         ``exception`` (why an LA number has no current code; blank otherwise, and then area_code is set).
     """
-    from ..areas import normalise
+    from ..names import normalise
 
     upper = areas[(areas.area_type.isin(["county", "region", "england"]))
                   | ((areas.area_type == "lad") & (areas.upper_tier_code == areas.area_code))]

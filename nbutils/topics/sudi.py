@@ -17,7 +17,7 @@ from scipy import stats as sps
 
 from .. import disclosure, maps, narrative, planning, query, stats, store
 from ..areas import Area, registry
-from . import indicators, overview
+from . import indicators, overview, scale_of_need
 
 HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
@@ -442,7 +442,7 @@ def deprived_view(frame: pd.DataFrame) -> pd.DataFrame:
 def births_for_model(area: Area, override: float | None) -> tuple[float | None, str]:
     if override is not None:
         return float(override), "births a year set by the user"
-    estimate = overview.births_estimate(area)
+    estimate = scale_of_need.births_estimate(area)
     if estimate is None:
         return None, "no births figure held for this area (set the births parameter)"
     return estimate, "residents aged under 1 at mid-2020 from the ONS mid-year estimates, an approximation of annual births"
