@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import os
+from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -216,6 +217,59 @@ class Pack:
                      f"<iframe class='nbu-map' src='{html.escape(link)}' title='{html.escape(title, quote=True)}' "
                      "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
         return path
+
+    def fragment_table(self, fragment: str, frame: pd.DataFrame, name: str) -> None:
+        """Show a table rendered from a template (``fragment``) and write its tidy numbers as CSV beside it."""
+        path = self.export(frame, name)
+        link = f"{self.topic}/{path.name}"
+        display(HTML(f"{fragment}<p class='nbu-download'>Download this table: "
+                     f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
+
+    def dashboard(self) -> None:
+        """The upper-tier dashboard (counties and unitaries): headline indicators with RAG and direction of travel
+        against England, the region and the statistical neighbours; a county's districts side by side; and the
+        area against each neighbour for the headline indicators. Nothing for a two-tier district."""
+        from . import charts
+        from .topics import dashboard
+
+        area = self.area
+        if not (area.is_county or area.is_unitary):
+            return
+        board = dashboard.dashboard(area)
+        neighbours = registry().statistical_neighbours(area)
+        named = ", ".join(a.name for a in neighbours) if neighbours else "none held for this authority"
+        display(HTML(
+            f"<h2 id='dashboard'>Dashboard</h2><p>Each headline indicator's latest period for {html.escape(area.name)},"
+            " the previous period and the direction of travel between them, a RAG rating from the comparison with "
+            "England (red significantly worse, amber similar, green significantly better, grey not tested: no "
+            "intervals or counts are published, or the figure covers everyone), and the region and statistical "
+            "neighbours as benchmarks. Click a column heading to sort.</p>"
+            f"<p class='nbu-note'>Statistical neighbours (DfE children's services statistical neighbours, May 2025): "
+            f"{html.escape(named)}.</p>"))
+        self.fragment_table(dashboard.dashboard_html(board, area), board, "dashboard")
+        self._sources.update(["dfe-lait"])
+        if area.is_county:
+            grid = dashboard.district_grid(area)
+            if len(grid):
+                display(HTML(f"<h3>Districts of {html.escape(area.name)} side by side</h3>"))
+                self.fragment_table(dashboard.district_grid_html(grid, area), grid, "districts")
+                local = grid[grid.origin.str.startswith("local data")]
+                if len(local):
+                    from . import query
+
+                    for indicator_id in local.indicator_id.unique():
+                        self.used_local(query.local_values(indicator_id, list(local.area_code)))
+        for indicator_id, frame in dashboard.neighbour_charts(area):
+            label = frame.attrs["label"]
+            self.figure(
+                charts.ranked_bars(frame, "area_name", "value", title=f"{label}, {area.name} and its statistical "
+                                   f"neighbours, {frame.attrs['period']}", xlabel=frame.attrs["axis"],
+                                   source=frame.attrs["source"], reference=(frame.attrs["england"], "England"),
+                                   decimals=frame.attrs["decimals"]),
+                alt=f"Bar chart of {label.lower()} in {area.name} and each of its statistical neighbours, "
+                    f"{frame.attrs['period']}, with England marked.")
+            if frame.attrs["missing"]:
+                self.note(f"No {frame.attrs['period']} value is published for: {', '.join(frame.attrs['missing'])}.")
 
     def used_local(self, dataset_info) -> None:
         """Name local datasets in the footer: a mapping (``LocalDataset.info()``) or ``query.local_values`` rows."""

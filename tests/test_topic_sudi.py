@@ -51,11 +51,12 @@ def test_scorecard_values_equal_raw_sources(swale_card):
     assert card.loc["ons_hi_infant_mortality", "benchmark"] == "Median of English districts"
     # Same file line 65409: Swale 2021 Low birth weight 2.739726027.
     assert card.loc["ons_hi_low_birth_weight", "value"] == pytest.approx(2.739726027)
-    # walkthrough_tidy_with_codes.csv line 4620: Kent 92196 2016-18 3.9689 (3.4454-4.5495), 206/51903, England
-    # 3.9306; Swale is not in the extract's lower tier.
-    im = card.loc["fingertips_infant_mortality"]
-    assert pd.isna(im.value)
-    assert (im.county, im.england) == pytest.approx((3.9689, 3.9306))
+    # DfE LAIT bds_long_0.parquet, InfMort 2023: Kent 3.6, England 3.9 (single year, upper tier only): a Kent
+    # district's overview shows the county's figure, named as the county's.
+    im = card.loc["infant_mortality_single_year"]
+    assert (im.value, im.value_geography, im.period, im.england) == (pytest.approx(3.6), "Kent", "2023",
+                                                                     pytest.approx(3.9))
+    assert im.position_among_districts == "not applicable"  # an upper-tier figure is not ranked among districts
     # themes_adults_smoking.csv line 4407: E07000113,Swale,District,2024,...,14.9,Similar
     assert card.loc["aps_adult_smoking", "value"] == pytest.approx(14.9)
     assert card.loc["aps_adult_smoking", "compared_with_england"] == "Similar"
@@ -189,7 +190,8 @@ def test_store_withholds_rates_resting_on_one_or_two_deaths():
 
 def test_suppressed_area_messages_and_scorecard_say_so_without_the_rate():
     area = resolve(ADUR)
-    card = overview.scorecard(area)
+    card = overview.scorecard(area, [overview.Headline("fingertips_infant_mortality", "Infant mortality 2016-18",
+                                                       "sudi", "per 1,000 live births", decimals=2)])
     row = card.set_index("indicator_id").loc["fingertips_infant_mortality"]
     assert pd.isna(row.value) and row.compared_with_england == "Suppressed [c]"
     here, _, _, dropped = sudi.infant_mortality_series(area)
@@ -208,8 +210,10 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
     assert periods["ons_hi_teenage_pregnancy"] == "2020 (old figure)"
     assert periods["ncmp_year6_obesity"] == "2024/25"
     messages = overview.key_messages(swale, card, 1682)
-    assert messages[0].startswith("Infant mortality in Swale was 4.85 per 1,000 live births in 2019-21 "
-                                  "(old figure: period ended December 2021)")
+    assert messages[0].startswith("Infant mortality in Kent (the county) was 3.6 per 1,000 live births in 2023 "
+                                  "(England 3.9)")  # current: no old-figure note
+    assert ("Swale's own three-year rate was 4.85 in 2019-21 (old figure: period ended December 2021)"
+            in messages[0])
     assert "2018/19; old figure, period ended March 2019" in " ".join(messages)  # smoking at delivery, Kent
 
 
@@ -239,8 +243,9 @@ def test_extract_sources_say_how_many_areas(store_ready):
 
     assert indicators.group_phrase(92) == "the 92 areas in this extract"
     assert indicators.group_phrase(296) == "English districts"
-    medway = overview.scorecard(resolve("E06000035")).set_index("indicator_id")
-    position = medway.loc["breastfeeding_initiation", "position_among_districts"]
+    card = overview.scorecard(resolve("E06000035"), [overview.Headline(
+        "breastfeeding_initiation", "Breastfeeding initiation", "nutrition", "%")]).set_index("indicator_id")
+    position = card.loc["breastfeeding_initiation", "position_among_districts"]
     assert "areas in this extract" in position and "English districts" not in position
 
 

@@ -71,7 +71,8 @@ def configuration() -> dict[str, list[Item]]:
     """The dashboard's headline indicators and district-grid columns, from nbutils/dashboard.yaml."""
     text = resources.files("nbutils").joinpath("dashboard.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    return {section: [Item(**entry) for entry in raw[section]] for section in ("headlines", "districts")}
+    return {section: [Item(**entry) for entry in raw[section]]
+            for section in ("headlines", "districts", "neighbour_charts")}
 
 
 def _held(item: Item) -> bool:
@@ -180,6 +181,39 @@ def dashboard(area: Area) -> pd.DataFrame:
     return out.sort_values("topic", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
+def neighbour_charts(area: Area) -> list[tuple[str, pd.DataFrame]]:
+    """For each configured indicator, the area and each statistical neighbour in the area's latest period.
+
+    Frames have area_name, value and is_area; ``attrs`` carry label, period, unit axis text, England's value,
+    decimals and source for the chart. Indicators the area has no value for are left out.
+    """
+    neighbours = statistical_neighbours(area)
+    if not neighbours:
+        return []
+    out = []
+    for item in configuration()["neighbour_charts"]:
+        if item.indicator not in catalog.catalogue() or not _held(item):
+            continue
+        meta = catalog.indicator(item.indicator)
+        frame = _real(indicators.series(item.indicator, area, item.pattern, item.category))
+        mine = frame[(frame.role == "area") & frame.value.notna()]
+        if mine.empty:
+            continue
+        period = _ordered_periods(mine)[-1]
+        others = neighbour_values(item.indicator, area, period, item.category)
+        rows = pd.concat([pd.DataFrame({"area_code": [area.code], "area_name": [area.name],
+                                        "value": [mine[mine.period == period].value.iloc[0]]}), others],
+                         ignore_index=True)
+        rows["is_area"] = rows.area_code == area.code
+        missing = rows.loc[rows.value.isna(), "area_name"].tolist()
+        rows.attrs.update(label=item.label, period=period, decimals=item.decimals, source=meta.source,
+                          axis=meta.unit if meta.unit != "%" else "Per cent",
+                          england=indicators.value_of(frame[frame.period == period], "england"),
+                          missing=missing)
+        out.append((item.indicator, rows))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ district grid
 
 
@@ -274,12 +308,11 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
                       f"{_text(r.neighbours_mean, d, r.unit)} (range {_text(r.neighbours_min, d, r.unit)} to "
                       f"{_text(r.neighbours_max, d, r.unit)}; {r.neighbours_with_value} of {r.neighbours_total})"
                       if r.neighbours_with_value else f"[x] (0 of {r.neighbours_total} published)")
-        unit = "" if r.unit == "%" else f" {r.unit}"
         out.append({
             "order": order.get(r.topic, 99), "topic": TOPIC_TITLES.get(r.topic, r.topic),
             "indicator": f"{r.indicator}" + (f" ({r.unit})" if r.unit else ""), "note": r.note or "",
             "period": r.period or "[x]", "period_key": str(periods.sort_key(r.period)[1]) if r.period else "",
-            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit) + (unit if pd.notna(r.value) else ""),
+            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit),
             "value_sort": _sort(r.value),
             "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
             "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})"
