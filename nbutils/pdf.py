@@ -45,6 +45,7 @@ class AreaPdf:
 
     path: Path
     pages: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # why the PDF could not be written (one line), or None
 
     @property
     def total(self) -> int:
@@ -80,6 +81,8 @@ def budget(topic: str) -> int:
 def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> list[AreaPdf]:
     """Write ``OUT/<code>-<slug>/<code>-<slug>.pdf`` for each area whose pages exist.
 
+    A PDF that cannot be written is reported in :attr:`AreaPdf.error` and the other areas still get theirs.
+
     Parameters
     ----------
     out_dir : the run's output folder (holding manifest.json and one folder per area).
@@ -100,7 +103,12 @@ def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> li
     written = []
     with _browser() as browser:
         for area, folder, wanted in jobs:
-            written.append(area_pdf(browser, folder, area.name, wanted))
+            try:
+                written.append(area_pdf(browser, folder, area.name, wanted))
+            except Exception as error:  # one area's failure (a page that would not load) spares the others
+                lines = str(error).strip().splitlines()
+                written.append(AreaPdf(folder / f"{folder.name}.pdf",
+                                       error=f"{type(error).__name__}: {lines[0] if lines else ''}"))
     return written
 
 
@@ -165,6 +173,8 @@ def _maps_to_images(page) -> None:
             frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
         except Exception:  # a map with nothing to draw still prints as it looks
             pass
+        # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
+        frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
         handle.scroll_into_view_if_needed()
         png = base64.b64encode(handle.screenshot(type="png")).decode("ascii")
         handle.evaluate("""(frame, src) => {
