@@ -133,6 +133,8 @@ def area_pdf(browser, folder: Path, area_name: str, topics: list[str]) -> AreaPd
     for number, page in enumerate(writer.pages):
         if number:  # the title page carries the same facts in large type
             page.merge_page(overlay.pages[number])
+        page.compress_content_streams()  # merging leaves them uncompressed
+    writer.compress_identical_objects()  # fonts repeated per topic
     writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
                          "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
     path = folder / f"{folder.name}.pdf"
