@@ -29,6 +29,7 @@ a{color:#1d70b8}
 .nbu-headlines{font-weight:normal;font-size:.85em;margin:.3em 0 0 1em;padding:0}
 a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 @media print{header.nbu-site{background:none;color:#000}a{color:#000}}
+@media (max-width:600px){main{padding:1em .8em 2em}header.nbu-site{padding:.8em}table{display:block;overflow-x:auto}}
 """
 
 
