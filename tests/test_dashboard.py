@@ -87,3 +87,18 @@ def test_dashboard_html_names_the_neighbours_column_and_is_offline(kent, kent_ca
     assert "Statistical neighbours (average)" in page
     assert "<script" in page and "http" not in page.split("<script", 1)[1]
     assert "nan" not in page.replace("nbu-", "")
+
+
+@pytest.mark.parametrize("area, first_three", [
+    # sn_may_2025.xlsx row for LA 331 Coventry: 831 Derby, 852 Southampton, 874 Peterborough (Very close) ...
+    ("Coventry", ["Derby", "Southampton", "Peterborough"]),
+    ("Westminster", ["Camden", "Islington", "Southwark"]),
+    ("Kensington and Chelsea", ["Hammersmith and Fulham", "Camden", "Lambeth"]),
+])
+def test_other_customers_get_their_own_neighbours(store_ready, area, first_three):
+    place = resolve(area)
+    neighbours = [a.name for a in registry().statistical_neighbours(place)]
+    assert len(neighbours) == 10 and neighbours[:3] == first_three
+    card = dashboard.dashboard(place)
+    assert (card.neighbours_total == 10).all()
+    assert indicators.sibling_group_name(place) == f"{place.name} and its statistical neighbours"
