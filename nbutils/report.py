@@ -214,7 +214,8 @@ class Pack:
         link = f"{self.topic}/{path.name}"
         display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "
                      f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"
-                     f"<iframe class='nbu-map' src='{html.escape(link)}' title='{html.escape(title, quote=True)}' "
+                     f"<iframe class='nbu-map' src='{html.escape(link)}' "
+                     f"title='{html.escape('Interactive map: ' + title, quote=True)}' "
                      "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
         return path
 
