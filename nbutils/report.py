@@ -183,8 +183,8 @@ class Pack:
         download = (f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)")
         if csv_only:
             rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
-            display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, too long to "
-                         f"show here; download the table: {download}.</p>"))
+            display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
+                         f"this page; download the table: {download}.</p>"))
             return
         if isinstance(shown, TableSpec):
             safe = disclosure.apply(frame, rule) if rule != "census" else frame
