@@ -20,6 +20,7 @@ import seaborn as sns
 from cycler import cycler
 
 from . import catalog
+from .errors import UnknownIndicatorError
 
 # Analysis Function "categorical" palette: dark blue, turquoise, dark pink, orange, dark grey, light purple.
 PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
@@ -340,7 +341,7 @@ def _digits(r, decimals: dict[str, int]) -> int:
         return decimals[indicator_id]
     try:
         return catalog.indicator(indicator_id).decimals
-    except Exception:  # not a catalogue id (a fixture or local indicator): the default
+    except UnknownIndicatorError:  # not a catalogue id (a local indicator): the default
         return 1
 
 
