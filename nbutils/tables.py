@@ -47,8 +47,8 @@ class Column:
     ----------
     source : column of the tidy frame; for ``kind="interval"`` a pair (lower, upper).
     label : the heading a reader sees, without the unit.
-    unit : appended to the heading in brackets ("%" for ``kind="percent"`` unless given; the catalogue's unit
-        when ``indicator`` is given and the unit is not "%").
+    unit : appended to the heading in brackets ("%" for ``kind="percent"`` unless given; for a number column
+        of an indicator (the column's or the table's), the catalogue's unit).
     decimals : places shown; None takes the catalogue's ``decimals`` for ``indicator`` (or the spec's), else 1
         (0 for counts).
     kind : "number", "count" (0 places), "percent" (a number whose unit is %), "text", "period" (old figures
@@ -81,8 +81,9 @@ class Column:
         unit = self.unit
         if unit is None and self.kind == "percent":
             unit = "%"
-        if unit is None and self.indicator and self.kind == "number":
-            unit = catalog.indicator(self.indicator).unit
+        indicator_id = self.indicator or indicator
+        if unit is None and indicator_id and self.kind == "number":
+            unit = catalog.indicator(indicator_id).unit
         return f"{self.label} ({unit})" if unit else self.label
 
     def render(self, frame: pd.DataFrame, withheld: np.ndarray, indicator: str | None = None) -> list[str]:
