@@ -12,7 +12,6 @@ import pandas as pd
 
 from .. import maps, narrative, query, store, tables
 from ..areas import Area
-from ..tables import Column, TableSpec
 from . import indicators
 
 CENSUS_SOURCE = "ONS Census 2021 (TS052, TS054, TS011), OGL v3"
@@ -209,21 +208,21 @@ def health_index_view(frame: pd.DataFrame, decimals: int | None = None) -> pd.Da
     return tables.by_period(frame, decimals, role_order=query.ROLE_ORDER)
 
 
-OVERCROWDING_TABLE = TableSpec([
-    Column("area_name", "Area", kind="text"),
-    Column("count", "Overcrowded households", kind="count"),
-    Column("households", "All households", kind="count"),
-    Column("share_pct", "Share overcrowded", kind="percent", decimals=2),
-    Column("ratio_to_england", "Compared with England's share", unit="times", decimals=2),
+OVERCROWDING_TABLE = tables.TableSpec([
+    tables.Column("area_name", "Area", kind="text"),
+    tables.Column("count", "Overcrowded households", kind="count"),
+    tables.Column("households", "All households", kind="count"),
+    tables.Column("share_pct", "Share overcrowded", kind="percent", decimals=2),
+    tables.Column("ratio_to_england", "Compared with England's share", unit="times", decimals=2),
 ])
 
-MSOA_TABLE = TableSpec([
-    Column("area_name", "MSOA", kind="text"),
-    Column("households", "Households", kind="count"),
-    Column("overcrowded_pct", "Overcrowded", kind="percent"),
-    Column("social_rented_pct", "Social rented", kind="percent"),
-    Column("private_rented_pct", "Private rented", kind="percent"),
-    Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% (barriers to housing)",
+MSOA_TABLE = tables.TableSpec([
+    tables.Column("area_name", "MSOA", kind="text"),
+    tables.Column("households", "Households", kind="count"),
+    tables.Column("overcrowded_pct", "Overcrowded", kind="percent"),
+    tables.Column("social_rented_pct", "Social rented", kind="percent"),
+    tables.Column("private_rented_pct", "Private rented", kind="percent"),
+    tables.Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% (barriers to housing)",
            kind="percent", decimals=0),
 ])
 
@@ -247,12 +246,12 @@ def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-HOMELESSNESS_DISTRICTS_TABLE = TableSpec([
-    Column("measure", "Measure", kind="text"),
-    Column("area_name", "District", kind="text"),
-    Column("period", "Period", kind="period"),
-    Column("value", "Rate", unit="per 1,000 households", decimals=2),
-    Column("rank", "Rank (1 = highest)", kind="count", missing="-"),
+HOMELESSNESS_DISTRICTS_TABLE = tables.TableSpec([
+    tables.Column("measure", "Measure", kind="text"),
+    tables.Column("area_name", "District", kind="text"),
+    tables.Column("period", "Period", kind="period"),
+    tables.Column("value", "Rate", unit="per 1,000 households", decimals=2),
+    tables.Column("rank", "Rank (1 = highest)", kind="count", missing="-"),
 ])
 
 
@@ -261,17 +260,17 @@ def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
     return HOMELESSNESS_DISTRICTS_TABLE.render(frame.reset_index(drop=True))
 
 
-def homelessness_spec(area_name: str) -> TableSpec:
+def homelessness_spec(area_name: str) -> tables.TableSpec:
     """Readers' columns of the homelessness comparison, the area's value headed with its name."""
     unit = "per 1,000 households"
-    return TableSpec([
-        Column("measure", "Measure", kind="text"),
-        Column("period", "Period", kind="period"),
-        Column("value", area_name, unit=unit, decimals=2),
-        Column("england_districts_median", "Median of English districts", unit=unit, decimals=2),
-        Column(("england_districts_lower_quartile", "england_districts_upper_quartile"),
+    return tables.TableSpec([
+        tables.Column("measure", "Measure", kind="text"),
+        tables.Column("period", "Period", kind="period"),
+        tables.Column("value", area_name, unit=unit, decimals=2),
+        tables.Column("england_districts_median", "Median of English districts", unit=unit, decimals=2),
+        tables.Column(("england_districts_lower_quartile", "england_districts_upper_quartile"),
                f"Middle half of districts ({unit})", kind="interval", decimals=2),
-        Column("position", "Where the district sits", kind="text"),
+        tables.Column("position", "Where the district sits", kind="text"),
     ])
 
 
