@@ -222,7 +222,7 @@ MSOA_TABLE = tables.TableSpec([
     tables.Column("overcrowded_pct", "Overcrowded", kind="percent"),
     tables.Column("social_rented_pct", "Social rented", kind="percent"),
     tables.Column("private_rented_pct", "Private rented", kind="percent"),
-    tables.Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% (barriers to housing)",
+    tables.Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% for barriers to housing",
            kind="percent", decimals=0),
 ])
 
