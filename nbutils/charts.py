@@ -307,7 +307,10 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     gaps = card[layout.gap.to_numpy()]
     rows = card[~layout.gap.to_numpy()].reset_index(drop=True)
     layout = layout[~layout.gap].reset_index(drop=True)
-    height = 0.42 * max(len(rows), 1) + 1.9 + (0.22 * (len(gaps) + 1) if len(gaps) else 0)
+    listed = "; ".join(f"{name} ({period})" if pd.notna(period) and str(period) else str(name)
+                       for name, period in zip(gaps[label], gaps.get("period", [""] * len(gaps))))
+    gap_lines = -(-len(listed) // 150) if len(gaps) else 0  # about 150 characters a line at 8 points
+    height = 0.42 * max(len(rows), 1) + 1.9 + 0.2 * gap_lines
     fig, ax = plt.subplots(figsize=(11, height))
     ax.set_xlim(-1.2, 1.2)
     has_neighbours = bool(layout.neighbours_lo.notna().any())
@@ -384,10 +387,8 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
         handles.append(Line2D([], [], linestyle="", label=NOT_AVAILABLE_NOTE))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.09 - 1.2 / (len(rows) + 4)), ncol=3,
               fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.34, right=0.70, bottom=min(0.45, (1.3 + 0.22 * (len(gaps) + 1)) / height))
+    fig.subplots_adjust(left=0.34, right=0.70, bottom=min(0.5, (1.3 + 0.2 * gap_lines) / height))
     if len(gaps):
-        listed = "; ".join(f"{name} ({period})" if pd.notna(period) and str(period) else str(name)
-                           for name, period in zip(gaps[label], gaps.get("period", [""] * len(gaps))))
         fig.text(0.01, 0.03, "Data gaps, no value for this area: " + listed, fontsize=8, ha="left", va="bottom",
                  wrap=True)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
