@@ -20,7 +20,7 @@ import seaborn as sns
 from cycler import cycler
 
 from . import catalog
-from .spine import SPINE_ARROW, SPINE_EDGE, spine_layout  # noqa: F401  (spine_layout is public here too)
+from .spine import SPINE_ARROW, spine_layout
 from .errors import UnknownIndicatorError
 
 # Analysis Function "categorical" palette: dark blue, turquoise, dark pink, orange, dark grey, light purple.

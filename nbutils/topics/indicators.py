@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, narrative, periods, query, stats, store
+from .. import catalog, query, stats, store, tables
 from ..areas import Area, registry
 from ..tables import Column, TableSpec
 
@@ -241,27 +241,15 @@ def reader_view(frame: pd.DataFrame, decimals: int | None = None, value_label: s
 
 def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1,
                      label: str | None = None) -> pd.DataFrame:
-    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
-    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
-    wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
-    wide.columns.name = None
-    return wide.reset_index().rename(columns={index: label or index.replace("_", " ").capitalize()})
+    """Reader-friendly wide view of shares: one row per ``index``, one column per comparison area, headed (%)."""
+    wide = tables.across(frame, index, value, decimals, label or index.replace("_", " ").capitalize(),
+                         role_order=query.ROLE_ORDER)
+    return wide.rename(columns={c: f"{c} (%)" for c in wide.columns[1:]})
 
 
-def wide_by_period(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+def wide_by_period(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
     """Readers' view of a series: one row per area (in role order), periods across, old periods marked.
 
-    Values are shown at ``decimals``; a missing value is '[x]' (not available).
+    Values are shown at ``decimals`` (else the catalogue's); '[c]' where withheld, '[x]' where not available.
     """
-    ordered = frame.assign(period=frame.period.astype(str))
-    ordered = ordered.sort_values("period", key=lambda s: s.map(periods.sort_key), kind="stable")
-    columns = list(dict.fromkeys(ordered.period))
-    wide = ordered.pivot_table(index="area_name", columns="period", values="value", sort=False, aggfunc="first")
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER).fillna(99),
-                                                 kind="stable").area_name))
-    wide = wide.reindex(index=[n for n in names if n in wide.index], columns=columns)
-    wide = wide.map(lambda v: f"{v:,.{decimals}f}" if pd.notna(v) else "[x]")
-    wide.columns = [narrative.period_label(c) for c in wide.columns]
-    wide.columns.name = None
-    return wide.rename_axis("Area").reset_index()
+    return tables.by_period(frame, decimals, role_order=query.ROLE_ORDER)
