@@ -135,6 +135,19 @@ class TableSpec:
                 for heading, column in zip(self.headings(), self.columns)}
         return pd.DataFrame(data, index=range(len(frame)))
 
+    def styler(self, frame: pd.DataFrame):
+        """The same table for an analyst: numbers kept (sortable, reusable), shown rounded under the headings.
+
+        Returns a :class:`pandas.io.formats.style.Styler` of the spec's single-column sources (intervals left
+        out); ``.data`` is the numeric frame.
+        """
+        columns = [c for c in self.columns if isinstance(c.source, str)]
+        data = frame[[c.source for c in columns]].set_axis([c.heading(self.indicator) for c in columns], axis=1)
+        formats = {c.heading(self.indicator): (lambda v, d=c.places(self.indicator): format_number(v, d)
+                                               or disclosure.NOT_AVAILABLE)
+                   for c in columns if c.kind in ("number", "count", "percent")}
+        return data.style.format(formats).hide(axis="index")
+
 
 def _cell(value, withheld: bool, decimals: int) -> str:
     if pd.notna(value):

@@ -134,3 +134,13 @@ def test_five_ons_high_level_groups_match_ons_published_figures(store_ready):
                                       "South East (%)", "England (%)"]
     assert shown.iloc[3].tolist() == ["White", "142,341", "93.8", "89.4", "86.3", "81.0"]
     assert shown.iloc[5, 0] == "of which White: English, Welsh, Scottish, Northern Irish or British"
+
+
+def test_styler_keeps_numbers_for_analysts_and_rounds_on_screen():
+    frame = pd.DataFrame({"area_name": ["Swale", "Kent"], "share_pct": [0.611234, np.nan]})
+    spec = TableSpec([Column("area_name", "Area", kind="text"), Column("share_pct", "Share", kind="percent",
+                                                                        decimals=2)])
+    styled = spec.styler(frame)
+    assert styled.data["Share (%)"].iloc[0] == pytest.approx(0.611234)
+    html = styled.to_html()
+    assert ">0.61<" in html and ">[x]<" in html and "0.611234" not in html
