@@ -48,7 +48,8 @@ def spine_layout(card: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``x`` the area's position (clipped to the scale, ``beyond`` -1/0/+1 saying it was), ``range_lo``/
     ``range_hi`` the English districts' range (clipped; ``range_beyond_lo``/``_hi`` true where districts lie
-    beyond), ``q1``/``q3``, ``neighbours_lo``/``_hi`` (NaN unless the card has neighbours_min/max), ``judged``
+    beyond), ``q1``/``q3``, ``neighbours_lo``/``_hi`` (NaN unless the card has neighbours_min/max for the
+    area's own statistical neighbours, i.e. ``neighbours_of`` is absent, empty or the area), ``judged``
     (polarity, so the ends read Worse/Better), and ``gap`` (no value for the area: listed, not drawn).
     """
     out = []
@@ -58,7 +59,11 @@ def spine_layout(card: pd.DataFrame) -> pd.DataFrame:
         pos = x(r.get("value")) if g["usable"] else (0.0 if pd.notna(r.get("value")) else float("nan"))
         ends = sorted([x(r.get("districts_min")), x(r.get("districts_max"))])
         quart = sorted([x(r.get("districts_lower_quartile")), x(r.get("districts_upper_quartile"))])
-        neigh = sorted([x(r.get("neighbours_min", float("nan"))), x(r.get("neighbours_max", float("nan")))])
+        # The band is the area's own statistical neighbours (an upper-tier area); a district's card may carry
+        # its county's neighbours (``neighbours_of`` names whose), which are not the district's comparators.
+        own = str(r.get("neighbours_of", "") or "") in ("", str(r.get("area_name", "")))
+        neigh = sorted([x(r.get("neighbours_min", float("nan"))), x(r.get("neighbours_max", float("nan")))]) \
+            if own else [float("nan"), float("nan")]
         clip = lambda v: max(-SPINE_EDGE, min(SPINE_EDGE, v)) if pd.notna(v) else v  # noqa: E731
         out.append({
             "x": clip(pos) if pd.notna(pos) else pos,

@@ -74,3 +74,10 @@ def test_neighbours_band_drawn_only_when_given():
     banded = _texts(charts.spine_chart(_card(neighbours_min=[6.0, 2.0, np.nan], neighbours_max=[14.0, 6.0, np.nan]),
                                        title="F", source="f"))
     assert "Range of statistical neighbours" in banded and "Range of statistical neighbours" not in plain
+
+
+def test_neighbours_band_is_the_areas_own_not_its_countys():
+    own = charts.spine_layout(_card(neighbours_of="Fixture district", neighbours_min=6.0, neighbours_max=14.0))
+    county = charts.spine_layout(_card(neighbours_of="Fixture county", neighbours_min=6.0, neighbours_max=14.0))
+    assert own.iloc[0].neighbours_lo == -0.5 and own.iloc[0].neighbours_hi == 0.5
+    assert county.neighbours_lo.isna().all()
