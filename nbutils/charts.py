@@ -310,11 +310,14 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     listed = "; ".join(f"{name} ({period})" if pd.notna(period) and str(period) else str(name)
                        for name, period in zip(gaps[label], gaps.get("period", [""] * len(gaps))))
     gap_lines = -(-len(listed) // 150) if len(gaps) else 0  # about 150 characters a line at 8 points
-    height = 0.42 * max(len(rows), 1) + 1.9 + 0.2 * gap_lines
+    has_neighbours = bool(layout.neighbours_lo.notna().any())
+    any_x = bool(rows.benchmark_value.isna().any()) if len(rows) else False
+    # Room below the axis, in inches: ticks and label, the legend (three entries a row), the gaps line, source.
+    legend_rows = -(-(8 + has_neighbours + any_x) // 3)
+    below = 0.7 + 0.22 * legend_rows + 0.16 * gap_lines + 0.3
+    height = 0.42 * max(len(rows), 1) + 0.6 + below
     fig, ax = plt.subplots(figsize=(11, height))
     ax.set_xlim(-1.2, 1.2)
-    has_neighbours = bool(layout.neighbours_lo.notna().any())
-    any_x = False
     for i, r in rows.iterrows():
         g = layout.loc[i]
         digits = _digits(r, decimals)
@@ -351,7 +354,6 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                 and r.value_geography != r.area_name:
             value_text += f" {r.value_geography}"
         bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
-        any_x = any_x or bench == "[x]"
         bench_name = "Eng" if r.benchmark == "England" else "district median"
         ax.text(1.02, i, f"{value_text} ({r.period}); {bench_name} {bench}: {style['word']}",
                 va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
@@ -385,11 +387,11 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                              label="Range of statistical neighbours"))
     if any_x:
         handles.append(Line2D([], [], linestyle="", label=NOT_AVAILABLE_NOTE))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.09 - 1.2 / (len(rows) + 4)), ncol=3,
-              fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.34, right=0.70, bottom=min(0.5, (1.3 + 0.2 * gap_lines) / height))
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.7) / height), ncol=3,
+               fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.34, right=0.70, bottom=below / height, top=1 - 0.6 / height)
     if len(gaps):
-        fig.text(0.01, 0.03, "Data gaps, no value for this area: " + listed, fontsize=8, ha="left", va="bottom",
+        fig.text(0.01, 0.3 / height, "Data gaps, no value for this area: " + listed, fontsize=8, ha="left", va="bottom",
                  wrap=True)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")

@@ -28,9 +28,8 @@ def _texts(fig) -> list[str]:
     texts = [t.get_text() for t in fig.texts]
     for ax in fig.axes:
         texts += [t.get_text() for t in ax.texts] + [t.get_text() for t in ax.get_xticklabels()]
-        legend = ax.get_legend()
-        if legend:
-            texts += [t.get_text() for t in legend.get_texts()]
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        texts += [t.get_text() for t in legend.get_texts()]
     return texts
 
 
