@@ -21,6 +21,7 @@ from branca.element import Element
 from IPython.display import HTML, display
 
 from . import catalog, disclosure, paths, periods
+from .tables import TableSpec
 from .files import atomic_write
 from .areas import Area, registry, resolve
 from .sources.manifest import load_manifest
@@ -159,11 +160,45 @@ class Pack:
         self._rules.add(rule)
         return path
 
-    def table(self, frame: pd.DataFrame, name: str, caption: str, shown: pd.DataFrame | None = None,
-              rule: str = "census", formats: dict[str, str] | None = None) -> None:
-        """Export ``frame`` as CSV and show it (or ``shown``, a reader-friendly view of the same numbers)."""
+    def table(self, frame: pd.DataFrame, name: str, caption: str,
+              shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
+              formats: dict[str, str] | None = None, csv_only: bool = False) -> None:
+        """Export ``frame`` as CSV and show it to the reader.
+
+        Parameters
+        ----------
+        frame : the tidy numeric table (written to the CSV as it is, after disclosure control).
+        name : the CSV's file name, without ``.csv``.
+        caption : the table's caption on the page.
+        shown : a :class:`nbutils.tables.TableSpec` describing the reader's columns (headings with units,
+            values at the catalogue's decimals, ``[c]``/``[x]`` markers), or an already formatted frame; None
+            shows ``frame`` as it is.
+        rule : disclosure rule applied before anything is written or shown.
+        formats : for a frame shown as it is, ``str.format`` patterns by column.
+        csv_only : long tables (every English district, raw series): the page gives a one-line pointer to the
+            CSV instead of the table.
+        """
         path = self.export(frame, name, rule)
-        view = (shown if shown is not None else frame).copy()
+        link = f"{self.topic}/{path.name}"
+        download = (f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)")
+        if csv_only:
+            rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+            display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
+                         f"this page; download the table: {download}.</p>"))
+            return
+        if isinstance(shown, TableSpec):
+            safe = disclosure.apply(frame, rule) if rule != "census" else frame
+            view = shown.render(safe.reset_index(drop=True))
+        else:
+            view = self._formatted(frame if shown is None else shown, rule, formats or {})
+        body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
+        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
+        display(HTML(f"{body}<p class='nbu-download'>Download this table: {download}</p>"))
+
+    @staticmethod
+    def _formatted(view: pd.DataFrame, rule: str, formats: dict[str, str]) -> pd.DataFrame:
+        """A frame shown as it is: suppressed as in the CSV, ``formats`` applied, blanks as [c] or [x]."""
+        view = view.copy()
         if rule != "census":
             columns = list(view.columns)
             # Suppress on screen exactly as in the CSV, but show only the reader's columns (the policy's
@@ -171,7 +206,6 @@ class Pack:
             view = disclosure.for_output(disclosure.apply(view, rule))[columns]
         # Rows the store withheld carry a "[c]" note: their blanks show [c], other blanks [x].
         withheld = disclosure.is_suppressed(view)
-        formats = formats or {}
         for column, spec in formats.items():
             if column in view:
                 view[column] = [spec.format(v) if pd.notna(v) else
@@ -180,11 +214,7 @@ class Pack:
         if withheld.any():
             view = disclosure.for_output(view.assign(suppressed=withheld),
                                          columns=[c for c in view.columns if c != "suppressed"])[list(view.columns)]
-        body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
-        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
-        link = f"{self.topic}/{path.name}"
-        display(HTML(f"{body}<p class='nbu-download'>Download this table: "
-                     f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
+        return view
 
     def figure(self, fig, alt: str, caption: str = "") -> None:
         """Show a matplotlib figure as an SVG image with alt text (what it shows, in one sentence).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import maps, narrative, query, store
+from .. import maps, narrative, query, store, tables
 from ..areas import Area
 from . import indicators
 
@@ -202,31 +202,39 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
                 "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
 
 
-def health_index_view(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
-    """A Health Index series as readers see it: the area and the median district in rows, years across."""
-    return indicators.wide_by_period(frame, decimals)
+def health_index_view(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """A Health Index series as readers see it: the area and the median district in rows, years across
+    (values at the catalogue's decimals unless ``decimals`` is given)."""
+    return tables.by_period(frame, decimals, role_order=query.ROLE_ORDER)
+
+
+OVERCROWDING_TABLE = tables.TableSpec([
+    tables.Column("area_name", "Area", kind="text"),
+    tables.Column("count", "Overcrowded households", kind="count"),
+    tables.Column("households", "All households", kind="count"),
+    tables.Column("share_pct", "Share overcrowded", kind="percent", decimals=2),
+    tables.Column("ratio_to_england", "Compared with England's share", unit="times", decimals=2),
+])
+
+MSOA_TABLE = tables.TableSpec([
+    tables.Column("area_name", "MSOA", kind="text"),
+    tables.Column("households", "Households", kind="count"),
+    tables.Column("overcrowded_pct", "Overcrowded", kind="percent"),
+    tables.Column("social_rented_pct", "Social rented", kind="percent"),
+    tables.Column("private_rented_pct", "Private rented", kind="percent"),
+    tables.Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% for barriers to housing",
+           kind="percent", decimals=0),
+])
 
 
 def overcrowding_view(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Area": frame.area_name,
-        "Overcrowded households": frame["count"].map(narrative.number),
-        "All households": frame.households.map(narrative.number),
-        "Share overcrowded": frame.share_pct.map(lambda v: narrative.pct(v, 2)),
-        "Compared with England's share": frame.ratio_to_england.map(lambda r: f"{r:.2f} times"),
-    })
+    """Readers' table of the overcrowding comparison (:data:`OVERCROWDING_TABLE`)."""
+    return OVERCROWDING_TABLE.render(frame.reset_index(drop=True))
 
 
 def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "MSOA": profile.area_name,
-        "Households": profile.households.map(narrative.number),
-        "Overcrowded": profile.overcrowded_pct.map(narrative.pct),
-        "Social rented": profile.social_rented_pct.map(narrative.pct),
-        "Private rented": profile.private_rented_pct.map(narrative.pct),
-        "LSOAs in England's most deprived 20% (barriers to housing)": profile.lsoas_most_deprived_barriers_pct.map(
-            lambda v: narrative.pct(v, 0)),
-    })
+    """Readers' table of :func:`msoa_overcrowding` (:data:`MSOA_TABLE`)."""
+    return MSOA_TABLE.render(profile.reset_index(drop=True))
 
 
 def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
@@ -238,25 +246,37 @@ def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+HOMELESSNESS_DISTRICTS_TABLE = tables.TableSpec([
+    tables.Column("measure", "Measure", kind="text"),
+    tables.Column("area_name", "District", kind="text"),
+    tables.Column("period", "Period", kind="period"),
+    tables.Column("value", "Rate", unit="per 1,000 households", decimals=2),
+    tables.Column("rank", "Rank (1 = highest)", kind="count", missing="-"),
+])
+
+
 def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
     """Reader view of :func:`homelessness_districts`: one row per district and measure, highest first."""
-    return pd.DataFrame({
-        "Measure": frame.measure, "District": frame.area_name, "Period": frame.period,
-        "Per 1,000 households": frame.value.map(lambda v: f"{v:.2f}" if pd.notna(v) else "not published"),
-        "Rank (1 = highest)": frame["rank"].map(lambda r: f"{int(r)}" if pd.notna(r) else "-"),
-    })
+    return HOMELESSNESS_DISTRICTS_TABLE.render(frame.reset_index(drop=True))
+
+
+def homelessness_spec(area_name: str) -> tables.TableSpec:
+    """Readers' columns of the homelessness comparison, the area's value headed with its name."""
+    unit = "per 1,000 households"
+    return tables.TableSpec([
+        tables.Column("measure", "Measure", kind="text"),
+        tables.Column("period", "Period", kind="period"),
+        tables.Column("value", area_name, unit=unit, decimals=2),
+        tables.Column("england_districts_median", "Median of English districts", unit=unit, decimals=2),
+        tables.Column(("england_districts_lower_quartile", "england_districts_upper_quartile"),
+               f"Middle half of districts ({unit})", kind="interval", decimals=2),
+        tables.Column("position", "Where the district sits", kind="text"),
+    ])
 
 
 def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
-    fmt = lambda v: f"{v:.2f}" if pd.notna(v) else "not published"  # noqa: E731
-    return pd.DataFrame({
-        "Measure": frame.measure, "Period": frame.period.map(narrative.period_label), frame.area_name.iloc[0]: frame.value.map(fmt),
-        "Median of English districts": frame.england_districts_median.map(fmt),
-        "Middle half of districts": [f"{fmt(a)} to {fmt(b)}" for a, b in
-                                     zip(frame.england_districts_lower_quartile,
-                                         frame.england_districts_upper_quartile)],
-        "Where the district sits": frame.position,
-    })
+    """Readers' table of the homelessness comparison (:func:`homelessness_spec`)."""
+    return homelessness_spec(frame.area_name.iloc[0]).render(frame.reset_index(drop=True))
 
 
 def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, neighbourhoods: pd.DataFrame,
