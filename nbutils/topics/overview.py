@@ -88,7 +88,7 @@ SCORECARD_COLUMNS = [
     "districts_min", "districts_lower_quartile", "districts_median", "districts_upper_quartile", "districts_max",
     "districts_reporting", "position_among_districts", "compared_with_england", "comparison_method",
     "recent_trend", "polarity", "note", "source", "page", "own_districts_min", "own_districts_max",
-    "own_districts_reporting", "neighbours_of", "neighbours_mean", "neighbours_min", "neighbours_max",
+    "own_districts_reporting", "districts_p5", "districts_p95", "neighbours_of", "neighbours_mean", "neighbours_min", "neighbours_max",
     "neighbours_with_value", "neighbours_total",
 ]
 
@@ -214,6 +214,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         "own_districts_min": own.min() if len(own) else np.nan,
         "own_districts_max": own.max() if len(own) else np.nan,
         "own_districts_reporting": len(own),
+        # The spine chart's scale: an extreme district stays visible beyond these, marked with its value.
+        "districts_p5": spread.quantile(0.05) if len(spread) else np.nan,
+        "districts_p95": spread.quantile(0.95) if len(spread) else np.nan,
         **_neighbours(h, area, period),
     }
 
