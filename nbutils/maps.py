@@ -1,8 +1,9 @@
-"""Folium choropleths of small areas inside a district, with the district outlined.
+"""Folium choropleths of small areas inside a district, with the district outlined, and maternity units as markers.
 
 Maps work offline and years later: Leaflet (from the XStatic-Leaflet package, installed from PyPI) is inlined
 into every map instead of being fetched from a CDN, the legend is plain HTML (no d3), and polygons never depend
-on base-map tiles, which are optional decoration when a network is present.
+on base-map tiles. A light (faded OpenStreetMap) base map loads only when the reader's browser is online; without it,
+permanent labels on a few areas and on every marker keep the map readable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ import numpy as np
 # ColorBrewer 5-class sequential Blues (colour-blind safe, prints in greyscale).
 SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#bdbdbd"
+TILE_OPACITY = 0.45  # a pale base map: polygons and labels stay the strongest thing on the page
+UNIT_COLOUR = "#d4351c"
+LABEL_STYLE = ("font:bold 11px Arial,sans-serif;color:#0b0c0c;background:rgba(255,255,255,0.85);"
+               "padding:1px 3px;border:1px solid #b1b4b6;white-space:nowrap")
 
 
 def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
@@ -91,9 +96,64 @@ def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool
     )
 
 
+def _label(fmap: folium.Map, lat: float, lon: float, text: str) -> None:
+    """A permanent text label (plain HTML, readable offline and by screen readers)."""
+    folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(html=f"<div style='{LABEL_STYLE}'>{html.escape(text)}</div>", icon_size=(0, 0),
+                            icon_anchor=(0, 0)),
+    ).add_to(fmap)
+
+
+def _base(bounds, tiles: bool) -> folium.Map:
+    minx, miny, maxx, maxy = bounds
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    _inline_leaflet(fmap)
+    if tiles:  # fetched by the reader's browser only when online; the map makes sense without it
+        folium.TileLayer("OpenStreetMap", opacity=TILE_OPACITY, name="Base map (when online)").add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def add_units(fmap: folium.Map, units, value_label: str, unit_text: str = "%") -> None:
+    """Maternity units as markers labelled with their name and figure (``units``: name, lat, lon, value)."""
+    for unit in units.itertuples():
+        figure = (f"{unit.value:.1f}{unit_text}" if unit.value is not None and unit.value == unit.value
+                  else "not published")
+        text = f"{unit.name}: {value_label} {figure}"
+        folium.CircleMarker([unit.lat, unit.lon], radius=7, color="#0b0c0c", weight=1.5, fill=True,
+                            fill_color=UNIT_COLOUR, fill_opacity=1, tooltip=text).add_to(fmap)
+        _label(fmap, unit.lat, unit.lon, f"{unit.name} ({figure})")
+
+
+def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: str = "%",
+              tiles: bool = True) -> folium.Map:
+    """The area's boundary (a county's districts, labelled) with the maternity units near it as markers.
+
+    Parameters
+    ----------
+    boundary : GeoDataFrame (WGS84) with ``area_name``: the area, or a county's districts.
+    units : rows with name, lat, lon and value (the figure shown on each marker).
+    value_label : what the figure is, e.g. "first feed breast milk".
+    unit_text : written after each figure ('%').
+    """
+    points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326")
+    bounds = np.array([boundary.total_bounds, points.total_bounds])
+    fmap = _base((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()), tiles)
+    folium.GeoJson(boundary[["area_name", "geometry"]], name="Area boundary",
+                   style_function=lambda _: {"fillColor": "#bdd7e7", "fillOpacity": 0.35, "color": "#0b0c0c",
+                                             "weight": 2},
+                   tooltip=folium.GeoJsonTooltip(fields=["area_name"], aliases=["Area"])).add_to(fmap)
+    for row in boundary.itertuples():
+        point = row.geometry.representative_point()
+        _label(fmap, point.y, point.x, row.area_name)
+    add_units(fmap, units, value_label, unit_text)
+    return fmap
+
+
 def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str = "area_name",
                tooltip: dict[str, str] | None = None, outline: gpd.GeoDataFrame | None = None,
-               tiles: bool = True) -> folium.Map:
+               tiles: bool = True, labels: int = 3) -> folium.Map:
     """A choropleth of ``shapes[value]`` with quantile classes.
 
     Parameters
@@ -103,16 +163,14 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
     legend : legend caption including units, e.g. "Ethnic minority residents (% of residents, 2021)".
     tooltip : {column: label} shown on hover; columns should already be formatted text.
     outline : boundary drawn on top (the district), no fill.
+    labels : how many of the highest-valued areas carry a permanent name label (readable without tiles).
     """
     tooltip = tooltip or {name_col: "Area", value: legend}
     breaks = _breaks(shapes[value].to_numpy(dtype=float))
     colours = SEQUENTIAL[: len(breaks) - 1] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
     colormap = cm.StepColormap(colours, index=breaks, vmin=breaks[0], vmax=breaks[-1], caption=legend)
 
-    minx, miny, maxx, maxy = shapes.total_bounds
-    fmap = folium.Map(tiles="OpenStreetMap" if tiles else None, control_scale=True, prefer_canvas=False)
-    _inline_leaflet(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    fmap = _base(shapes.total_bounds, tiles)
 
     def style(feature):
         v = feature["properties"][value]
@@ -132,6 +190,9 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
             outline[["geometry"]], name="District boundary",
             style_function=lambda _: {"fill": False, "color": "#0b0c0c", "weight": 2.5},
         ).add_to(fmap)
+    for row in shapes.dropna(subset=[value]).nlargest(labels, value).itertuples():
+        point = row.geometry.representative_point()
+        _label(fmap, point.y, point.x, getattr(row, name_col))
     has_missing = bool(shapes[value].isna().any())
     fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
     return fmap

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import os
+from datetime import date
 from pathlib import Path
 
 import matplotlib

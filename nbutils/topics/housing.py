@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import maps, narrative, query, store
 from ..areas import Area
-from . import indicators
+from . import indicators, places
 
 CENSUS_SOURCE = "ONS Census 2021 (TS052, TS054, TS011), OGL v3"
 IMD_SOURCE = "MHCLG English Indices of Deprivation 2019 and 2025, OGL v3"
@@ -96,13 +96,15 @@ def msoa_overcrowding(area: Area) -> pd.DataFrame:
     imd = query.small_areas("imd2025_lsoas_most_deprived_20pct", area)
     barriers = imd[imd.category == "Barriers to Housing and Services"].set_index("area_code")["value"]
     out["lsoas_most_deprived_barriers_pct"] = out.area_code.map(barriers)
+    out = places.named_msoas(out)
     return out.sort_values("overcrowded_pct", ascending=False).reset_index(drop=True)
 
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
+        profile, on="area_code")
     for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     shapes["households_text"] = shapes.households.map(narrative.number)

@@ -17,7 +17,7 @@ from scipy import stats as sps
 
 from .. import disclosure, maps, narrative, planning, query, stats, store
 from ..areas import Area, registry
-from . import indicators, overview, scale_of_need
+from . import indicators, levels, overview, places, scale_of_need
 
 HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
@@ -174,6 +174,7 @@ def small_area_risk(area: Area) -> pd.DataFrame:
                                   "value": "overcrowded_pct"})
     out = imd.merge(crowd, on="area_code", how="outer")
     out["period"] = "IoD2025; Census 2021"
+    out = places.named_msoas(out)
     return out.sort_values(["lsoas_most_deprived_20pct_share", "overcrowded_pct"], ascending=False).reset_index(
         drop=True)
 
@@ -189,7 +190,8 @@ def deprived_share(area: Area) -> pd.DataFrame:
 
 def small_area_shapes(profile: pd.DataFrame, area: Area):
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
+        profile, on="area_code")
     shapes["deprived_text"] = [
         f"{narrative.pct(s, 0)} ({int(c)} of {int(n)} LSOAs)" if pd.notna(s) else "not available"
         for s, c, n in zip(shapes.lsoas_most_deprived_20pct_share, shapes.lsoas_most_deprived_20pct, shapes.lsoas)]
