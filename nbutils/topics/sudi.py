@@ -19,6 +19,8 @@ from .. import disclosure, maps, narrative, planning, query, stats, store
 from ..areas import Area, registry
 from . import indicators, levels, overview, places, scale_of_need
 
+SINGLE_YEAR_SOURCE = "ONS child mortality statistics via the DfE Local Authority Interactive Tool, OGL v3"
+SINGLE_YEAR = "Infant mortality in a single year"
 HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
 SMALL_AREA_SOURCE = "ONS Census 2021 (TS052) and MHCLG English Indices of Deprivation 2025, OGL v3"
@@ -27,17 +29,18 @@ CAUTION = "rate based on fewer than 20 deaths: treat with caution"
 CARRIED = overview.CARRIED_FORWARD
 
 RISK_FACTORS = [
+    # County figures stand in, named as the county's, where a district's own value is not published (LAIT years).
     overview.Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies (with confidence interval)", "sudi", "%",
-                      decimals=2),
+                      decimals=2, county_fallback=True),
     overview.Headline("ons_hi_low_birth_weight", "Low birth weight of term babies (Health Index series)", "sudi", "%", decimals=2),
     overview.Headline("fingertips_under18_conceptions", "Under-18 conceptions (with confidence interval)", "sudi",
-                      "per 1,000 women 15-17"),
+                      "per 1,000 women 15-17", county_fallback=True),
     overview.Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions (Health Index series)", "sudi", "per 1,000 women 15-17"),
     *[h for h in overview.HEADLINES if h.indicator_id in (
         "aps_adult_smoking", "aps_routine_manual_smoking", "satod", "dwp_children_relative_low_income",
         "census_overcrowded_households", "imd2025_lsoas_most_deprived_20pct", "breastfeeding_initiation")],
+    overview.Headline("breastfeeding_6_8_weeks", "Breastfeeding at 6 to 8 weeks", "nutrition", "%", county_fallback=True),
 ]
-
 
 # ------------------------------------------------------------------------------------------------ infant mortality
 
@@ -73,6 +76,23 @@ def sibling_latest(area: Area, siblings: pd.DataFrame, here: pd.DataFrame) -> pd
                       siblings[siblings.period == period]], ignore_index=True)
     rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
     rows["is_area"] = rows.area_code == area.code
+    return rows.sort_values("value", ascending=False).reset_index(drop=True)
+
+
+def single_years(area: Area) -> pd.DataFrame:
+    """Single calendar years of infant mortality (LAIT, upper tier): the area if a county or unitary, else its
+    county (rows named 'Kent (county)'), with the region and England."""
+    return levels.series("infant_mortality_single_year", area)
+
+
+def districts_latest(siblings: pd.DataFrame) -> pd.DataFrame:
+    """A county's districts in the latest Health Index period, ranked (1 = highest rate); empty if none."""
+    if siblings.empty:
+        return siblings
+    period = siblings.period.max()
+    rows = siblings[siblings.period == period].copy()
+    rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
+    rows["is_area"] = False
     return rows.sort_values("value", ascending=False).reset_index(drop=True)
 
 
@@ -292,9 +312,20 @@ def report_example(gap_pct: float, share_pct: float, current_pct: float, target_
 
 
 def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card: pd.DataFrame,
-                 deprived: pd.DataFrame, dropped: list[str]) -> list[str]:
+                 deprived: pd.DataFrame, dropped: list[str], single: pd.DataFrame | None = None,
+                 siblings: pd.DataFrame | None = None) -> list[str]:
     messages = []
-    if len(here):
+    if single is not None:
+        messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
+                        + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
+    if area.is_county and siblings is not None and len(siblings):
+        latest = districts_latest(siblings)
+        top, bottom = latest.iloc[0], latest.dropna(subset=["value"]).iloc[-1]
+        messages.append(
+            f"The three-year Health Index series is published for districts, not counties: in {top.period}"
+            f"{narrative.old_flag(top.period)} {area.name}'s districts ranged from {bottom.value:.2f} "
+            f"({bottom.area_name}) to {top.value:.2f} ({top.area_name}) per 1,000 live births.")
+    elif len(here):
         latest = here.sort_values("period").iloc[-1]
         first = here.sort_values("period").iloc[0]
         messages.append(
@@ -325,7 +356,7 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
         messages.append(
             f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.2f} per 1,000: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
-            f"{area.name} in the extract held here (it covers 107 of England's lower-tier areas).")
+            f"{area.name} in the extract held here (it covers {extract_coverage()}).")
     kinds = card.compared_with_england.map(overview._kind)
     worse = card[kinds == "worse"]
     if len(worse):
@@ -353,11 +384,24 @@ def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
     if (_suppressed(frame) & (frame.role == "area")).any():
         return (f"{area.name} had fewer than 3 infant deaths in 2016-18, so its deaths, rate and interval are "
                 "suppressed (ONS disclosure control); its county or England is shown where published.")
-    return ("The extract held here covers 107 lower-tier areas and does not include this one; its county or "
-            "England is shown where published.")
+    if area.is_county:
+        return f"The extract held here has no 2016-18 row for {area.name}; England is shown."
+    return (f"The extract held here covers {extract_coverage()} and does not include this one; "
+            + ("its county and " if area.upper_tier_code and not area.is_unitary else "")
+            + "England are shown where published.")
+
+
+def extract_coverage() -> str:
+    """'94 of England's 296 districts and unitary authorities' (counted from the store, not assumed)."""
+    held = store.indicator_data("fingertips_infant_mortality")
+    return (f"{held[held.area_type == 'lad'].area_code.nunique()} of England's {len(registry().districts())} "
+            "districts and unitary authorities")
 
 
 def missing_reason(area: Area) -> str:
+    if area.is_county:
+        return (f"The ONS Health Index publishes this series for districts and unitary authorities, not counties; "
+                f"{area.name}'s districts are ranked below, and its own single-year rates are shown above.")
     if indicators.is_merged_2023(area):
         return ("The area was formed in April 2023; the source publishes rates for the former districts only, and "
                 "rates cannot be added up.")
@@ -397,14 +441,29 @@ def _suppressed(frame: pd.DataFrame) -> pd.Series:
 
 
 def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
+    """Where the area is on the funnel plot, or why it is not on it (a county, suppressed, not in the extract)."""
     here = points[points.group == "area"]
+    if area.is_county:
+        own = store.indicator_data("fingertips_infant_mortality", [area.code])
+        own = own[own.value.notna()]
+        districts = int((points.group == "sibling").sum())
+        where = (f"; {area.name}'s own 2016-18 rate ({own.value.iloc[0]:.2f} per 1,000 live births) is in the "
+                 "table above" if len(own) else "")
+        return (f"The plot compares districts and unitary authorities, so {area.name}, a county, is not a point on "
+                f"it{where}. {districts} of its districts are in the extract and are drawn as triangles"
+                + (" and listed in the table below." if districts else "."))
     withheld = _suppressed(store.indicator_data("fingertips_infant_mortality", [area.code], "lad")).any()
     if here.empty and withheld:
         return (f"{area.name} is not plotted: it had fewer than 3 infant deaths in 2016-18, so its figures are "
                 "suppressed (ONS disclosure control).")
     if here.empty:
-        return (f"{area.name} is not in the 2016-18 extract, so it is not on the plot; its county's districts or its "
-                "region's authorities are shown as triangles where present.")
+        in_extract = store.indicator_data("fingertips_infant_mortality", [area.code], "lad")
+        why = ("it is in the extract without a count of deaths or births" if len(in_extract)
+               else f"it is not in the 2016-18 extract, which covers {extract_coverage()}")
+        return (f"{area.name} is not on the plot: {why}. "
+                + ("Its county's other districts are shown as triangles where present."
+                   if area.upper_tier_code and not area.is_unitary else
+                   "Its statistical neighbours or its region's authorities are shown as triangles where present."))
     r = here.iloc[0]
     where = {"Not significant": "within the control limits (no evidence of a difference from England)",
              "High (0.025)": "above the 95% limit (higher than England, unlikely to be chance at 95%)",
