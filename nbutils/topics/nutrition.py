@@ -112,8 +112,9 @@ def local_sentence(area: Area, rows: pd.DataFrame) -> str:
     others = rows[(rows.area_code != area.code) & (rows.period == row.period) & rows.value.notna()]
     beside = ""
     if area.is_county and len(others):
-        beside = (f"; its districts ranged from {narrative.pct(others.value.min())} to "
-                  f"{narrative.pct(others.value.max())}")
+        low, high = others.loc[others.value.idxmin()], others.loc[others.value.idxmax()]
+        beside = (f"; the {len(others)} districts in these local data ranged from {narrative.pct(low.value)} "
+                  f"({low.area_name}) to {narrative.pct(high.value)} ({high.area_name})")
     elif len(others):
         beside = f" against {others.area_name.iloc[0]}'s {narrative.pct(others.value.iloc[0])}"
     return (f"In the authority's own health-visiting data ({row.label}), {narrative.pct(row.value)} of babies in "
