@@ -1,4 +1,4 @@
-"""Housing topic: overcrowding, tenure, household deprivation, deprivation indices and homelessness for a district.
+"""Housing topic: overcrowding, tenure, household deprivation, deprivation indices and homelessness for an area.
 
 Census figures are whole-population counts, so they are compared descriptively; MHCLG and Health Index rates
 have no intervals or counts and no England row, so the district is placed among all English districts instead.
@@ -189,19 +189,37 @@ def homelessness_districts(area: Area) -> pd.DataFrame:
 
 
 def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
-    """A Health Index series for the district with the median of English districts each year (no England row)."""
+    """A Health Index series for a district or unitary with the median of English districts each year (no England
+    row); a county (not published: rates cannot be summed) gets its districts' series instead (role 'district')."""
     codes = [a.code for a in indicators.registry().districts()]
     data = query.districts_of(indicator_id, codes)
     median = data.groupby("period", as_index=False).value.median()
     here = data[data.area_code == area.code][["period", "value", "value_note"]]
+    members = pd.DataFrame(columns=["area_code", "area_name", "period", "value", "value_note"])
+    if area.is_county:
+        names = {a.code: a.name for a in indicators.registry().districts_of(area)}
+        members = data[data.area_code.isin(names)][["area_code", "period", "value", "value_note"]]
+        members = members.assign(area_name=members.area_code.map(names)).sort_values("area_name", kind="stable")
     out = pd.concat([
         here.assign(role="area", area_name=area.name, area_code=area.code),
+        members.assign(role="district"),
         median.assign(role="districts_median", area_name="Median of English districts", area_code="", value_note=""),
     ], ignore_index=True)
     out["indicator_id"] = indicator_id
     out["compared_with_england"] = indicators.NOT_TESTED
     return out[["indicator_id", "area_code", "area_name", "role", "period", "value", "compared_with_england",
                 "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
+
+
+def health_index_missing(area: Area) -> str:
+    """Why a Health Index series has no line for the area, in the words that fit its level."""
+    if area.is_county:
+        return (f"The ONS Health Index publishes this for districts and unitary authorities, not counties, and a "
+                f"county rate cannot be derived from district rates without counts; {area.name}'s districts are "
+                "shown in the table.")
+    if indicators.is_merged_2023(area):
+        return "The Health Index uses 2021 boundaries and publishes no value for areas created in April 2023."
+    return "The Health Index file held here has no row for this area."
 
 
 def health_index_view(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
@@ -257,7 +275,7 @@ def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
         "Middle half of districts": [f"{fmt(a)} to {fmt(b)}" for a, b in
                                      zip(frame.england_districts_lower_quartile,
                                          frame.england_districts_upper_quartile)],
-        "Where the district sits": frame.position,
+        "Position among English districts": frame.position,
     })
 
 

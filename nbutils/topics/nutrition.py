@@ -275,3 +275,10 @@ def initiation_missing(area: Area) -> str:
     if area.is_county or area.is_unitary or not area.upper_tier_code:
         return f"No value is published for {area.name} in the extract held here."
     return f"No value is published for {area.name} or its county in the extract held here."
+
+
+def early_years_missing(area: Area) -> str:
+    """Why the early-years series has no line for the area (a county, or an area formed in April 2023)."""
+    from .housing import health_index_missing
+
+    return health_index_missing(area)
