@@ -321,3 +321,56 @@ def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, n
         messages.append("Overcrowding is highest in " + narrative.list_phrase(
             [f"{r.area_name} ({narrative.pct(r.overcrowded_pct)})" for r in top.itertuples()]) + " (see the map).")
     return messages
+
+
+DECILE_VERSIONS = {"imd2019_lsoas_by_decile": "IoD2019", "imd2025_lsoas_by_decile": "IoD2025"}
+
+
+def deprivation_deciles(area: Area) -> pd.DataFrame:
+    """Share of the area's LSOAs (and its comparators') in each national IMD decile, IoD2019 and IoD2025.
+
+    Returns
+    -------
+    DataFrame
+        area_code, area_name, role, version ('IoD2019'/'IoD2025'), period, decile (1-10), category (label),
+        count (LSOAs in the decile), denominator (LSOAs in the area), value (%); most deprived decile first.
+    """
+    pieces = []
+    for indicator_id, version in DECILE_VERSIONS.items():
+        frame = query.with_comparators(indicator_id, area)
+        frame = frame[frame.value.notna()].assign(version=version, indicator_id=indicator_id)
+        pieces.append(frame)
+    out = pd.concat(pieces, ignore_index=True)
+    out["decile"] = out.category.str.extract(r"Decile (\d+)", expand=False).astype(int)
+    out = out.sort_values(["order", "version", "decile"], kind="stable")
+    return out[["indicator_id", "area_code", "area_name", "role", "version", "period", "decile", "category", "count",
+                "denominator", "value"]].reset_index(drop=True)
+
+
+def deciles_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """Deciles down, one column per area and IoD edition: '18.8% (16 of 85)'."""
+    cells = frame.assign(column=frame.area_name + ", " + frame.version,
+                         text=[f"{v:.1f}% ({int(c):,} of {int(d):,})" for v, c, d in
+                               zip(frame.value, frame["count"], frame.denominator)])
+    wide = cells.pivot_table(index="category", columns="column", values="text", aggfunc="first", sort=False)
+    order = list(dict.fromkeys(cells.sort_values("decile", kind="stable").category))
+    wide = wide.reindex(index=order, columns=list(dict.fromkeys(cells.column)))
+    wide.columns.name = None
+    return wide.rename_axis("National decile (IMD)").reset_index()
+
+
+def deciles_message(area: Area, frame: pd.DataFrame) -> str:
+    """The most-deprived-10% share on both editions, as local strategies quote it."""
+    here = frame[(frame.role == "area") & (frame.decile == 1)].set_index("version")
+    parts = [f"{int(here.loc[v, 'count'])} of {int(here.loc[v, 'denominator'])} ({narrative.pct(here.loc[v, 'value'])}) "
+             f"on {v}" for v in ("IoD2019", "IoD2025") if v in here.index]
+    if not parts:
+        return ""
+    return (f"Neighbourhoods (LSOAs) of {area.name} in England's most deprived 10%: {' and '.join(parts)} "
+            "(England 10% by definition).")
+
+
+UNDER_ONES_BY_DECILE = (
+    "The workbook holds residents by single year of age for districts only (ONS mid-year estimates), not for "
+    "neighbourhoods (LSOAs), so the area's children under 1 cannot be placed in deprivation deciles. NHS Maternity "
+    "Statistics publish mothers' deprivation decile at booking by NHS trust (place of care), not by area of residence.")
