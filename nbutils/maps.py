@@ -100,18 +100,39 @@ def _label(fmap: folium.Map, lat: float, lon: float, text: str) -> None:
     """A permanent text label (plain HTML, readable offline and by screen readers)."""
     folium.Marker(
         [lat, lon],
+        # class_name replaces Leaflet's default white box behind a div icon: only the text's own box shows.
         icon=folium.DivIcon(html=f"<div style='{LABEL_STYLE}'>{html.escape(text)}</div>", icon_size=(0, 0),
-                            icon_anchor=(0, 0)),
+                            icon_anchor=(-8, 8), class_name="nbu-label"),
     ).add_to(fmap)
 
 
-def _base(bounds, tiles: bool) -> folium.Map:
+def _spread_labels(shapes: gpd.GeoDataFrame, value: str, name_col: str, n: int) -> list:
+    """Up to ``n`` of the highest-valued areas, skipping any too close to one already labelled (labels collide)."""
+    minx, miny, maxx, maxy = shapes.total_bounds
+    width, height = maxx - minx, maxy - miny
+
+    def clear(point, other) -> bool:  # labels are one line of text running right: wide, not tall
+        return abs(point.y - other.y) > 0.07 * height or abs(point.x - other.x) > 0.45 * width
+
+    chosen = []
+    for row in shapes.dropna(subset=[value]).sort_values(value, ascending=False).itertuples():
+        if len(chosen) == n:
+            break
+        point = row.geometry.representative_point()
+        if all(clear(point, other) for _, other in chosen):
+            chosen.append((getattr(row, name_col), point))
+    return chosen
+
+
+def _base(bounds, tiles: bool, room_for_labels: bool = False) -> folium.Map:
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     _inline_leaflet(fmap)
     if tiles:  # fetched by the reader's browser only when online; the map makes sense without it
         folium.TileLayer("OpenStreetMap", opacity=TILE_OPACITY, name="Base map (when online)").add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Marker labels run to the right of their point: keep room for them inside the frame.
+    padding = {"padding_top_left": (20, 20), "padding_bottom_right": (260, 20)} if room_for_labels else {}
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], **padding)
     return fmap
 
 
@@ -139,7 +160,8 @@ def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: st
     """
     points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326")
     bounds = np.array([boundary.total_bounds, points.total_bounds])
-    fmap = _base((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()), tiles)
+    fmap = _base((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()), tiles,
+                 room_for_labels=True)
     folium.GeoJson(boundary[["area_name", "geometry"]], name="Area boundary",
                    style_function=lambda _: {"fillColor": "#bdd7e7", "fillOpacity": 0.35, "color": "#0b0c0c",
                                              "weight": 2},
@@ -190,9 +212,8 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
             outline[["geometry"]], name="District boundary",
             style_function=lambda _: {"fill": False, "color": "#0b0c0c", "weight": 2.5},
         ).add_to(fmap)
-    for row in shapes.dropna(subset=[value]).nlargest(labels, value).itertuples():
-        point = row.geometry.representative_point()
-        _label(fmap, point.y, point.x, getattr(row, name_col))
+    for name, point in _spread_labels(shapes, value, name_col, labels):
+        _label(fmap, point.y, point.x, name)
     has_missing = bool(shapes[value].isna().any())
     fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
     return fmap

@@ -200,3 +200,19 @@ def test_swale_and_medway_csvs_hold_the_breastfeeding_figures(breastfeeding_pack
     page = (out / "E07000113-swale" / "nutrition.html").read_text()
     assert "place of care, not residents" in page and "Medway NHS Foundation Trust (62.4%)" in (
         out / "E07000113-swale" / "nutrition" / "map_maternity_units.html").read_text()
+
+
+def test_maternity_units_map_names_each_unit_and_its_figure(swale):
+    from nbutils import maps
+    from nbutils.topics import places
+
+    feed = nutrition.first_feed(swale)
+    fmap = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed breast milk")
+    page = fmap.get_root().render()
+    for name, value in zip(feed[feed.role == "unit"].name, feed[feed.role == "unit"].value):
+        assert f"{name} ({value:.1f}%)" in page.replace("&#x27;", "'")
+    assert "Swale" in page  # the area's own label, readable without tiles
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page  # Leaflet inlined: works offline
+    assert "tile.openstreetmap.org" in page  # a faded base map, fetched by the browser only when online
+    offline = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed", tiles=False)
+    assert "tile.openstreetmap.org" not in offline.get_root().render()
