@@ -145,17 +145,26 @@ def deprivation_neighbourhoods(area: Area) -> pd.DataFrame:
 
 
 def deprivation_ranks(area: Area) -> pd.DataFrame:
-    """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and 2025."""
+    """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and
+    2025; for a county (MHCLG ranks districts and unitaries only), each of its districts."""
     data = store.indicator_data("imd_la_average_score", area_type="lad")
+    places = indicators.registry().districts_of(area) if area.is_county else [area]
     rows = []
     for (period, domain), group in data.groupby(["period", "category"]):
         ranks = group.value.rank(ascending=False, method="min")
-        here = group.area_code == area.code
-        rows.append({"area_code": area.code, "area_name": area.name, "period": period, "domain": domain,
-                     "average_score": group.loc[here, "value"].iloc[0] if here.any() else np.nan,
-                     "rank_most_deprived_first": ranks[here].iloc[0] if here.any() else np.nan,
-                     "districts_ranked": len(group)})
-    return pd.DataFrame(rows).sort_values(["domain", "period"]).reset_index(drop=True)
+        for place in places:
+            here = group.area_code == place.code
+            rows.append({"area_code": place.code, "area_name": place.name, "period": period, "domain": domain,
+                         "average_score": group.loc[here, "value"].iloc[0] if here.any() else np.nan,
+                         "rank_most_deprived_first": ranks[here].iloc[0] if here.any() else np.nan,
+                         "districts_ranked": len(group)})
+    return pd.DataFrame(rows).sort_values(["domain", "period", "rank_most_deprived_first"]).reset_index(drop=True)
+
+
+def ranks_caption(area: Area) -> str:
+    """Caption of the rank table: the area, or a county's districts (counties are not ranked with districts)."""
+    who = f"Districts of {area.name}" if area.is_county else area.name
+    return f"{who}: deprivation rank among English districts and unitary authorities, IoD2019 and IoD2025"
 
 
 def homelessness(area: Area) -> pd.DataFrame:
@@ -250,7 +259,9 @@ def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
+    areas = {"Area": ranks.area_name} if ranks.area_code.nunique() > 1 else {}
     return pd.DataFrame({
+        **areas,
         "Domain": ranks.domain, "Edition": "IoD" + ranks.period,
         "Average score": ranks.average_score.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not available"),
         "Rank (1 = most deprived)": [f"{int(r)} of {n}" if pd.notna(r) else "not available"

@@ -346,7 +346,7 @@ def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
 def missing_reason(area: Area) -> str:
     if area.is_county:
         return (f"The ONS Health Index publishes this series for districts and unitary authorities, not counties; "
-                f"{area.name}'s districts are ranked below, and its own single-year rates are shown above.")
+                f"{area.name}'s districts are ranked below, and its own single-year rates follow.")
     if indicators.is_merged_2023(area):
         return ("The area was formed in April 2023; the source publishes rates for the former districts only, and "
                 "rates cannot be added up.")
