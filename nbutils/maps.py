@@ -175,7 +175,7 @@ def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: st
 
 def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str = "area_name",
                tooltip: dict[str, str] | None = None, outline: gpd.GeoDataFrame | None = None,
-               tiles: bool = True, labels: int = 3) -> folium.Map:
+               tiles: bool = True, labels: int = 3, units=None, units_label: str = "") -> folium.Map:
     """A choropleth of ``shapes[value]`` with quantile classes.
 
     Parameters
@@ -186,13 +186,20 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
     tooltip : {column: label} shown on hover; columns should already be formatted text.
     outline : boundary drawn on top (the district), no fill.
     labels : how many of the highest-valued areas carry a permanent name label (readable without tiles).
+    units : maternity units (name, lat, lon, value) to mark, labelled with ``units_label``'s figure; the map
+        widens to show them.
     """
     tooltip = tooltip or {name_col: "Area", value: legend}
     breaks = _breaks(shapes[value].to_numpy(dtype=float))
     colours = SEQUENTIAL[: len(breaks) - 1] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
     colormap = cm.StepColormap(colours, index=breaks, vmin=breaks[0], vmax=breaks[-1], caption=legend)
 
-    fmap = _base(shapes.total_bounds, tiles)
+    bounds = shapes.total_bounds
+    if units is not None and len(units):
+        points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326").total_bounds
+        bounds = (min(bounds[0], points[0]), min(bounds[1], points[1]), max(bounds[2], points[2]),
+                  max(bounds[3], points[3]))
+    fmap = _base(bounds, tiles, room_for_labels=units is not None and len(units) > 0)
 
     def style(feature):
         v = feature["properties"][value]
@@ -214,6 +221,8 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
         ).add_to(fmap)
     for name, point in _spread_labels(shapes, value, name_col, labels):
         _label(fmap, point.y, point.x, name)
+    if units is not None and len(units):
+        add_units(fmap, units, units_label)
     has_missing = bool(shapes[value].isna().any())
     fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
     return fmap

@@ -77,6 +77,6 @@ def latest_sentence(area: Area, frame: pd.DataFrame, what: str, unit: str, decim
     return f"{what}: {whose} {value} in {row.period}{narrative.old_flag(row.period)}{england}{level}."
 
 
-def series(indicator_id: str, area: Area, decimals: int = 1) -> pd.DataFrame:
+def series(indicator_id: str, area: Area) -> pd.DataFrame:
     """:func:`nbutils.topics.indicators.series` with the county's rows named as the county's."""
     return named_levels(indicators.series(indicator_id, area))
