@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import maps, narrative, query, store
 from ..areas import Area
+from . import places
 from ..sources.census import ETHNIC_GROUPS
 from ..tables import Column, TableSpec, across, format_number
 
@@ -156,13 +157,15 @@ def msoa_profile(area: Area) -> pd.DataFrame:
         values = query.small_areas(indicator_id, area).set_index("area_code")["value"]
         totals[column] = totals.area_code.map(values)
     totals["period"] = "2021"
+    totals = places.named_msoas(totals)
     return totals.sort_values("ethnic_minority_pct", ascending=False).reset_index(drop=True)
 
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to the profile, with formatted tooltip text; and the district outline."""
     shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
+        profile, on="area_code")
     for column in ("ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
                    "migrant_outside_uk_pct"):
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
