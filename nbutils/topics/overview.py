@@ -311,7 +311,8 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
         "England": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.england, card.indicator_id)],
         neighbours_heading: card.apply(neighbours_text, axis=1) if len(card) else [],
         "Compared with England": card.compared_with_england,
-        "Position among districts": card.position_among_districts,
+        # A county is not placed among districts: the column would say "not applicable" on every row.
+        **({} if county_card else {"Position among districts": card.position_among_districts}),
         "Recent trend": card.recent_trend,
     })
 
