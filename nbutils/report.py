@@ -1,9 +1,11 @@
-"""Building a topic page inside a notebook: header, key messages, tables, figures, maps, 'about' boxes.
+"""One topic page for one area, built cell by cell: header, key messages, tables, figures, maps, 'about' boxes.
 
-A :class:`Pack` ties a notebook run to an area and an output folder so that every table it shows is also
-written as tidy CSV (``<output_dir>/<topic>/<name>.csv``) and every map as a standalone HTML file beside it.
-Everything written goes through the disclosure check first, and is written to a temporary file then renamed,
-so an interrupted run never leaves half a file.
+:class:`Pack` is one *topic page* (elsewhere "pack" means an area's whole output folder). Every table it shows
+passes the disclosure check and is kept as tidy CSV data, every map as a standalone HTML page. Files are
+written only when asked: with an ``output_dir`` (the runner always gives one) each is written at once to
+``<output_dir>/<topic>/``; without one (a notebook opened in JupyterLab) nothing is written, the tables and maps
+stay in memory (``pack.tables``, ``pack.maps``) and ``pack.save(folder)`` writes them. Each file goes to a
+temporary name first and is then renamed, so an interrupted run never leaves half a file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
 
-from . import catalog, disclosure, paths, periods
+from . import catalog, disclosure, periods
 from .tables import TableSpec
 from .files import atomic_write
 from .areas import Area, registry, resolve
@@ -60,15 +62,20 @@ class Pack:
     ----------
     area_code : GSS code or name of a current English district or unitary authority.
     topic : topic id, e.g. 'ethnicity' (names the CSV/map folder).
-    output_dir : the area's output folder; defaults to ``outputs/<code>-<slug>/`` in the project.
+    output_dir : the area's output folder (tables and maps are written to ``<output_dir>/<topic>/``); None
+        writes nothing: tables and maps are shown and kept in ``tables`` and ``maps`` until :meth:`save`.
     """
 
     def __init__(self, area_code: str, topic: str, output_dir: str | os.PathLike | None = None) -> None:
         self.area: Area = resolve(area_code)
         self.topic = topic
-        base = Path(output_dir) if output_dir else paths.default_output_dir() / self.area.folder
-        self.folder = base / topic
+        # None: an analyst's session in JupyterLab, where nothing is written unless asked (pack.save).
+        self.folder: Path | None = Path(output_dir) / topic if output_dir else None
         self.exported: list[Path] = []
+        #: Every table as it is (or would be) written to CSV, after disclosure control, by name.
+        self.tables: dict[str, pd.DataFrame] = {}
+        #: Every map as a folium map, by name.
+        self.maps: dict[str, object] = {}
         self._sources: set[str] = set()
         self._rules: set[str] = set()
         self._fetched: dict[str, dict] = {}
@@ -145,20 +152,53 @@ class Pack:
         ))
 
     # ----------------------------------------------------------------------------------------------- outputs
-    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path:
-        """Write ``frame`` as tidy CSV ``<topic>/<name>.csv`` after the disclosure check; return the path.
+    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path | None:
+        """Keep ``frame`` as the tidy table ``<name>`` after the disclosure check, and write it as CSV
+        ``<topic>/<name>.csv`` when the page has an output folder; return the path written (None if not).
 
         Suppressed cells are written ``[c]`` and unavailable ones ``[x]`` (ONS convention) with a note saying
         why, never as an empty field that would read as zero; ``na_values=["[c]", "[x]"]`` reads numbers back.
         """
         safe = disclosure.apply(frame, rule) if rule != "census" else frame
         disclosure.check_no_small_counts(safe, rule)
-        written = disclosure.for_csv(safe)
-        path = self.folder / f"{name}.csv"
-        atomic_write(path, lambda tmp: written.to_csv(tmp, index=False, encoding="utf-8"))
-        self.exported.append(path)
+        self.tables[name] = disclosure.for_csv(safe)
         self._rules.add(rule)
+        return self._write_table(name, self.folder) if self.folder else None
+
+    def _write_table(self, name: str, folder: Path) -> Path:
+        path = folder / f"{name}.csv"
+        atomic_write(path, lambda tmp: self.tables[name].to_csv(tmp, index=False, encoding="utf-8"))
+        self.exported.append(path)
         return path
+
+    def _write_map(self, name: str, folder: Path) -> Path:
+        path = folder / f"{name}.html"
+        atomic_write(path, lambda tmp: self.maps[name].save(tmp))
+        self.exported.append(path)
+        return path
+
+    def save(self, folder: str | os.PathLike) -> list[Path]:
+        """Write every table shown so far as CSV and every map as HTML into ``<folder>/<topic>/``.
+
+        For an analyst in JupyterLab, where a page with no ``output_dir`` writes nothing by itself.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        target = Path(folder) / self.topic
+        return ([self._write_table(name, target) for name in self.tables]
+                + [self._write_map(name, target) for name in self.maps])
+
+    def _download(self, name: str, path: Path | None) -> str:
+        """A link to the table's CSV beside the page, or (nothing written) how to get it."""
+        if path is None:
+            return (f"{html.escape(name)}.csv is not written in this session: "
+                    f"<code>pack.tables[{html.escape(repr(name))}]</code> is the table, "
+                    f"<code>pack.save(folder)</code> writes every table and map")
+        link = f"{self.topic}/{path.name}"
+        return f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)"
 
     def table(self, frame: pd.DataFrame, name: str, caption: str,
               shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
@@ -178,9 +218,7 @@ class Pack:
         csv_only : long tables (every English district, raw series): the page gives a one-line pointer to the
             CSV instead of the table.
         """
-        path = self.export(frame, name, rule)
-        link = f"{self.topic}/{path.name}"
-        download = (f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)")
+        download = self._download(name, self.export(frame, name, rule))
         if csv_only:
             rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
             display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
@@ -229,32 +267,36 @@ class Pack:
         display(HTML(f"<figure class='nbu-figure'><img src='data:image/svg+xml;base64,{data}' "
                      f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
 
-    def map(self, fmap, name: str, title: str, alt: str) -> Path:
-        """Save a folium map as ``<topic>/<name>.html`` and show it inline, in a titled iframe of that file.
+    def map(self, fmap, name: str, title: str, alt: str) -> Path | None:
+        """Show a folium map inline in a titled iframe, saved as ``<topic>/<name>.html`` when the page has an
+        output folder (the iframe frames that file); with none, the iframe holds the map itself (``srcdoc``).
 
         Folium's own notebook display would embed a second copy of the map with a "Make this Notebook Trusted"
-        notice meant for Jupyter users; the page instead frames the standalone file (offline Leaflet included).
+        notice meant for Jupyter users; the page instead frames the standalone map (offline Leaflet included).
+        Returns the path written, or None.
         """
-        path = self.folder / f"{name}.html"
         fmap.get_root().header.add_child(
             Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
         )
-        atomic_write(path, lambda tmp: fmap.save(tmp))
-        self.exported.append(path)
-        link = f"{self.topic}/{path.name}"
-        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "
-                     f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"
-                     f"<iframe class='nbu-map' src='{html.escape(link)}' "
+        self.maps[name] = fmap
+        path = self._write_map(name, self.folder) if self.folder else None
+        if path is None:
+            where = "<code>pack.save(folder)</code> writes it as a page of its own"
+            source = f"srcdoc='{html.escape(fmap.get_root().render(), quote=True)}'"
+        else:
+            link = html.escape(f"{self.topic}/{path.name}")
+            where = f"<a href='{link}'>Open the map on its own page</a>"
+            source = f"src='{link}'"
+        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} {where}.</p>"
+                     f"<iframe class='nbu-map' {source} "
                      f"title='{html.escape('Interactive map: ' + title, quote=True)}' "
                      "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
         return path
 
     def fragment_table(self, fragment: str, frame: pd.DataFrame, name: str) -> None:
         """Show a table rendered from a template (``fragment``) and write its tidy numbers as CSV beside it."""
-        path = self.export(frame, name)
-        link = f"{self.topic}/{path.name}"
-        display(HTML(f"{fragment}<p class='nbu-download'>Download this table: "
-                     f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
+        download = self._download(name, self.export(frame, name))
+        display(HTML(f"{fragment}<p class='nbu-download'>Download this table: {download}</p>"))
 
     def dashboard(self) -> None:
         """The upper-tier dashboard (counties and unitaries): headline indicators with RAG and direction of travel
