@@ -19,7 +19,7 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 
-from . import catalog
+from . import catalog, stats
 from .spine import SPINE_ARROW, spine_layout
 from .errors import UnknownIndicatorError
 
@@ -257,17 +257,8 @@ COMPARISON_STYLE = {
     "similar": {"color": PALETTE[0], "marker": "o", "word": "Similar", "filled": True},
     "higher": {"color": PALETTE[3], "marker": "D", "word": "Higher", "filled": True},
     "lower": {"color": PALETTE[3], "marker": "D", "word": "Lower", "filled": True},
-    "not tested": {"color": PALETTE[4], "marker": "o", "word": "Not tested", "filled": False},
-}
-
-
-def comparison_kind(label) -> str:
-    """'better', 'worse', 'similar', 'higher', 'lower' or 'not tested' from a comparison label."""
-    text = str(label or "")
-    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
-        if text.startswith(word):
-            return word.lower()
-    return "not tested"
+    "not_compared": {"color": PALETTE[4], "marker": "o", "word": "Not tested", "filled": False},
+}  # keyed by nbutils.stats.comparison_kind
 
 
 NOT_AVAILABLE_NOTE = "[x] not available: not published in the source held here"
@@ -339,7 +330,7 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
         if not g.judged:  # no-judgement row: say which way is higher, on the row itself
             ax.text(-1.18, i, "Lower", fontsize=6.5, color="#3D3D3D", va="center", ha="left", style="italic")
             ax.text(1.18, i, "Higher", fontsize=6.5, color="#3D3D3D", va="center", ha="right", style="italic")
-        kind = comparison_kind(r.compared_with_england)
+        kind = stats.comparison_kind(r.compared_with_england)
         style = COMPARISON_STYLE[kind]
         if pd.notna(g.x):
             x = g.x if not g.beyond else g.beyond * SPINE_ARROW

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import maps, narrative, query, store
+from .. import narrative, query
 from ..areas import Area
 from . import places
 from ..sources.census import ETHNIC_GROUPS
@@ -163,14 +163,9 @@ def msoa_profile(area: Area) -> pd.DataFrame:
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to the profile, with formatted tooltip text; and the district outline."""
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
-        profile, on="area_code")
-    for column in ("ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
-                   "migrant_outside_uk_pct"):
-        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
-    shapes["residents_text"] = shapes.residents.map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return places.msoa_shapes(profile, area, numbers=("residents",), percent=(
+        "ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
+        "migrant_outside_uk_pct"))
 
 
 def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus: pd.DataFrame,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import maps, narrative, query, store, tables
+from .. import narrative, query, store, tables
 from ..areas import Area
 from . import indicators, places
 
@@ -102,13 +102,8 @@ def msoa_overcrowding(area: Area) -> pd.DataFrame:
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
-        profile, on="area_code")
-    for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
-        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
-    shapes["households_text"] = shapes.households.map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return places.msoa_shapes(profile, area, numbers=("households",), percent=(
+        "overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"))
 
 
 def lsoa_overcrowding(area: Area) -> pd.DataFrame:

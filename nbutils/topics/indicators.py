@@ -1,4 +1,7 @@
-"""Comparison and trend tables shared by the topic pages, for published indicators of any kind.
+"""The comparison rule: how every topic page compares an area with England, plus the series and trend helpers.
+
+Shared by the topic pages for published indicators of any kind (the area's comparators come from
+:mod:`nbutils.query`).
 
 One rule decides how an area is compared with England, so every page says it the same way:
 

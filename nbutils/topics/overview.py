@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, disclosure, narrative, query
+from .. import catalog, disclosure, narrative, query, stats
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard, indicators
@@ -325,14 +325,6 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _kind(label: str) -> str:
-    text = str(label or "")
-    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
-        if text.startswith(word):
-            return word.lower()
-    return "not tested"
-
-
 #: Infant mortality has its own first message; the lists below leave it out so it is said once.
 INFANT_MORTALITY_IDS = ("infant_mortality_single_year", "ons_hi_infant_mortality", "fingertips_infant_mortality")
 #: Longest list of indicators in one message; longer lists end "and N more (see the scorecard)".
@@ -371,7 +363,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     decimals = {h.indicator_id: h.decimals for h in HEADLINES}
     messages = [_infant_mortality_message(area, card)]
     card = card[~card.indicator_id.isin(INFANT_MORTALITY_IDS)]
-    kinds = card.compared_with_england.map(_kind)
+    kinds = card.compared_with_england.map(stats.comparison_kind)
     more = "see the scorecard"
 
     def listing(rows: pd.DataFrame) -> str:
@@ -392,7 +384,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     if not len(worse) and not len(better):
         messages.append("No tested indicator differs significantly from England; most district figures rest on "
                         "small samples or have no published intervals.")
-    high = card[(kinds == "not tested") & card.position_among_districts.str.startswith("in the highest quarter of")
+    high = card[(kinds == "not_compared") & card.position_among_districts.str.startswith("in the highest quarter of")
                 & card.polarity.eq("low-is-good")]
     for position, rows in high.groupby("position_among_districts", sort=False):
         parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"

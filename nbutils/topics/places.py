@@ -1,4 +1,4 @@
-"""Readable places for maps and tables: MSOA names and the area's outline.
+"""Readable places for maps and tables: MSOA names, MSOA shapes with tooltip text, and the area's outline.
 
 MSOA names are the House of Commons Library's (Open Parliament Licence), mapped to 2021 MSOAs in the store
 table ``msoa_names``; where a 2021 MSOA was split or merged and has no Library name, the official ONS name is
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import store
+from .. import maps, narrative, store
 from ..areas import Area
 from ..query import district_codes
 
@@ -47,3 +47,19 @@ def outline(area: Area):
     """The area's boundary as a GeoDataFrame (WGS84); a county's districts one row each, with their names."""
     lads = store.boundaries("lad")
     return lads[lads.area_code.isin(district_codes(area))].reset_index(drop=True)
+
+
+def msoa_shapes(profile: pd.DataFrame, area: Area, percent: tuple[str, ...] = (), numbers: tuple[str, ...] = ()):
+    """The area's MSOA boundaries joined to ``profile`` (MSOA rows keyed by ``area_code``), and the outline to draw.
+
+    Each ``percent`` column gets a ``<column>_text`` tooltip ('12.3%'), each ``numbers`` column a whole-number
+    one ('7,512'). The outline is the district, or a county's districts one by one.
+    """
+    shapes = store.boundaries("msoa")
+    shapes = shapes[shapes.lad_code.isin(district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
+        profile, on="area_code")
+    for column in percent:
+        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
+    for column in numbers:
+        shapes[f"{column}_text"] = shapes[column].map(narrative.number)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)

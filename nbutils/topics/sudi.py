@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import disclosure, maps, narrative, planning, query, store
+from .. import disclosure, narrative, planning, query, stats
 from ..areas import Area, registry
 from . import indicators, levels, overview, places, scale_of_need
 # The funnel plot lives in its own module; its functions stay reachable as sudi.funnel etc. for the notebook.
@@ -161,14 +161,12 @@ def deprived_share(area: Area) -> pd.DataFrame:
 
 
 def small_area_shapes(profile: pd.DataFrame, area: Area):
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))][["area_code", "lad_code", "geometry"]].merge(
-        profile, on="area_code")
+    shapes, boundary = places.msoa_shapes(profile, area)
     shapes["deprived_text"] = [
         f"{narrative.pct(s, 0)} ({int(c)} of {int(n)} LSOAs)" if pd.notna(s) else "not available"
         for s, c, n in zip(shapes.lsoas_most_deprived_20pct_share, shapes.lsoas_most_deprived_20pct, shapes.lsoas)]
     shapes["overcrowded_text"] = shapes.overcrowded_pct.map(narrative.pct)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return shapes, boundary
 
 
 def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
@@ -309,7 +307,7 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
             f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.2f} per 1,000: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
             f"{area.name} in the extract held here (it covers {extract_coverage()}).")
-    kinds = card.compared_with_england.map(overview._kind)
+    kinds = card.compared_with_england.map(stats.comparison_kind)
     worse = card[kinds == "worse"]
     if len(worse):
         messages.append("Risk factors significantly worse than England: "
