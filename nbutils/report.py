@@ -118,11 +118,19 @@ class Pack:
         """Show an HTML fragment built by a topic helper (already escaped there), e.g. links between pages."""
         display(HTML(fragment))
 
-    def note(self, text: str) -> None:
-        display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
+    def note(self, *texts: str | None) -> None:
+        """One short note per text; a text that is None or empty (a topic helper with nothing to say) is skipped."""
+        for text in texts:
+            if text:
+                display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
 
-    def missing(self, indicator: str, source: str, why: str) -> None:
-        """Say plainly that an indicator has no real data in this build, naming it and its source."""
+    def missing(self, indicator: str, source: str, why: str | None) -> None:
+        """Say plainly that an indicator has no real data in this build, naming it and its source.
+
+        ``why`` None (a topic helper's answer when the data are there) shows nothing.
+        """
+        if why is None:
+            return
         display(HTML(
             f"<div class='nbu-missing'><strong>Not available: {html.escape(indicator)}.</strong> "
             f"{html.escape(why)} Source that publishes it: {html.escape(source)}.</div>"
@@ -202,7 +210,7 @@ class Pack:
 
     def table(self, frame: pd.DataFrame, name: str, caption: str,
               shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
-              formats: dict[str, str] | None = None, csv_only: bool = False) -> None:
+              formats: dict[str, str] | None = None, csv_only: bool = False, if_empty: str | None = None) -> None:
         """Export ``frame`` as CSV and show it to the reader.
 
         Parameters
@@ -217,7 +225,12 @@ class Pack:
         formats : for a frame shown as it is, ``str.format`` patterns by column.
         csv_only : long tables (every English district, raw series): the page gives a one-line pointer to the
             CSV instead of the table.
+        if_empty : for a table that may have no rows (e.g. local data not supplied): this note is shown instead,
+            and nothing is exported.
         """
+        if if_empty is not None and frame.empty:
+            self.note(if_empty)
+            return
         download = self._download(name, self.export(frame, name, rule))
         if csv_only:
             rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
@@ -343,6 +356,30 @@ class Pack:
                     f"{frame.attrs['period']}, with England marked.")
             if frame.attrs["missing"]:
                 self.note(f"No {frame.attrs['period']} value is published for: {', '.join(frame.attrs['missing'])}.")
+
+    def scale_of_need(self, plan, births_given: bool) -> None:
+        """The scale-of-need calculator (:mod:`nbutils.topics.scale_of_need`): its arithmetic in words, the need
+        table (and, for a Kent district, the county's), the sensitivity table; or, with no ``plan`` (no births
+        held or given), why it cannot run. ``births_given``: the analyst set the births parameter."""
+        from .topics import scale_of_need as need_model
+
+        if plan is None:
+            self.missing(f"Births for {self.area.name}", "ONS live births by local authority of usual residence",
+                         "No births figure for this area is held in this build: set the births parameter to run "
+                         "the calculator.")
+            return
+        self.note(*need_model.scale_sentences(plan))
+        need = need_model.scale_table(plan)
+        self.table(need, "scale_of_need", need_model.scale_caption(plan), shown=need_model.scale_view(need))
+        if plan.kind == "county":
+            county = need_model.county_table(plan)
+            self.table(county, "scale_of_need_county", need_model.county_caption(plan),
+                       shown=need_model.scale_view(county))
+        sensitivity = need_model.sensitivity_table(plan)
+        self.table(sensitivity, "scale_of_need_sensitivity", need_model.sensitivity_caption(plan),
+                   shown=need_model.sensitivity_view(sensitivity))
+        if plan.kind != "local" and not births_given:
+            self.about("ons_mye_young_children")
 
     def used_local(self, dataset_info) -> None:
         """Name local datasets in the footer: a mapping (``LocalDataset.info()``) or ``query.local_values`` rows."""

@@ -131,3 +131,81 @@ def test_each_notebook_opens_with_explore_and_closes_with_the_catalogue(path):
     for cell in (heading, example, closing):  # left out of the circulated page
         assert "remove-cell" in cell.metadata.get("tags", [])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells if c.cell_type == "code")
+
+
+# ---------------------------------------------------------------------------------- a cell is one step
+def test_pack_helpers_say_nothing_when_a_topic_helper_has_nothing_to_say(page):
+    pack, shown = page
+    pack.missing("Fixture indicator", "Fixture source", None)
+    pack.note(None, "", "One fixture note.")
+    assert shown == ["<p class='nbu-note'>One fixture note.</p>"]
+    pack.table(pd.DataFrame({"value": []}), "fixture_empty", "Empty", if_empty="No fixture figures supplied.")
+    assert shown[-1] == "<p class='nbu-note'>No fixture figures supplied.</p>" and "fixture_empty" not in pack.tables
+
+
+def test_scale_of_need_section_without_births_says_why(page):
+    pack, shown = page
+    pack.scale_of_need(None, births_given=False)
+    assert len(shown) == 1 and "Not available: Births for Swale" in shown[0]
+
+
+def test_missing_2016_18_is_none_when_the_area_has_a_rate():
+    frame = pd.DataFrame({"role": ["area", "england"], "value": [4.1, 3.9]})  # fixture rows
+    from nbutils.areas import resolve
+    from nbutils.topics import smoking, sudi
+
+    assert sudi.missing_2016_18(resolve("Swale"), frame) is None
+    assert smoking.satod_missing(frame) is None
+    assert "No county or unitary figure" in smoking.satod_missing(frame[frame.role == "england"])
+    assert sudi.dropped_note([]) is None and "2020-22" in sudi.dropped_note(["2020-22"])
+
+
+# ---------------------------------------------------------------------------------- one of each
+@pytest.mark.parametrize("label, kind", [("Worse than England", "worse"), ("Better than England (99.8%)", "better"),
+                                         ("Similar", "similar"), ("Higher than England", "higher"),
+                                         ("lower than England", "lower"), ("Not tested", "not_compared"),
+                                         ("No value", "not_compared"), (None, "not_compared"),
+                                         (float("nan"), "not_compared")])
+def test_one_comparison_kind_classifier_serves_charts_messages_and_rag(label, kind):
+    from nbutils import stats
+    from nbutils.topics import dashboard_rules
+
+    assert stats.comparison_kind(label) == kind
+    rating = dashboard_rules.rag_rating(label).rating
+    assert rating == {"worse": "Red", "better": "Green", "similar": "Amber"}.get(kind, "Grey")
+
+
+def test_no_second_comparison_classifier_in_the_package():
+    import ast
+
+    defined = {(path.relative_to(ROOT).as_posix(), node.name) for path in (ROOT / "nbutils").rglob("*.py")
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.FunctionDef) and node.name in {"comparison_kind", "_kind", "_label_kind"}}
+    assert defined == {("nbutils/stats/comparison.py", "comparison_kind")}
+
+
+def test_one_fetched_manifest_reader(tmp_path, monkeypatch):
+    from nbutils import fetch
+    from nbutils.sources import fetched_manifest
+
+    monkeypatch.setenv("NBUTILS_HOME", str(tmp_path))
+    assert fetch.load_fetched_manifest is fetched_manifest.load
+    assert fetched_manifest.load() == {"indicators": {}}  # nothing fetched
+    fetched_manifest.path().parent.mkdir(parents=True)
+    fetched_manifest.path().write_text("[1, 2", encoding="utf-8")  # a corrupt fixture manifest
+    assert fetched_manifest.load() == {"indicators": {}}
+    fetched_manifest.path().write_text('{"indicators": {"satod": {"fetched_at": "2026-01-02T03:04:05"}}}')
+    assert fetch.fetched_info("satod")["fetched_at"] == "2026-01-02T03:04:05"
+
+
+def test_one_code_fingerprint(tmp_path):
+    from nbutils import fingerprint, runner
+
+    assert runner.package_fingerprint() == fingerprint.package_fingerprint()
+    one, two = tmp_path / "a.py", tmp_path / "b.py"
+    one.write_text("x = 1\n")
+    two.write_text("y = 2\n")
+    before = fingerprint.code_sha256([two, one], tmp_path)
+    assert before == fingerprint.code_sha256([one, two], tmp_path)  # order given does not matter
+    two.write_text("y = 3\n")
+    assert fingerprint.code_sha256([one, two], tmp_path) != before

@@ -103,6 +103,11 @@ def local_view(rows: pd.DataFrame) -> pd.DataFrame:
                          "Source": rows.label})
 
 
+def local_caption(rows: pd.DataFrame) -> str:
+    """The local figures' table caption, naming the dataset ('' when none were supplied)."""
+    return f"Breastfeeding at 6 to 8 weeks, {rows.label.iloc[0]}" if len(rows) else ""
+
+
 def local_sentence(area: Area, rows: pd.DataFrame) -> str:
     """'Local data: Kent County Council, 2 July 2024: Swale 38.9% breastfed at 6 to 8 weeks in 2022/23 (Kent 51.3%).'"""
     own = rows[(rows.area_code == area.code) & rows.value.notna()]

@@ -52,6 +52,14 @@ def at_booking(area: Area) -> pd.DataFrame:
     return maternity_units.nearest(area, "msds_smoking_at_booking")
 
 
+def satod_missing(frame: pd.DataFrame) -> str | None:
+    """Why no county or unitary smoking-at-delivery figure is shown for the area, or None when one is."""
+    if (frame.role != "england").any():
+        return None
+    return ("No county or unitary figure for this area is in the data held here (the all-area extract was not "
+            "available).")
+
+
 def satod_trend_label(frame: pd.DataFrame) -> str:
     """England's recent trend in SATOD (chi-square test for trend on counts)."""
     return indicators.trend_label(frame, "satod", role="england")

@@ -329,8 +329,11 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
 # ------------------------------------------------------------------------------------------------ page helpers
 
 
-def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
-    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract."""
+def missing_2016_18(area: Area, frame: pd.DataFrame) -> str | None:
+    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract; None
+    when it has one."""
+    if frame.loc[frame.role == "area", "value"].notna().any():
+        return None
     if (_suppressed(frame) & (frame.role == "area")).any():
         return (f"{area.name} had fewer than 3 infant deaths in 2016-18, so its deaths, rate and interval are "
                 "suppressed (ONS disclosure control); its county or England is shown where published.")
@@ -339,6 +342,13 @@ def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
     return (f"The extract held here covers {extract_coverage()} and does not include this one; "
             + ("its county and " if area.upper_tier_code and not area.is_unitary else "")
             + "England are shown where published.")
+
+
+def dropped_note(dropped: list[str]) -> str | None:
+    """The note naming periods left out of the trend (ONS carried them forward), or None when none were."""
+    if not dropped:
+        return None
+    return f"Left out of the trend: {', '.join(dropped)}, carried forward by ONS from the previous period (not new data)."
 
 
 def missing_reason(area: Area) -> str:
