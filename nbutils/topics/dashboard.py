@@ -383,5 +383,6 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
     caption = (f"Districts of {county.name} side by side. Colour and words give each district's comparison with "
                f"England (red significantly worse, amber similar, green significantly better, grey not tested), then "
                f"with {county.name} where both can be tested. [x] not published, [c] suppressed.")
-    return fragments.render("district_grid", caption=caption, columns=columns, rows=rows) + fragments.render(
+    return fragments.render("district_grid", heading=f"Districts of {county.name} side by side", caption=caption,
+                            columns=columns, rows=rows) + fragments.render(
         "sortable")
