@@ -238,7 +238,9 @@ def reader_view(frame: pd.DataFrame, decimals: int | None = None, value_label: s
     A series of more than two periods is shown with years across (one row per area), each of the area's values
     followed by its comparison with England in a word, as readers expect a trend table to look.
     """
-    if "period" in frame and frame.period.nunique() > 2:
+    # Years across only for one series per area (a frame mixing measures keeps one row per value).
+    one_series = "area_name" in frame and not frame.duplicated(["area_name", "period"]).any()
+    if "period" in frame and frame.period.nunique() > 2 and one_series:
         return series_view(frame, decimals)
     indicator_id = (frame.indicator_id.dropna().iloc[0] if "indicator_id" in frame and frame.indicator_id.notna().any()
                     else None)
