@@ -178,7 +178,8 @@ def _maps_to_images(page) -> None:
         # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
         frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
         handle.scroll_into_view_if_needed()
-        png = base64.b64encode(handle.screenshot(type="png")).decode("ascii")
+        # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
+        png = base64.b64encode(handle.screenshot(type="jpeg", quality=72)).decode("ascii")
         handle.evaluate("""(frame, src) => {
           const img = document.createElement('img');
           img.src = src;
@@ -189,7 +190,7 @@ def _maps_to_images(page) -> None:
           const outer = box && box.parentElement && box.parentElement.children.length === 1 ? box.parentElement
                         : box;
           (outer || frame).replaceWith(img);
-        }""", f"data:image/png;base64,{png}")
+        }""", f"data:image/jpeg;base64,{png}")
 
 
 def _print_html(browser, markup: str) -> bytes:

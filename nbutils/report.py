@@ -315,7 +315,6 @@ class Pack:
         """The upper-tier dashboard (counties and unitaries): headline indicators with RAG and direction of travel
         against England, the region and the statistical neighbours; a county's districts side by side; and the
         area against each neighbour for the headline indicators. Nothing for a two-tier district."""
-        from . import charts
         from .topics import dashboard
 
         area = self.area
@@ -337,7 +336,6 @@ class Pack:
         if area.is_county:
             grid = dashboard.district_grid(area)
             if len(grid):
-                display(HTML(f"<h3>Districts of {html.escape(area.name)} side by side</h3>"))
                 self.fragment_table(dashboard.district_grid_html(grid, area), grid, "districts")
                 local = grid[grid.origin.str.startswith("local data")]
                 if len(local):
@@ -345,17 +343,18 @@ class Pack:
 
                     for indicator_id in local.indicator_id.unique():
                         self.used_local(query.local_values(indicator_id, list(local.area_code)))
-        for indicator_id, frame in dashboard.neighbour_charts(area):
-            label = frame.attrs["label"]
-            self.figure(
-                charts.ranked_bars(frame, "area_name", "value", title=f"{label}, {area.name} and its statistical "
-                                   f"neighbours, {frame.attrs['period']}", xlabel=frame.attrs["axis"],
-                                   source=frame.attrs["source"], reference=(frame.attrs["england"], "England"),
-                                   decimals=frame.attrs["decimals"]),
-                alt=f"Bar chart of {label.lower()} in {area.name} and each of its statistical neighbours, "
-                    f"{frame.attrs['period']}, with England marked.")
-            if frame.attrs["missing"]:
-                self.note(f"No {frame.attrs['period']} value is published for: {', '.join(frame.attrs['missing'])}.")
+        panels = [frame for _, frame in dashboard.neighbour_charts(area)]
+        if panels:
+            from .neighbour_chart import neighbour_panels
+
+            labels = [f"{f.attrs['label'].lower()} ({f.attrs['period']})" for f in panels]
+            self.figure(neighbour_panels(panels, area.name, "DfE Local Authority Interactive Tool (ONS, OHID); DWP; "
+                                                            "DfE statistical neighbours, May 2025; OGL v3"),
+                        alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
+                            "with England marked.")
+            gaps = [f"{f.attrs['label']}: {', '.join(f.attrs['missing'])}" for f in panels if f.attrs["missing"]]
+            if gaps:
+                self.note("No value published for: " + "; ".join(gaps) + ".")
 
     def scale_of_need(self, plan, births_given: bool) -> None:
         """The scale-of-need calculator (:mod:`nbutils.topics.scale_of_need`): its arithmetic in words, the need

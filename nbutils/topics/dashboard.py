@@ -115,7 +115,7 @@ def headline(item: Item, area: Area) -> dict:
     row = dict.fromkeys(DASHBOARD_COLUMNS, np.nan)
     row.update(area_code=area.code, area_name=area.name, topic=item.topic, indicator_id=item.indicator,
                indicator=item.label, unit="", source="", value_geography=area.name,
-               neighbours_total=len(statistical_neighbours(area)), note="")
+               neighbours_total=len(statistical_neighbours(area)), note="", previous_period="[x]")
     if item.indicator in catalog.catalogue():
         meta = catalog.indicator(item.indicator)
         row.update(unit=meta.unit, source=meta.source)
@@ -155,7 +155,7 @@ def headline(item: Item, area: Area) -> dict:
         method = here.comparison_method
     row.update(
         period=period, old_figure=periods.is_old(period), value=here.value, lower_ci95=here.lower_ci95,
-        upper_ci95=here.upper_ci95, previous_period=previous or "",
+        upper_ci95=here.upper_ci95, previous_period=previous or "[x]",
         previous_value=mine[mine.period == previous].value.iloc[0] if previous else np.nan,
         direction=direction.direction, direction_meaning=direction.meaning,
         compared_with_england=label, comparison_method=method, rag=rules.rag_rating(label).rating,
@@ -316,7 +316,8 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
             "value_sort": _sort(r.value),
             "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
             "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})"
-                              if isinstance(r.previous_period, str) and r.previous_period else "[x]"),
+                              if isinstance(r.previous_period, str) and r.previous_period not in ("", "[x]")
+                              else "[x]"),
             "previous_sort": _sort(r.previous_value), "arrow": direction.arrow, "direction": direction.words,
             "rag_order": ["Red", "Amber", "Green", "Grey"].index(rag.rating), "rag_fill": rag.fill,
             "rag_text": rag.text_colour, "rag_words": rag.words,
@@ -382,5 +383,6 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
     caption = (f"Districts of {county.name} side by side. Colour and words give each district's comparison with "
                f"England (red significantly worse, amber similar, green significantly better, grey not tested), then "
                f"with {county.name} where both can be tested. [x] not published, [c] suppressed.")
-    return fragments.render("district_grid", caption=caption, columns=columns, rows=rows) + fragments.render(
+    return fragments.render("district_grid", heading=f"Districts of {county.name} side by side", caption=caption,
+                            columns=columns, rows=rows) + fragments.render(
         "sortable")

@@ -296,7 +296,7 @@ def homelessness_spec(area_name: str) -> tables.TableSpec:
         tables.Column("england_districts_median", "Median of English districts", unit=unit, decimals=2),
         tables.Column(("england_districts_lower_quartile", "england_districts_upper_quartile"),
                f"Middle half of districts ({unit})", kind="interval", decimals=2),
-        tables.Column("position", "Where the district sits", kind="text"),
+        tables.Column("position", "Position among English districts", kind="text"),
     ])
 
 

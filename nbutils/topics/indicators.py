@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, query, stats, store, tables
+from .. import catalog, narrative, query, stats, store, tables
 from ..areas import Area, registry
 from ..tables import Column, TableSpec
 
@@ -236,10 +236,35 @@ def reader_spec(indicator_id: str | None = None, decimals: int | None = None,
 
 
 def reader_view(frame: pd.DataFrame, decimals: int | None = None, value_label: str = "Value") -> pd.DataFrame:
-    """Reader-friendly table of a comparison frame (see :func:`reader_spec`); decimals from the catalogue."""
+    """Reader-friendly table of a comparison frame (see :func:`reader_spec`); decimals from the catalogue.
+
+    A series of more than two periods is shown with years across (one row per area), each of the area's values
+    followed by its comparison with England in a word, as readers expect a trend table to look.
+    """
+    # Years across only for one series per area (a frame mixing measures keeps one row per value).
+    one_series = "area_name" in frame and not frame.duplicated(["area_name", "period"]).any()
+    if "period" in frame and frame.period.nunique() > 2 and one_series:
+        return series_view(frame, decimals)
     indicator_id = (frame.indicator_id.dropna().iloc[0] if "indicator_id" in frame and frame.indicator_id.notna().any()
                     else None)
     return reader_spec(indicator_id, decimals, value_label).render(frame.reset_index(drop=True))
+
+
+_COMPARISON_WORDS = ("better", "worse", "similar", "higher", "lower")
+
+
+def series_view(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """Years across, one row per area; '(worse)', '(similar)'... after each value that was compared with England."""
+    wide = wide_by_period(frame, decimals)
+    label = wide.columns[0]
+    for row in frame.itertuples():
+        word = str(getattr(row, "compared_with_england", "") or "").split(" ")[0].lower()
+        column = narrative.period_label(str(row.period))
+        if word in _COMPARISON_WORDS and column in wide:
+            hit = wide[label] == row.area_name
+            wide.loc[hit, column] = wide.loc[hit, column].map(
+                lambda cell, w=word: cell if cell in ("[c]", "[x]") or cell.endswith(")") else f"{cell} ({w})")
+    return wide
 
 
 def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1,
