@@ -287,3 +287,18 @@ def early_years_missing(area: Area) -> str:
     from .housing import health_index_missing
 
     return health_index_missing(area)
+
+
+def child_poverty_view(poverty: pd.DataFrame) -> pd.DataFrame:
+    """Child poverty as readers see it: one row per area and measure (before / after housing costs), years across."""
+    pieces = []
+    for measure, rows in poverty.groupby("measure", sort=False):
+        wide = indicators.wide_by_period(rows)
+        wide.insert(1, "Measure", measure)
+        pieces.append(wide)
+    if not pieces:
+        return pd.DataFrame(columns=["Area", "Measure"])
+    out = pd.concat(pieces, ignore_index=True).fillna("[x]")
+    return out.sort_values(["Area", "Measure"], key=lambda s: s.map({a: i for i, a in enumerate(
+        dict.fromkeys(out.Area))}) if s.name == "Area" else s, kind="stable").reset_index(drop=True)
+
