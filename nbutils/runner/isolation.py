@@ -45,11 +45,12 @@ def _shell():
 
 
 def _snapshot() -> dict:
-    state = {"path": list(sys.path), "environ": dict(os.environ), "modules": set(sys.modules),
-             "warnings": list(warnings.filters)}
+    state = {"path": list(sys.path), "environ": dict(os.environ), "warnings": list(warnings.filters)}
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:
-        if "matplotlib.pyplot" in sys.modules:  # the backend is settled once pyplot is imported
+        if "matplotlib.pyplot" in sys.modules:
+            # Settles the backend now, as a notebook's first figure would: with the inline backend this registers
+            # its figure formatters, which must be part of the recorded state (or later figures would show no image).
             state["backend"] = matplotlib.get_backend()
         rc = dict(matplotlib.rcParams.copy())
         rc.pop("backend", None)
@@ -70,6 +71,8 @@ def reset(cwd: str) -> None:
     if shell is not None:
         shell.run_line_magic("reset", "-f")
         shell.execution_count = 1  # %reset keeps the count; a fresh kernel's first cell is 1
+    _reset_matplotlib(state)
+    if shell is not None:  # after matplotlib: switching the backend back registers its own formatters
         formatter = shell.display_formatter
         for mime, (printers, deferred, enabled) in state.get("formatters", {}).items():
             if mime in formatter.formatters:
@@ -81,7 +84,6 @@ def reset(cwd: str) -> None:
                 target.enabled = enabled
         if "active_types" in state:
             formatter.active_types = list(state["active_types"])
-    _reset_matplotlib(state)
     pandas = sys.modules.get("pandas")
     if pandas is not None:
         with warnings.catch_warnings():
@@ -94,7 +96,7 @@ def reset(cwd: str) -> None:
         os.environ.clear()
         os.environ.update(state["environ"])
     os.chdir(cwd)
-    _forget_local_modules(state["modules"], cwd)
+    _forget_local_modules(cwd)
     gc.collect()
 
 
@@ -111,12 +113,13 @@ def _reset_matplotlib(state: dict) -> None:
     dict.update(matplotlib.rcParams, state["rc"])
 
 
-def _forget_local_modules(before: set[str], folder: str) -> None:
-    """Drop modules imported since start-up from the notebook's folder, so an edited helper is read afresh."""
-    root = os.path.realpath(folder) + os.sep
-    for name in set(sys.modules) - before:
-        path = getattr(sys.modules.get(name), "__file__", None) or ""
-        if path and os.path.realpath(path).startswith(root):
+def _forget_local_modules(folder: str) -> None:
+    """Drop modules imported from the notebook's folder, so an edited helper there is read afresh."""
+    roots = tuple({os.path.realpath(folder) + os.sep, os.path.abspath(folder) + os.sep})
+    importlib.invalidate_caches()  # a module file added since is found, as a fresh kernel would find it
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.startswith(roots):
             sys.modules.pop(name, None)
 
 
