@@ -203,9 +203,21 @@ def test_warm_outputs_equal_a_plain_papermill_run_in_a_new_kernel(tmp_path):
     cold_nb = _normalised(cold, cold_out)
     assert warm_nb["metadata"]["papermill"]["parameters"] == {"area_code": "E07000113", "output_dir": "OUT/"
                                                               "E07000113-swale"}
-    assert warm_nb == cold_nb
+    assert warm_nb == cold_nb, list(_differences(warm_nb, cold_nb))[:10]
     tables = sorted(p.relative_to(folder) for p in (folder / "nutrition").glob("*.csv"))
     assert tables
     for table in tables:
         assert (warm_out / swale.folder / table).read_bytes() == (folder / table).read_bytes(), table
 
+
+
+def _differences(a, b, where=""):
+    """Where two JSON values differ (for a readable failure)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            yield from _differences(a.get(key), b.get(key), f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{where}[{index}]")
+    elif a != b:
+        yield where, str(a)[:200], str(b)[:200]

@@ -1,10 +1,10 @@
 """Runs inside a warm kernel: remember the state a fresh kernel starts in, and restore it before each notebook.
 
 A warm kernel executes many notebooks in turn. Before each one :func:`reset` gives it what a new kernel would
-have: an empty user namespace and execution count 1 (IPython's ``%reset -f``), no open figure, the matplotlib
-rcParams and backend, pandas options, IPython display formatters, warning filters, ``sys.path`` and environment
-recorded by :func:`warm_up`, the notebook's folder as working directory, and none of the modules a notebook
-imported from its own folder. Library modules (pandas, nbutils) stay imported: that is the point of a warm kernel.
+have: an empty user namespace and execution count 1 (IPython's ``%reset -f``, in a new history session), no
+open figure, the matplotlib rcParams and backend, pandas options, IPython display formatters, warning filters,
+``sys.path`` and environment recorded by :func:`warm_up`, the notebook's folder as working directory, and none of
+the modules a notebook imported from its own folder. Library modules (pandas, nbutils) stay imported: that is the point of a warm kernel.
 
 The rcParams are restored as ``matplotlib.rc_context`` restores them (``dict.update``), to the values the kernel
 had after its start-up rather than to ``rcdefaults()``: a fresh kernel has the inline backend's settings and any
@@ -69,8 +69,9 @@ def reset(cwd: str) -> None:
     state = _STATE if _STATE is not None else _snapshot()
     shell = _shell()
     if shell is not None:
-        shell.run_line_magic("reset", "-f")
-        shell.execution_count = 1  # %reset keeps the count; a fresh kernel's first cell is 1
+        # What %reset -f does, in a new history session as a fresh kernel has: the count starts at 1 again
+        # and its history lines cannot clash with the previous notebook's in IPython's history database.
+        shell.reset(new_session=True)
     _reset_matplotlib(state)
     if shell is not None:  # after matplotlib: switching the backend back registers its own formatters
         formatter = shell.display_formatter
