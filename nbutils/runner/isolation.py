@@ -36,6 +36,10 @@ def warm_up(modules: list[str]) -> None:
         except Exception:  # noqa: BLE001 - the notebook's own import cell shows the real error
             pass
     _STATE = _snapshot()
+    # Start-up objects (modules, classes, constants) live as long as the kernel: keep them out of every later
+    # garbage collection, so the collection a reset does only looks at what notebooks created.
+    gc.collect()
+    gc.freeze()
 
 
 def _shell():
@@ -97,8 +101,7 @@ def reset(cwd: str) -> None:
         os.environ.clear()
         os.environ.update(state["environ"])
     os.chdir(cwd)
-    _forget_local_modules(cwd)
-    gc.collect()
+    _forget_local_modules(cwd)  # (the namespace reset has already run a garbage collection)
 
 
 def _reset_matplotlib(state: dict) -> None:
