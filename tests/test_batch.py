@@ -99,3 +99,36 @@ def test_unreachable_scheduler_is_a_clear_error(tiny):
     notebooks, out = tiny
     with pytest.raises(runner.WorkbookError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         _run(notebooks, out, scheduler="tcp://127.0.0.1:9")
+
+
+def _record(area, topic, status="succeeded", error=None):
+    return {"area_code": area.code, "area_name": area.name, "folder": area.folder, "topic": topic, "status": status,
+            "seconds": 1.0, "outputs": [], "error": error, "executed": None, "inputs": None}
+
+
+def test_the_index_lists_failures_first_then_areas_by_region_and_county(tmp_path):
+    from nbutils import site
+
+    names = ["Swale", "Dover", "Medway", "Westminster", "Kent County Council", "Coventry"]
+    swale, dover, medway, westminster, kent, coventry = (areas.resolve(n) for n in names)
+    runs = [_record(a, t) for a in (swale, dover, medway, westminster, kent, coventry) for t in ("overview", "sudi")]
+    runs[3] = _record(dover, "sudi", "failed", "ValueError: no births for E07000108")  # fixture failure
+    (tmp_path / "manifest.json").write_text(json.dumps({"generated": "2026-01-01T00:00:00+00:00",
+                                                        "nbutils_version": "0", "runs": runs}))
+    site.write_index(tmp_path)
+    page = (tmp_path / "index.html").read_text()
+
+    failures, areas_part = page.index("Failed notebooks (1)"), page.index("<h2 class='nbu-region'>")
+    assert failures < areas_part and page.index("ValueError: no births for E07000108") < areas_part
+    # Regions in order, each with its groups: Kent (the county first, then its districts), unitaries, boroughs.
+    assert [page.index(f"<h2 class='nbu-region'>{r}</h2>") for r in ("London", "South East", "West Midlands")] == \
+        sorted(page.index(f"<h2 class='nbu-region'>{r}</h2>") for r in ("London", "South East", "West Midlands"))
+    kent_group = page[page.index("<h3>Kent</h3>"):page.index("<h3>Unitary authorities</h3>")]
+    assert kent_group.index(">Kent</a> <small>E10000016") < kent_group.index(">Dover</a>") < kent_group.index(">Swale</a>")
+    assert ">Medway</a>" in page[page.index("<h3>Unitary authorities</h3>"):]
+    assert "<h3>London boroughs</h3>" in page and "<h3>Metropolitan boroughs</h3>" in page
+    assert "data-search='swale e07000113 kent south east'" in page
+    # Only failures are flagged; the filter box is there, with its script inline (no network needed).
+    assert "ready" not in page and "✓" not in page and page.count("✗ failed") == 1
+    assert "id='nbu-filter-box'" in page and "<script>" in page and "<script src" not in page
+    assert 'href="E07000113-swale/sudi.html"' in page and 'href="E07000108-dover/sudi.html"' not in page
