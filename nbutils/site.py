@@ -159,16 +159,19 @@ def _executed_link(out_dir: Path, entry: dict) -> str:
             if executed and (out_dir / executed).exists() else "")
 
 
-def write_index(out_dir: Path, folders: set[str] | None = None) -> None:
+def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict | None = None) -> None:
     """Write ``index.html`` (failures first, then every area by region and county) and the areas' landing pages.
 
     Parameters
     ----------
     folders : area folders whose landing page changed (default: every area's page is rewritten).
+    manifest : the contents of ``manifest.json`` when the caller has just written it (default: read it).
     """
-    if not (out_dir / "manifest.json").exists():
-        return
-    manifest, runs = load_runs(out_dir)
+    if manifest is None:
+        if not (out_dir / "manifest.json").exists():
+            return
+        manifest, _ = load_runs(out_dir)
+    runs = manifest["runs"]
     topics = _topic_order({r["topic"] for r in runs})
     by_area: dict[tuple[str, str, str], dict[str, dict]] = {}
     for record in runs:

@@ -134,14 +134,15 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
                 else:
                     todo.append((area, topic, out_dir, timeout, notebooks))
         results: list[Result] = []
+        records = dict(previous)  # the manifest's records, kept in memory for the whole run
         progress.start(len(todo), len(skipped))
 
         def finished(result: Result) -> None:
             results.append(result)
             progress.advance(result)
             # Recorded as each notebook finishes, and the index with it, so a killed run loses nothing finished.
-            write_manifest(out_dir, [result], fingerprints)
-            site.write_index(out_dir, folders={result.folder})
+            manifest = write_manifest(out_dir, [result], fingerprints, records)
+            site.write_index(out_dir, folders={result.folder}, manifest=manifest)
 
         try:
             if todo:

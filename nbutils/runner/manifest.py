@@ -139,22 +139,29 @@ def up_to_date(record: dict | None, fingerprint: str, out_dir: Path) -> bool:
     return all((out_dir / output).exists() for output in record.get("outputs", []))
 
 
-def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | None = None) -> None:
-    """Merge results into ``manifest.json`` (records of other areas/topics are kept)."""
+def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | None = None,
+                   records: dict[tuple[str, str], dict] | None = None) -> dict:
+    """Merge results into ``manifest.json`` (records of other areas/topics are kept); return what was written.
+
+    Parameters
+    ----------
+    records : the run's records so far, by (area code, topic), kept by the caller and updated here; saves reading
+        the manifest back for every notebook of a long run (default: read from ``manifest.json``).
+    """
     path = out_dir / "manifest.json"
-    previous = list(load_previous(out_dir).values())  # rebuilt from the folders if unreadable
-    fresh = {(r.area_code, r.topic) for r in results}
-    records = []
+    if records is None:
+        records = load_previous(out_dir)  # rebuilt from the folders if unreadable
     for result in results:
         record = asdict(result)
         record["inputs"] = (fingerprints or {}).get((result.area_code, result.topic))
         record["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        records.append(record)
-    runs = [r for r in previous if (r["area_code"], r["topic"]) not in fresh] + records
-    runs.sort(key=lambda r: (r["area_name"], TOPIC_ORDER.index(r["topic"]) if r["topic"] in TOPIC_ORDER else 99))
+        records[(result.area_code, result.topic)] = record
+    runs = sorted(records.values(), key=lambda r: (r["area_name"], TOPIC_ORDER.index(r["topic"])
+                                                   if r["topic"] in TOPIC_ORDER else 99))
     manifest = {
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "nbutils_version": __version__,
         "runs": runs,
     }
     atomic_write_text(path, json.dumps(manifest, indent=2) + "\n")
+    return manifest
