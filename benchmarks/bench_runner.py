@@ -6,7 +6,9 @@ Runs, side by side in one go, on the same notebooks and areas:
 2. ``nbutils run`` (worker processes each holding a warm kernel, HTML exported in the worker, executed notebooks
    in OUT/_executed/, --force so nothing is skipped);
 3. a no-op rerun of ``nbutils run`` (everything up to date);
-4. optionally (``--floor``) a bare-kernel floor: a new kernel importing nbutils' page helpers, per notebook.
+4. optionally (``--floor``) a bare-kernel floor: a new kernel importing nbutils' page helpers, per notebook;
+5. optionally (``--dask``) the same run on a real ``dask scheduler`` with two ``dask worker`` processes (one
+   thread each, each holding its warm kernel) started on this machine, as throughput against the local runner.
 
 and prints the seconds and the ratios the targets are stated in::
 
@@ -85,6 +87,39 @@ def bare_kernel_floor(count: int) -> float:
     return statistics.median(times)
 
 
+def dask_run(areas, topics, out: Path) -> float:
+    """Seconds for the same run on a real scheduler and two workers on loopback (started and stopped here)."""
+    from distributed import Client
+
+    from nbutils import runner
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scheduler_file = out.parent / "scheduler.json"
+    processes = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                   "--no-dashboard", "--scheduler-file", str(scheduler_file)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        until = time.monotonic() + 120
+        while not scheduler_file.exists():
+            if time.monotonic() > until:
+                raise RuntimeError("the dask scheduler did not start within 2 minutes")
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        processes += [subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                                        "--no-nanny", "--no-dashboard"], env=env, cwd=ROOT,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        with Client(address) as client:
+            client.wait_for_workers(2, timeout=120)
+        started = time.perf_counter()
+        runner.run(areas, topics, out, force=True, scheduler=address, progress=runner.PlainProgress(lambda _: None))
+        return time.perf_counter() - started
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=60)
+
+
 def main(argv=None) -> int:
     from nbutils import runner
     from nbutils.areas import resolve_targets
@@ -95,6 +130,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-naive", action="store_true", help="do not time the naive loop")
     parser.add_argument("--floor", action="store_true", help="also time a new kernel per notebook (the old floor)")
+    parser.add_argument("--dask", action="store_true", help="also run on a dask scheduler + two dask workers")
     args = parser.parse_args(argv)
 
     areas = resolve_targets(args.areas)
@@ -135,6 +171,10 @@ def main(argv=None) -> int:
         floor = bare_kernel_floor(min(count, 5))
         rows.append(("new kernel + page helpers per notebook (old floor)", f"{floor:.2f} s"))
         rows.append(("ratio median / old floor", f"{per_notebook / floor:.2f}"))
+    if args.dask:
+        on_dask = dask_run(areas, topics, work / "dask" / "out")
+        rows.append(("same run on dask scheduler + 2 dask workers", f"{on_dask:.1f} s"))
+        rows.append(("ratio dask / local nbutils run", f"{on_dask / batch:.2f}"))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")

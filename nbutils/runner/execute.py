@@ -130,7 +130,7 @@ def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks:
                  kernel: WarmKernel | None = None) -> Result:
     """Run one notebook for one area and export its HTML, on ``kernel`` (default: this thread's warm kernel)."""
     job = Job(area, topic, Path(out_dir), timeout, Path(notebooks or paths.notebooks_dir()))
-    kernel = kernel or worker_kernel(job.notebooks)
+    kernel = kernel or worker_kernel(job.source)
     try:
         prepare(job, kernel)
     except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
@@ -203,15 +203,17 @@ async def _execute_cells(client) -> None:
 _LOCAL = threading.local()
 
 
-def worker_kernel(notebooks: Path) -> WarmKernel:
-    """This thread's warm kernel for the notebooks in ``notebooks`` (started at its first notebook)."""
-    modules = notebook_imports(Path(notebooks).resolve())
+def worker_kernel(source: Path) -> WarmKernel:
+    """This thread's warm kernel for notebooks in the folder of ``source`` (started for its first notebook, and
+    importing what that notebook imports)."""
+    folder = Path(source).resolve().parent
     kernel = getattr(_LOCAL, "kernel", None)
-    if kernel is None or kernel.modules != modules:
+    if kernel is None or getattr(kernel, "folder", None) != folder:
         if kernel is not None:
             kernel.close()
         quiet_logs()
-        kernel = _LOCAL.kernel = WarmKernel(modules)
+        kernel = _LOCAL.kernel = WarmKernel(notebook_imports(Path(source).resolve()))
+        kernel.folder = folder
         atexit.register(kernel.close)
     return kernel
 
@@ -223,28 +225,33 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-@functools.lru_cache(maxsize=8)
-def notebook_imports(notebooks: Path) -> list[str]:
-    """The modules the notebooks in ``notebooks`` import, to import once when a kernel starts (a name that is
-    not a module, such as ``Pack`` in ``from nbutils.report import Pack``, is tried and skipped)."""
-    names: set[str] = set()
-    for path in sorted(notebooks.glob("*.ipynb")):
-        try:
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
+#: Imported by every kernel at start-up: the plotting and table libraries, so that the state restored before each
+#: notebook (rcParams, backend, display formatters, pandas options) is the one they set up.
+BASE_IMPORTS = ("matplotlib.pyplot", "pandas")
+
+
+@functools.lru_cache(maxsize=16)
+def notebook_imports(source: Path) -> list[str]:
+    """What a kernel imports at start-up: :data:`BASE_IMPORTS` and the modules the notebook ``source`` imports (a
+    name that is not a module, such as ``Pack`` in ``from nbutils.report import Pack``, is tried and skipped).
+    Later notebooks import anything else they need themselves, once per kernel."""
+    names: set[str] = set(BASE_IMPORTS)
+    try:
+        cells = json.loads(Path(source).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        cells = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
             continue
-        for cell in cells:
-            if cell.get("cell_type") != "code":
-                continue
-            source = cell.get("source", "")
-            try:
-                tree = ast.parse("".join(source) if isinstance(source, list) else source)
-            except SyntaxError:  # magics: the notebook will import what it needs
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    names |= {alias.name for alias in node.names}
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    names.add(node.module)
-                    names |= {f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"}
+        text = cell.get("source", "")
+        try:
+            tree = ast.parse("".join(text) if isinstance(text, list) else text)
+        except SyntaxError:  # magics: the notebook will import what it needs
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names |= {f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"}
     return sorted(names)

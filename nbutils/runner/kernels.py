@@ -109,6 +109,7 @@ class WarmKernel:
     def __init__(self, modules: list[str] | None = None, recycle_after: int = RECYCLE_AFTER,
                  max_rss_mb: float = MAX_RSS_MB, start_timeout: float = 120) -> None:
         self.modules = list(modules or [])
+        self.folder: Path | None = None  # the notebooks' folder this kernel serves (set by its owner)
         self.recycle_after = recycle_after
         self.max_rss_mb = max_rss_mb
         self.start_timeout = start_timeout
