@@ -25,7 +25,7 @@ from traitlets import default
 LIVE_KERNELS: set[int] = set()
 
 #: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind).
-RECYCLE_AFTER = 100
+RECYCLE_AFTER = 200
 #: Resident memory (MB) past which a kernel is replaced before its next notebook.
 MAX_RSS_MB = 2000
 
