@@ -1,6 +1,10 @@
 """The pages that tie packs together: the top-level ``index.html`` and each area's landing page.
 
-Built from ``manifest.json`` alone, so they are always consistent with what is on disk.
+Built from ``manifest.json`` alone, so they are always consistent with what is on disk. The index lists failed
+notebooks first, then every area grouped by region and by county (a county with its districts; unitary
+authorities, metropolitan and London boroughs by kind), with a filter box that works offline (a few lines of
+inline script; without script every area is simply listed). Only failures are flagged: a topic that succeeded is
+a plain link.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #b1b4b6;padding:.45em .6em;text-align:left;vertical-align:top}
 thead th{border-bottom:2px solid #0b0c0c}
 small{color:#505a5f}
-.ok{color:#00703c}
+.nbu-filter{margin:1em 0}
+.nbu-filter input{font-size:1em;padding:.35em;border:2px solid #0b0c0c;width:22em;max-width:100%}
+.nbu-failures{border-left:6px solid #d4351c;padding:.2em 0 .2em 1em;margin:1em 0 2em}
+h2.nbu-region{margin-top:2em;border-bottom:2px solid #b1b4b6}
+table.nbu-areas th[scope=row]{width:24%}
 .failed span{color:#d4351c;font-weight:bold}
 a{color:#1d70b8}
 .nbu-headlines{font-weight:normal;font-size:.85em;margin:.3em 0 0 1em;padding:0}
@@ -79,48 +87,142 @@ def load_runs(out_dir: Path) -> tuple[dict, list[dict]]:
     return manifest, manifest["runs"]
 
 
-def write_index(out_dir: Path, folders: set[str] | None = None) -> None:
-    """Write ``index.html`` (every area with each topic's status) and the areas' landing pages.
+#: Headline lists already read, by overview CSV path: (modification time, HTML). The index is rewritten as each
+#: notebook finishes; re-reading every area's CSV each time would make an England run quadratic.
+_HEADLINES: dict[Path, tuple[int, str]] = {}
+
+KIND_GROUPS = {"unitary authority": "Unitary authorities", "metropolitan borough": "Metropolitan boroughs",
+               "London borough": "London boroughs", "district": "Districts", "county": "Counties"}
+
+FILTER_SCRIPT = """<script>
+(function () {
+  var box = document.getElementById('nbu-filter-box'), count = document.getElementById('nbu-filter-count');
+  document.getElementById('nbu-filter').hidden = false;
+  box.addEventListener('input', function () {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), shown = 0;
+    document.querySelectorAll('tr.nbu-area').forEach(function (row) {
+      var text = row.getAttribute('data-search'), hit = words.every(function (w) { return text.indexOf(w) >= 0; });
+      row.hidden = !hit;
+      if (hit) { shown += 1; }
+    });
+    document.querySelectorAll('.nbu-group, .nbu-region-block').forEach(function (block) {
+      block.hidden = !block.querySelector('tr.nbu-area:not([hidden])');
+    });
+    count.textContent = words.length ? shown + ' areas match' : '';
+  });
+})();
+</script>"""
+
+
+def _cached_headlines(out_dir: Path, folder: str) -> str:
+    path = out_dir / folder / "overview" / "headlines.csv"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ""
+    cached = _HEADLINES.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _HEADLINES[path] = (stamp, headlines(out_dir, folder))
+    return cached[1]
+
+
+def _placement(code: str) -> tuple[str, str, str]:
+    """(region, group, sort key within the group) of an area: a county's districts follow the county."""
+    try:
+        from .areas import registry
+
+        reg = registry()
+        area = reg.get(code)
+    except Exception:  # an area the registry does not know (an old folder, a fixture): listed apart
+        return "Other areas", "Other areas", code
+    region = reg.get(area.region_code).name if area.region_code else "Other areas"
+    if area.is_county:
+        return region, area.name, ""
+    if area.upper_tier_code and area.upper_tier_code != area.code:
+        return region, reg.get(area.upper_tier_code).name, area.name
+    return region, KIND_GROUPS.get(area.kind, "Other areas"), area.name
+
+
+def _status_cell(out_dir: Path, folder: str, topic: str, entry: dict | None) -> str:
+    title = html.escape(TOPIC_TITLES.get(topic, topic))
+    if entry is None:
+        return "<td><small>not run</small></td>"
+    if entry["status"] == "succeeded":
+        return f'<td><a href="{folder}/{topic}.html">{title}</a></td>'
+    return (f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")}'
+            f'{_executed_link(out_dir, entry)}</td>')
+
+
+def _executed_link(out_dir: Path, entry: dict) -> str:
+    # Executed notebooks live outside the circulated area folders; linked only when one was kept.
+    executed = entry.get("executed")
+    return (f' (<a href="{html.escape(executed)}">executed notebook</a>)'
+            if executed and (out_dir / executed).exists() else "")
+
+
+def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict | None = None) -> None:
+    """Write ``index.html`` (failures first, then every area by region and county) and the areas' landing pages.
 
     Parameters
     ----------
     folders : area folders whose landing page changed (default: every area's page is rewritten).
+    manifest : the contents of ``manifest.json`` when the caller has just written it (default: read it).
     """
-    if not (out_dir / "manifest.json").exists():
-        return
-    manifest, runs = load_runs(out_dir)
+    if manifest is None:
+        if not (out_dir / "manifest.json").exists():
+            return
+        manifest, _ = load_runs(out_dir)
+    runs = manifest["runs"]
     topics = _topic_order({r["topic"] for r in runs})
     by_area: dict[tuple[str, str, str], dict[str, dict]] = {}
     for record in runs:
         by_area.setdefault((record["area_name"], record["area_code"], record["folder"]), {})[record["topic"]] = record
-    rows = []
+    header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
+    regions: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    failures = []
     for (name, code, folder), cells in sorted(by_area.items()):
-        tds = []
+        region, group, key = _placement(code)
+        search = html.escape(" ".join([name, code, group, region]).lower(), quote=True)
+        tds = "".join(_status_cell(out_dir, folder, topic, cells.get(topic)) for topic in topics)
+        row = (f"<tr class='nbu-area' data-search='{search}'><th scope='row'><a href='{folder}/index.html'>"
+               f"{html.escape(name)}</a> <small>{code}</small>{_cached_headlines(out_dir, folder)}</th>{tds}</tr>")
+        regions.setdefault(region, {}).setdefault(group, []).append((key, row))
         for topic in topics:
             entry = cells.get(topic)
-            title = html.escape(TOPIC_TITLES.get(topic, topic))
-            if entry is None:
-                tds.append("<td><small>not run</small></td>")
-            elif entry["status"] == "succeeded":
-                tds.append(f'<td><a href="{folder}/{topic}.html">{title}</a> <span class="ok">✓ ready</span></td>')
-            else:
-                # Executed notebooks live outside the circulated area folders; linked only when one was kept.
-                executed = entry.get("executed")
-                link = (f' (<a href="{html.escape(executed)}">executed notebook</a>)'
-                        if executed and (out_dir / executed).exists() else "")
-                tds.append(f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")}'
-                           f'{link}</td>')
-        rows.append(f"<tr><th scope='row'><a href='{folder}/index.html'>{html.escape(name)}</a> "
-                    f"<small>{code}</small>{headlines(out_dir, folder)}</th>{''.join(tds)}</tr>")
+            if entry is not None and entry["status"] != "succeeded":
+                failures.append(f"<tr><td><a href='{folder}/index.html'>{html.escape(name)}</a></td>"
+                                f"<td>{html.escape(TOPIC_TITLES.get(topic, topic))}</td>"
+                                f"<td>{html.escape(entry['error'] or '')}{_executed_link(out_dir, entry)}</td></tr>")
         if folders is None or folder in folders:
             write_area_page(out_dir, name, code, folder, cells, manifest)
-    header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
+    sections = []
+    for region in sorted(regions, key=lambda r: (r == "Other areas", r)):
+        groups = regions[region]
+        blocks = []
+        for group in sorted(groups, key=lambda g: (g in KIND_GROUPS.values() or g == "Other areas", g)):
+            rows = "".join(row for _, row in sorted(groups[group]))
+            blocks.append(f"<div class='nbu-group'><h3>{html.escape(group)}</h3><table class='nbu-areas'><thead>"
+                          f"<tr><th scope='col'>Area</th>{header}</tr></thead><tbody>{rows}</tbody></table></div>")
+        sections.append(f"<section class='nbu-region-block'><h2 class='nbu-region'>{html.escape(region)}</h2>"
+                        f"{''.join(blocks)}</section>")
+    failed = ""
+    if failures:
+        failed = (f"<section class='nbu-failures' id='failures'><h2>Failed notebooks ({len(failures)})</h2>"
+                  "<p>These topics have no page: the notebook failed. Fix the cause and run the same command again "
+                  "(finished work is skipped).</p><table><thead><tr><th scope='col'>Area</th><th scope='col'>Topic"
+                  f"</th><th scope='col'>Reason</th></tr></thead><tbody>{''.join(failures)}</tbody></table></section>")
+    pages = sum(1 for r in runs if r["status"] == "succeeded")
     body = (
         "<h1>Infant and maternal health needs assessment: packs</h1>"
-        f"<p>Generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}. "
+        f"<p>{len(by_area)} area(s), {pages} page(s){f', {len(failures)} failed' if failures else ''}. "
+        f"Generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}. "
         "Choose an area for its pack, or a topic for one page. Data: ONS, OHID, MHCLG and NHS England, "
         "Open Government Licence v3.0.</p>"
-        f"<table><thead><tr><th scope='col'>Area</th>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"{failed}"
+        "<div class='nbu-filter' id='nbu-filter' hidden><label for='nbu-filter-box'>Filter areas by name, code, "
+        "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off'> "
+        "<span id='nbu-filter-count' role='status'></span></div>"
+        f"{''.join(sections)}{FILTER_SCRIPT}"
     )
     atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
 

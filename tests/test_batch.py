@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -11,6 +15,8 @@ import pytest
 from nbutils import areas, runner
 
 pytestmark = pytest.mark.usefixtures("store_ready")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _notebook(folder, name, *sources):
@@ -84,18 +90,115 @@ def test_a_notebook_over_its_time_limit_fails_and_the_batch_goes_on(tmp_path):
     assert not list((tmp_path / "out" / "E07000113-swale").glob(".*"))  # no scratch files left behind
 
 
+KERNEL_PIDS = WRITE_CSV + "\nprint(os.getpid(), os.getppid())"
+
+
+def _start_dask(tmp_path, env):
+    """A real `dask scheduler` and two `dask worker` processes on this machine (loopback), as the README says."""
+    scheduler_file = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                  "--no-dashboard", "--scheduler-file", str(scheduler_file)], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes = [scheduler]
+    until = time.monotonic() + 60
+    while not scheduler_file.exists() and time.monotonic() < until:
+        time.sleep(0.2)
+    address = json.loads(scheduler_file.read_text())["address"]
+    for _ in range(2):
+        processes.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
+                                           "--no-nanny", "--no-dashboard"], env=env, cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return address, processes
+
+
+def _stop(processes, grace: float = 30) -> None:
+    """Stop processes as a terminal's Ctrl-C or a job scheduler would; any still running after ``grace`` seconds
+    is killed and the test fails."""
+    for process in processes:
+        process.terminate()
+    hung = []
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            hung.append(process.args)
+    assert not hung, f"did not stop within {grace} s: {hung}"
+
+
 @pytest.mark.slow
-def test_the_same_tasks_run_on_a_dask_cluster(tiny):
+def test_the_same_tasks_run_on_a_real_dask_scheduler_and_two_workers_with_warm_kernels(tiny, store_ready, tmp_path):
     distributed = pytest.importorskip("distributed")
+    psutil = pytest.importorskip("psutil")
     notebooks, out = tiny
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        summary = _run(notebooks, out, scheduler=cluster.scheduler_address)
-    assert sorted(r.status for r in summary.results) == ["succeeded", "succeeded"]
-    assert (out / "E07000114-thanet" / "tiny" / "value.csv").read_text() == "area_code\nE07000114\n"
-    assert (out / "index.html").exists()
+    for name in ("pids", "pids2"):
+        _notebook(notebooks, name, "import os\n" + KERNEL_PIDS)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "NBUTILS_STORE": str(store_ready)}
+    address, processes = _start_dask(tmp_path, env)
+    try:
+        with distributed.Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        swale, thanet = areas.resolve("Swale"), areas.resolve("Thanet")
+        summary = runner.run([swale, thanet], ["pids", "pids2"], out, notebooks=notebooks, scheduler=address,
+                             progress=runner.PlainProgress(lambda _: None))
+        assert [r.status for r in summary.results] == ["succeeded"] * 4, [r.error for r in summary.results]
+        assert (out / "E07000114-thanet" / "tiny" / "value.csv").read_text() == "area_code\nE07000114\n"
+        assert 'href="E07000113-swale/pids.html"' in (out / "index.html").read_text()
+        kernels = {}
+        for folder in ("E07000113-swale", "E07000114-thanet"):
+            for topic in ("pids", "pids2"):
+                executed = nbformat.read(out / "_executed" / folder / f"{topic}.ipynb", as_version=4)
+                pid, parent = map(int, executed.cells[-1].outputs[0]["text"].split())
+                kernels[pid] = parent
+        workers = {p.pid for p in processes[1:]}
+        assert set(kernels.values()) <= workers  # each kernel belongs to a dask worker process
+        assert len(kernels) <= 2  # four notebooks, at most one (warm) kernel per worker
+        living = [psutil.Process(pid) for pid in kernels]
+    finally:
+        _stop(processes[1:])  # the workers first, while their scheduler is still there to say goodbye to
+        _stop(processes[:1])
+    # The workers' warm kernels go with them.
+    until = time.monotonic() + 15
+    while any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in living) and time.monotonic() < until:
+        time.sleep(0.3)
+    assert not [p.pid for p in living if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
 def test_unreachable_scheduler_is_a_clear_error(tiny):
     notebooks, out = tiny
     with pytest.raises(runner.WorkbookError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         _run(notebooks, out, scheduler="tcp://127.0.0.1:9")
+
+
+def _record(area, topic, status="succeeded", error=None):
+    return {"area_code": area.code, "area_name": area.name, "folder": area.folder, "topic": topic, "status": status,
+            "seconds": 1.0, "outputs": [], "error": error, "executed": None, "inputs": None}
+
+
+def test_the_index_lists_failures_first_then_areas_by_region_and_county(tmp_path):
+    from nbutils import site
+
+    names = ["Swale", "Dover", "Medway", "Westminster", "Kent County Council", "Coventry"]
+    swale, dover, medway, westminster, kent, coventry = (areas.resolve(n) for n in names)
+    runs = [_record(a, t) for a in (swale, dover, medway, westminster, kent, coventry) for t in ("overview", "sudi")]
+    runs[3] = _record(dover, "sudi", "failed", "ValueError: no births for E07000108")  # fixture failure
+    (tmp_path / "manifest.json").write_text(json.dumps({"generated": "2026-01-01T00:00:00+00:00",
+                                                        "nbutils_version": "0", "runs": runs}))
+    site.write_index(tmp_path)
+    page = (tmp_path / "index.html").read_text()
+
+    failures, areas_part = page.index("Failed notebooks (1)"), page.index("<h2 class='nbu-region'>")
+    assert failures < areas_part and page.index("ValueError: no births for E07000108") < areas_part
+    # Regions in order, each with its groups: Kent (the county first, then its districts), unitaries, boroughs.
+    assert [page.index(f"<h2 class='nbu-region'>{r}</h2>") for r in ("London", "South East", "West Midlands")] == \
+        sorted(page.index(f"<h2 class='nbu-region'>{r}</h2>") for r in ("London", "South East", "West Midlands"))
+    kent_group = page[page.index("<h3>Kent</h3>"):page.index("<h3>Unitary authorities</h3>")]
+    assert kent_group.index(">Kent</a> <small>E10000016") < kent_group.index(">Dover</a>") < kent_group.index(">Swale</a>")
+    assert ">Medway</a>" in page[page.index("<h3>Unitary authorities</h3>"):]
+    assert "<h3>London boroughs</h3>" in page and "<h3>Metropolitan boroughs</h3>" in page
+    assert "data-search='swale e07000113 kent south east'" in page
+    # Only failures are flagged; the filter box is there, with its script inline (no network needed).
+    assert "ready" not in page and "✓" not in page and page.count("✗ failed") == 1
+    assert "id='nbu-filter-box'" in page and "<script>" in page and "<script src" not in page
+    assert 'href="E07000113-swale/sudi.html"' in page and 'href="E07000108-dover/sudi.html"' not in page

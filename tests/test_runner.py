@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import papermill as pm
@@ -13,6 +17,8 @@ from conftest import run_cli
 from nbutils import areas, runner
 
 pytestmark = pytest.mark.usefixtures("store_ready")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _notebook(path, *sources, parameters=True):
@@ -161,3 +167,36 @@ def test_maps_are_standalone_and_need_no_cdn(ethnicity_run):
 
 def test_resolve_targets_for_run():
     assert [a.name for a in areas.resolve_targets(["coventry"])] == ["Coventry"]
+
+
+# Runs the command line in this process and prints which heavy modules it imported.
+IMPORTS_CHILD = r"""
+import contextlib, io, json, sys
+from nbutils import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    code = cli.main(sys.argv[1:])
+heavy = ("matplotlib", "geopandas", "shapely", "pyogrio", "folium", "seaborn", "jupyter_client", "papermill",
+         "nbconvert", "nbclient", "zmq")
+print(json.dumps({"code": code, "imported": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def _imports(*args, env):
+    done = subprocess.run([sys.executable, "-c", IMPORTS_CHILD, *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_commands_that_run_no_notebook_import_no_plotting_geometry_or_jupyter(project_copy, store_ready, tmp_path):
+    _notebook(project_copy / "notebooks" / "tiny.ipynb", "print(area_code)")
+    for extra in ("local", "fetched"):  # the same data as the session's store, so nothing rebuilds it
+        if (ROOT / "data" / extra).exists():
+            shutil.copytree(ROOT / "data" / extra, project_copy / "data" / extra)
+    env = {"NBUTILS_HOME": str(project_copy), "NBUTILS_STORE": str(store_ready)}
+    out = str(tmp_path / "out")
+    first = _imports("run", "Swale", "--topics", "tiny", "--out", out, env=env)
+    assert first["code"] == 0 and "jupyter_client" in first["imported"]  # the check sees a run that executes
+    for args in (["areas"], ["areas", "kent"], ["topics"], ["data", "status"],
+                 ["run", "Swale", "--topics", "tiny", "--out", out]):  # the last: a no-op rerun
+        assert _imports(*args, env=env) == {"code": 0, "imported": []}, args

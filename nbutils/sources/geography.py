@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gzip
 import io
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 
 from .manifest import raw_file
+
+if TYPE_CHECKING:  # imported where boundaries are read: commands that need none start without geopandas
+    import geopandas as gpd
 
 SOURCE = "humaniverse-geographr"
 
@@ -36,6 +39,8 @@ def lad23_upper_tier() -> pd.DataFrame:
 
 
 def _geojson(name: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     # GDAL cannot sniff a gzipped GeoJSON from its name, so hand it the bytes.
     return gpd.read_file(io.BytesIO(gzip.decompress(raw_file(SOURCE, name).read_bytes())))
 

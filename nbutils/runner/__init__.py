@@ -1,0 +1,47 @@
+"""Execute topic notebooks per area with papermill on warm kernels, export HTML, write the index and run record.
+
+The runner orchestrates only: it never draws charts or computes statistics. Each worker (a process on this
+machine, or a thread of a Dask worker) starts one kernel from *this* Python (whatever kernelspecs the user has
+registered), imports the package once, and executes notebook after notebook in it, each in a clean namespace
+(:mod:`~nbutils.runner.isolation`), with parameters injected by papermill itself. A notebook writes its CSVs and
+maps into ``<out>/<code>-<slug>/<topic>/``; on success it is exported, in the worker, to ``<topic>.html`` with code
+hidden and a table of contents. The executed notebook is kept apart from the circulated pages, in
+``<out>/_executed/<code>-<slug>/<topic>.ipynb``; a failed notebook keeps it for debugging, gets no HTML, and does
+not stop the others.
+
+Modules: :mod:`.tasks` (topics), :mod:`.kernels` (kernels, warm kernels), :mod:`.isolation` (runs inside a kernel),
+:mod:`.execute` (one notebook, as named steps), :mod:`.html` (pages), :mod:`.pool` (workers, Dask),
+:mod:`.manifest` (the run record), :mod:`.batch` (a run). Names are loaded on first use, so listing topics or a
+no-op run never imports Jupyter, papermill or nbconvert.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .. import paths  # noqa: F401 - part of the interface (tests point it at other notebooks)
+from ..errors import WorkbookError  # noqa: F401
+from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES  # noqa: F401
+from .tasks import available_topics, resolve_topics  # noqa: F401
+
+_LAZY = {
+    "run": "batch", "RunSummary": "batch", "PlainProgress": "batch", "OutputBusyError": "batch",
+    "Interrupted": "batch", "output_lock": "batch",
+    "Result": "manifest", "write_manifest": "manifest", "executed_path": "manifest", "EXECUTED_DIR": "manifest",
+    "package_fingerprint": "manifest", "task_fingerprint": "manifest",
+    "execute_task": "execute", "worker_kernel": "execute",
+    "export_html": "html",
+    "WarmKernel": "kernels", "CurrentPythonKernelManager": "kernels", "CurrentPythonKernelSpecManager": "kernels",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,167 @@
+"""A batch: every topic for every area, skipping what is up to date, recording each result as it finishes.
+
+The run holds an exclusive lock on the output folder; ``manifest.json`` and ``index.html`` are rewritten
+(atomically) as each notebook finishes, so a killed run loses nothing finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import locks, paths, store
+from ..errors import WorkbookError
+from .manifest import Result, load_previous, repair_manifest, task_fingerprint, up_to_date, write_manifest
+
+
+class OutputBusyError(WorkbookError):
+    """Another run is writing to the same output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path):
+    """Hold an exclusive lock on ``out_dir`` for the whole run; refuse at once if another run holds it.
+
+    Only this process holds it (workers are spawned, not forked), and the system releases it if the process dies.
+    """
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(locks.exclusive(out_dir / ".nbutils-run.lock", wait=False))
+    except locks.LockBusy as busy:
+        raise OutputBusyError(
+            f"another nbutils run ({busy.holder}) is writing to {out_dir}; wait for it to finish or use a different --out"
+        ) from None
+    with held:
+        yield
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run: queued notebooks were cancelled, kernels stopped, finished ones recorded."""
+
+    def __init__(self, finished: int, out_dir: Path) -> None:
+        super().__init__(f"{finished} notebook(s) finished and recorded in {out_dir / 'manifest.json'}")
+        self.finished = finished
+        self.out_dir = out_dir
+
+
+@dataclass
+class RunSummary:
+    """What a batch did: results of the notebooks run now, and the ones skipped as up to date."""
+
+    results: list[Result]
+    skipped: list[Result]
+    seconds: float
+    notes: list[str] = field(default_factory=list)  # things the user should know (e.g. a repaired manifest)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status != "succeeded"]
+
+    @property
+    def succeeded(self) -> list[Result]:
+        return [r for r in self.results if r.status == "succeeded"]
+
+
+class PlainProgress:
+    """One log line per finished notebook (used when the output is not a terminal)."""
+
+    def __init__(self, log=print) -> None:
+        self.log = log
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int, skipped: int) -> None:
+        self.total = total
+        if skipped:
+            self.log(f"{skipped} notebook(s) up to date, skipped (use --force to rerun)")
+
+    def advance(self, result: Result) -> None:
+        self.done += 1
+        state = "ok    " if result.status == "succeeded" else "FAILED"
+        line = f"[{self.done}/{self.total}] {state} {result.area_name} / {result.topic} ({result.seconds:.1f} s)"
+        self.log(line + (f": {result.error}" if result.error else ""))
+
+    def close(self) -> None:
+        pass
+
+
+def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, timeout: int = 900,
+        force: bool = False, scheduler: str | None = None, progress=None,
+        notebooks: Path | None = None) -> RunSummary:
+    """Run every topic for every area; skip what is up to date; write ``index.html`` and ``manifest.json``.
+
+    Parameters
+    ----------
+    jobs : notebooks executed at once on this machine (default: CPU cores), each worker holding a warm kernel.
+    timeout : seconds one notebook may run before its kernel is killed and it is reported as failed.
+    force : rerun even notebooks whose inputs and outputs are unchanged.
+    scheduler : address of a Dask distributed scheduler (e.g. ``tcp://host:8786``); its workers must see the
+        same project and output folder.
+    progress : an object with ``start(total, skipped)``, ``advance(result)`` and ``close()``.
+
+    Raises
+    ------
+    Interrupted
+        on Ctrl-C, once queued work is cancelled, the kernels are stopped and finished work is recorded.
+    """
+    from .. import site
+
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebooks = Path(notebooks or paths.notebooks_dir())
+    jobs = jobs or os.cpu_count() or 1
+    progress = progress or PlainProgress()
+    started = time.perf_counter()
+    notes: list[str] = []
+    with output_lock(out_dir):
+        store_state = (store.build() / "build.json").read_text()  # once, up front; notebooks only read it
+        repaired = repair_manifest(out_dir)
+        if repaired:
+            notes.append(repaired)
+            site.write_index(out_dir)
+        previous = load_previous(out_dir)
+        todo, skipped, fingerprints = [], [], {}
+        for area in areas:
+            for topic in topics:
+                fingerprint = task_fingerprint(area, topic, notebooks, store_state)
+                fingerprints[(area.code, topic)] = fingerprint
+                record = previous.get((area.code, topic))
+                if not force and up_to_date(record, fingerprint, out_dir):
+                    skipped.append(Result(**{k: record.get(k) for k in Result.__dataclass_fields__}))
+                else:
+                    todo.append((area, topic, out_dir, timeout, notebooks))
+        results: list[Result] = []
+        records = dict(previous)  # the manifest's records, kept in memory for the whole run
+        progress.start(len(todo), len(skipped))
+
+        def finished(result: Result) -> None:
+            results.append(result)
+            progress.advance(result)
+            # Recorded as each notebook finishes, and the index with it, so a killed run loses nothing finished.
+            manifest = write_manifest(out_dir, [result], fingerprints, records)
+            site.write_index(out_dir, folders={result.folder}, manifest=manifest)
+
+        try:
+            if todo:
+                from .pool import run_local, run_on_dask
+
+                if scheduler:
+                    run_on_dask(todo, scheduler, finished)
+                else:
+                    run_local(todo, jobs, finished)
+            elif scheduler:
+                from .pool import _check_reachable
+
+                _check_reachable(scheduler)
+        except KeyboardInterrupt:
+            raise Interrupted(len(results), out_dir) from None
+        finally:
+            progress.close()
+            if todo or repaired or not (out_dir / "index.html").exists():
+                site.write_index(out_dir)
+    order = {(a.code, t): i for i, (a, t, *_) in enumerate(todo)}
+    results.sort(key=lambda r: order[(r.area_code, r.topic)])
+    return RunSummary(results, skipped, time.perf_counter() - started, notes)

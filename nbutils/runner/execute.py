@@ -1,0 +1,257 @@
+"""One notebook for one area on a warm kernel: a pipeline of named steps, as papermill's ``execute.py`` is.
+
+``prepare`` (folders; the kernel recycled if worn, started if needed, reset to a fresh kernel's state) ->
+``execute`` (papermill's own ``execute_notebook``: parameters injected by its ``parameterize_notebook``, its
+metadata and error markers, on the warm kernel through the ``nbutils-warm`` engine) -> ``keep`` (the executed
+copy, also when failed or cut short) -> ``export`` (HTML from the notebook in memory) -> ``collect`` (the result).
+
+Every file is written once, through the atomic writer, so an interrupted run or a full disk never leaves a
+half-written file under a real name. Past ``timeout`` seconds the kernel is killed, the notebook reported failed,
+its partial executed copy kept, and a new kernel started for the next notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import functools
+import json
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..files import DiskFullError, atomic_write_text
+from ..topics_meta import TOPIC_TITLES
+from .html import export_html, navigation
+from .kernels import WarmKernel, kill_kernels
+from .manifest import Result, executed_path
+
+ENGINE = "nbutils-warm"
+
+
+@dataclass
+class Job:
+    """One notebook for one area, as it goes through the steps."""
+
+    area: object  # nbutils.areas.Area
+    topic: str
+    out_dir: Path
+    timeout: int
+    notebooks: Path
+    started: float = field(default_factory=time.perf_counter)
+    notebook: object = None  # the executed notebook (partial after a timeout)
+    error: str | None = None
+    expired: bool = False
+
+    @property
+    def source(self) -> Path:
+        return self.notebooks / f"{self.topic}.ipynb"
+
+    @property
+    def folder(self) -> Path:
+        return self.out_dir / self.area.folder
+
+    @property
+    def html_path(self) -> Path:
+        return self.folder / f"{self.topic}.html"
+
+    @property
+    def executed(self) -> Path:
+        return executed_path(self.out_dir, self.area.folder, self.topic)
+
+
+# ------------------------------------------------------------------------------------------------- steps
+
+
+def prepare(job: Job, kernel: WarmKernel) -> None:
+    job.folder.mkdir(parents=True, exist_ok=True)
+    kernel.prepare(cwd=str(job.source.parent))
+
+
+def execute(job: Job, kernel: WarmKernel) -> None:
+    import papermill as pm
+
+    def expire() -> None:
+        job.expired = True
+        kill_kernels([kernel.group] if kernel.group else [])  # the client sees a dead kernel within a second
+
+    deadline = threading.Timer(job.timeout, expire)
+    deadline.daemon = True
+    deadline.start()
+    try:
+        pm.execute_notebook(
+            str(job.source), None, engine_name=_engine(),
+            parameters={"area_code": job.area.code, "output_dir": str(job.folder)},
+            kernel_name="python3", progress_bar=False, log_output=False, cwd=str(job.source.parent),
+            request_save_on_cell_execute=False, warm_kernel=kernel, job=job,
+        )
+    except pm.PapermillExecutionError as failure:
+        job.error = f"{failure.ename}: {failure.evalue}"
+    except Exception as failure:  # noqa: BLE001 - a dead kernel, a timeout: reported as the notebook's failure
+        job.error = f"{type(failure).__name__}: {failure}"
+    finally:
+        deadline.cancel()
+    if job.expired:
+        job.error = f"notebook took longer than {job.timeout} s (--timeout); its partial executed copy is kept"
+
+
+def keep(job: Job) -> None:
+    import nbformat
+
+    if job.notebook is not None:  # kept on failure too (partial after a timeout), for debugging
+        atomic_write_text(job.executed, nbformat.writes(job.notebook))
+
+
+def export(job: Job) -> None:
+    if job.error is None:
+        title = f"{TOPIC_TITLES.get(job.topic, job.topic.title())}: {job.area.name}"
+        export_html(job.notebook, job.html_path, title, navigation(job.area.name, job.topic, job.notebooks))
+
+
+def collect(job: Job) -> Result:
+    if job.error is not None:
+        job.html_path.unlink(missing_ok=True)  # never leave an HTML from an older, successful run
+        if "no space left on device" in job.error.lower():
+            job.error = f"no space left on device in {job.folder}: free some space and run this again"
+    outputs = [str(job.html_path.relative_to(job.out_dir))] if job.html_path.exists() else []
+    topic_dir = job.folder / job.topic
+    if topic_dir.exists():
+        outputs += sorted(str(p.relative_to(job.out_dir)) for p in topic_dir.iterdir() if not p.name.startswith("."))
+    return Result(job.area.code, job.area.name, job.area.folder, job.topic, "failed" if job.error else "succeeded",
+                  round(time.perf_counter() - job.started, 2), outputs, job.error,
+                  job.executed.relative_to(job.out_dir).as_posix() if job.executed.exists() else None)
+
+
+def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks: Path | None = None,
+                 kernel: WarmKernel | None = None) -> Result:
+    """Run one notebook for one area and export its HTML, on ``kernel`` (default: this thread's warm kernel)."""
+    job = Job(area, topic, Path(out_dir), timeout, Path(notebooks or paths.notebooks_dir()))
+    kernel = kernel or worker_kernel(job.source)
+    try:
+        prepare(job, kernel)
+    except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
+        job.error = f"the kernel did not start: {failure}"
+    if job.error is None:
+        execute(job, kernel)
+        kernel.finished(ok=job.error is None)
+    try:
+        keep(job)
+        export(job)
+    except DiskFullError:
+        job.error = job.error or "no space left on device"
+    except Exception:  # noqa: BLE001 - the page could not be made: the notebook fails, with the reason
+        job.error = job.error or "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
+    return collect(job)
+
+
+# ------------------------------------------------------------------------------------------------- the engine
+
+
+@functools.lru_cache(maxsize=1)
+def _engine() -> str:
+    """Register (once per process) the papermill engine that executes on a warm kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import Engine, papermill_engines
+
+    class WarmEngine(Engine):
+        """papermill's nbclient engine, on a kernel that is already running and stays running."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, warm_kernel=None, job=None, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60, **kwargs):
+            if job is not None:
+                job.notebook = nb_man.nb  # the runner writes the executed copy, partial ones included
+            client = PapermillNotebookClient(nb_man, km=warm_kernel.km, kernel_name=kernel_name,
+                                             log=logging.getLogger("papermill"), log_output=log_output,
+                                             stdout_file=stdout_file, stderr_file=stderr_file,
+                                             startup_timeout=start_timeout, timeout=None)
+            client.kc = warm_kernel.kc
+            warm_kernel.run(_execute_cells(client))
+            return nb_man.nb
+
+    papermill_engines.register(ENGINE, WarmEngine)
+    return ENGINE
+
+
+async def _execute_cells(client) -> None:
+    """``PapermillNotebookClient.execute`` without starting or stopping a kernel: cells in order, each timed and
+    marked by papermill's execution manager, the first error stopping the rest."""
+    from nbclient.exceptions import CellExecutionError
+
+    client.reset_execution_trackers()
+    nb_man = client.nb_man
+    for index, cell in enumerate(client.nb.cells):
+        try:
+            nb_man.cell_start(cell, index)
+            await client.async_execute_cell(cell, index)
+        except CellExecutionError as error:
+            nb_man.cell_exception(client.nb.cells[index], cell_index=index, exception=error)
+            break
+        finally:
+            nb_man.cell_complete(client.nb.cells[index], cell_index=index)
+    info = await client.async_wait_for_reply(client.kc.kernel_info())
+    client.nb.metadata["language_info"] = info["content"]["language_info"]
+    client.set_widgets_metadata()
+
+
+# ------------------------------------------------------------------------------------------------- per worker
+
+_LOCAL = threading.local()
+
+
+def worker_kernel(source: Path) -> WarmKernel:
+    """This thread's warm kernel for notebooks in the folder of ``source`` (started for its first notebook, and
+    importing what that notebook imports)."""
+    folder = Path(source).resolve().parent
+    kernel = getattr(_LOCAL, "kernel", None)
+    if kernel is None or getattr(kernel, "folder", None) != folder:
+        if kernel is not None:
+            kernel.close()
+        quiet_logs()
+        kernel = _LOCAL.kernel = WarmKernel(notebook_imports(Path(source).resolve()))
+        kernel.folder = folder
+        atexit.register(kernel.close)
+    return kernel
+
+
+def quiet_logs() -> None:
+    """A notebook's failure reaches the user once, as its Result; the executors' own log lines (e.g. "Kernel
+    died while waiting for execute reply" after a timeout) would only repeat it without context."""
+    for name in ("traitlets", "papermill", "nbclient", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+#: Imported by every kernel at start-up: the plotting and table libraries, so that the state restored before each
+#: notebook (rcParams, backend, display formatters, pandas options) is the one they set up.
+BASE_IMPORTS = ("matplotlib.pyplot", "pandas")
+
+
+@functools.lru_cache(maxsize=16)
+def notebook_imports(source: Path) -> list[str]:
+    """What a kernel imports at start-up: :data:`BASE_IMPORTS` and the modules the notebook ``source`` imports (a
+    name that is not a module, such as ``Pack`` in ``from nbutils.report import Pack``, is tried and skipped).
+    Later notebooks import anything else they need themselves, once per kernel."""
+    names: set[str] = set(BASE_IMPORTS)
+    try:
+        cells = json.loads(Path(source).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        cells = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        try:
+            tree = ast.parse("".join(text) if isinstance(text, list) else text)
+        except SyntaxError:  # magics: the notebook will import what it needs
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names |= {f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"}
+    return sorted(names)

@@ -1,0 +1,224 @@
+"""Warm kernels: one kernel runs many notebooks, each as if in a fresh kernel (issue 16).
+
+Fixture notebooks (built here, clearly fixtures) probe the kernel state; the real nutrition notebook checks that a
+warm run's outputs equal a plain papermill run's in a new kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nbutils import areas
+from nbutils.runner.execute import execute_task, notebook_imports
+from nbutils.runner.kernels import WarmKernel
+
+pytestmark = pytest.mark.usefixtures("store_ready")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Leaves behind everything a notebook can: a global, rcParams, a seaborn style, an open figure on another backend,
+# a pandas display option, the working directory, sys.path, an environment variable, a warnings filter, a
+# figure format, and a module imported from its own folder.
+DIRTY = """
+import os, sys, warnings
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+leaked = "from the previous notebook"
+sns.set_theme(style="darkgrid", font_scale=2)
+matplotlib.rcParams["lines.linewidth"] = 7
+plt.switch_backend("agg")
+plt.figure()
+pd.set_option("display.max_rows", 3)
+sys.path.append("/nowhere")
+os.environ["NBU_LEAKED"] = "1"
+warnings.simplefilter("error")
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+set_matplotlib_formats("svg")
+import helper
+os.chdir("/")
+"""
+
+# Reports the state a notebook starts in, as JSON on stdout.
+PROBE = """
+import json, os, sys, warnings
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython import get_ipython
+plt.close(plt.figure())  # a notebook's first figure settles the backend and its formatters
+png = get_ipython().display_formatter.formatters["image/png"]
+svg = get_ipython().display_formatter.formatters["image/svg+xml"]
+import helper
+print(json.dumps({
+    "leaked": "leaked" in globals(),
+    "figures": plt.get_fignums(),  # after the probe's own figure is closed
+    "backend": matplotlib.get_backend(),
+    "linewidth": matplotlib.rcParams["lines.linewidth"],
+    "facecolor": str(matplotlib.rcParams["axes.facecolor"]),
+    "font_size": matplotlib.rcParams["font.size"],
+    "max_rows": pd.get_option("display.max_rows"),
+    "cwd": os.getcwd(),
+    "nowhere": "/nowhere" in sys.path,
+    "env": "NBU_LEAKED" in os.environ,
+    "warnings_error": any(f[0] == "error" for f in warnings.filters),
+    "png_for_figures": png.for_type(plt.Figure) is not None,
+    "svg_for_figures": svg.for_type(plt.Figure) is not None,
+    "helper": helper.VALUE,
+    "count": get_ipython().execution_count,
+}))
+"""
+
+
+def _notebook(folder: Path, name: str, *sources: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None',
+                                          metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _printed(out: Path, folder: str, topic: str) -> dict:
+    nb = nbformat.read(out / "_executed" / folder / f"{topic}.ipynb", as_version=4)
+    return json.loads(nb.cells[-1].outputs[-1]["text"])
+
+
+@pytest.fixture()
+def probes(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    _notebook(notebooks, "dirty", DIRTY)
+    _notebook(notebooks, "probe", PROBE)
+    _notebook(notebooks, "broken", "raise ValueError('broken on purpose')")
+    (notebooks / "helper.py").write_text("VALUE = 1\n")
+    kernel = WarmKernel(notebook_imports(notebooks / "dirty.ipynb"))
+    yield notebooks, tmp_path / "out", kernel
+    kernel.close()
+
+
+def test_a_notebook_leaves_nothing_for_the_next_one_on_the_same_kernel(probes):
+    notebooks, out, kernel = probes
+    swale, thanet = areas.resolve("Swale"), areas.resolve("Thanet")
+    first = execute_task(swale, "probe", out, 120, notebooks, kernel)  # a kernel's first notebook: the reference
+    dirty = execute_task(swale, "dirty", out, 120, notebooks, kernel)
+    assert (first.status, dirty.status) == ("succeeded", "succeeded"), (first.error, dirty.error)
+    (notebooks / "helper.py").write_text("VALUE = 22\n")  # an edited helper next to the notebooks is read afresh
+    after = execute_task(thanet, "probe", out, 120, notebooks, kernel)
+    assert after.status == "succeeded", after.error
+    assert kernel.starts == 1  # all three on one kernel
+
+    # The reference: the same probe run by the papermill command line in a new kernel.
+    cold = out / "cold-probe.ipynb"
+    _papermill(notebooks / "probe.ipynb", cold, notebooks, "E07000114", str(out / "E07000114-thanet"))
+    fresh = json.loads(nbformat.read(cold, as_version=4).cells[-1].outputs[-1]["text"])
+    first_on_kernel, warm = _printed(out, "E07000113-swale", "probe"), _printed(out, "E07000114-thanet", "probe")
+    assert first_on_kernel == {**fresh, "helper": 1}
+    assert warm == fresh
+    assert warm["leaked"] is False and warm["figures"] == [] and warm["linewidth"] == 1.5 and warm["helper"] == 22
+    assert warm["max_rows"] == 60 and warm["cwd"] == str(notebooks) and warm["font_size"] == 10
+    assert warm["backend"] == "module://matplotlib_inline.backend_inline"
+    assert (warm["png_for_figures"], warm["svg_for_figures"], warm["env"], warm["nowhere"]) == (True, False, False,
+                                                                                                False)
+
+
+def _papermill(source: Path, output: Path, cwd: Path, area_code: str, output_dir: str) -> None:
+    """What an analyst runs: the papermill command line, in a new kernel."""
+    done = subprocess.run([str(Path(sys.executable).parent / "papermill"), str(source), str(output),
+                           "-p", "area_code", area_code, "-p", "output_dir", output_dir, "-k", "python3",
+                           "--cwd", str(cwd), "--no-progress-bar"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_kernel_is_replaced_after_a_failure_after_n_notebooks_and_past_its_memory_limit(probes):
+    notebooks, out, kernel = probes
+    swale = areas.resolve("Swale")
+    assert execute_task(swale, "broken", out, 120, notebooks, kernel).status == "failed"
+    assert execute_task(swale, "probe", out, 120, notebooks, kernel).status == "succeeded"
+    assert kernel.starts == 2  # the failure retired the first kernel
+
+    kernel.recycle_after = 2
+    for _ in range(3):
+        assert execute_task(swale, "probe", out, 120, notebooks, kernel).status == "succeeded"
+    assert kernel.starts == 3  # probe, probe on the second kernel, then a third
+
+    kernel.recycle_after, kernel.max_rss_mb = 100, 1  # every kernel is over 1 MB
+    execute_task(swale, "probe", out, 120, notebooks, kernel)
+    assert kernel.starts == 4 and kernel.rss_mb > 1
+
+
+def test_a_kernel_starts_with_what_its_first_notebook_imports():
+    modules = notebook_imports((ROOT / "notebooks" / "sudi.ipynb").resolve())
+    assert {"matplotlib.pyplot", "pandas", "nbutils.charts", "nbutils.report", "nbutils.topics.sudi"} <= set(modules)
+    assert "nbutils.topics.nutrition" not in modules
+
+
+# ------------------------------------------------------------------------------------------------- warm = cold
+
+
+def _normalised(path: Path, out: Path) -> dict:
+    """The executed notebook without what differs between any two runs: times, durations, the output folder and
+    the random id papermill gives the injected-parameters cell."""
+    nb = json.loads(path.read_text())
+    papermill = nb["metadata"]["papermill"]
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        papermill.pop(key, None)
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.pop("id", None)
+    text = json.dumps(nb, sort_keys=True).replace(str(out), "OUT")
+    return json.loads(re.sub(r"[0-9a-f]{32}", "ID", text))
+
+
+@pytest.mark.slow
+def test_warm_outputs_equal_a_plain_papermill_run_in_a_new_kernel(tmp_path):
+    swale, thanet = areas.resolve("Swale"), areas.resolve("Thanet")
+    notebooks = (ROOT / "notebooks").resolve()
+    warm_out = tmp_path / "warm"
+    kernel = WarmKernel(notebook_imports(notebooks / "nutrition.ipynb"))
+    try:
+        for area, topic in ((thanet, "nutrition"), (swale, "housing"), (swale, "nutrition")):
+            result = execute_task(area, topic, warm_out, 600, notebooks, kernel)
+            assert result.status == "succeeded", result.error
+        assert kernel.starts == 1
+    finally:
+        kernel.close()
+
+    cold_out = tmp_path / "cold"
+    folder = cold_out / swale.folder
+    folder.mkdir(parents=True)
+    cold = tmp_path / "cold.ipynb"
+    _papermill(notebooks / "nutrition.ipynb", cold, notebooks, swale.code, str(folder))
+
+    warm_nb = _normalised(warm_out / "_executed" / swale.folder / "nutrition.ipynb", warm_out)
+    cold_nb = _normalised(cold, cold_out)
+    assert warm_nb["metadata"]["papermill"]["parameters"] == {"area_code": "E07000113", "output_dir": "OUT/"
+                                                              "E07000113-swale"}
+    assert warm_nb == cold_nb, list(_differences(warm_nb, cold_nb))[:10]
+    tables = sorted(p.relative_to(folder) for p in (folder / "nutrition").glob("*.csv"))
+    assert tables
+    for table in tables:
+        assert (warm_out / swale.folder / table).read_bytes() == (folder / table).read_bytes(), table
+
+
+
+def _differences(a, b, where=""):
+    """Where two JSON values differ (for a readable failure)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            yield from _differences(a.get(key), b.get(key), f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{where}[{index}]")
+    elif a != b:
+        yield where, str(a)[:200], str(b)[:200]
