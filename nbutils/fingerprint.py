@@ -6,6 +6,7 @@ check (the whole package's code and packaged data).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,7 +15,7 @@ from . import __version__
 
 PACKAGE = Path(__file__).parent
 #: Files of the package whose change reruns every notebook: code and packaged data and templates.
-PACKAGE_SUFFIXES = frozenset({".py", ".yaml", ".csv", ".html", ".css", ".js"})
+PACKAGE_SUFFIXES = frozenset({".py", ".yaml", ".csv", ".html", ".css", ".js", ".j2"})
 
 
 def code_sha256(files: Iterable[Path], root: Path = PACKAGE, version: str = "") -> str:
@@ -26,8 +27,18 @@ def code_sha256(files: Iterable[Path], root: Path = PACKAGE, version: str = "") 
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def package_fingerprint() -> str:
-    """sha256 over the package's code and packaged data, and its version: any change to a helper reruns every
-    notebook."""
+    """sha256 over the package's code, packaged data and templates, and its version: any change to a helper reruns
+    every notebook."""
     files = (p for p in PACKAGE.rglob("*") if p.suffix in PACKAGE_SUFFIXES and "__pycache__" not in p.parts)
     return code_sha256(files, PACKAGE, __version__)
+
+
+def parameters_fingerprint() -> str:
+    """sha256 over the run settings notebooks read besides their own parameters (parameters/scale-of-need/)."""
+    from . import paths
+
+    folder = paths.parameters_dir()
+    return code_sha256(folder.glob("scale-of-need/*.yaml"), folder)
+
