@@ -86,6 +86,18 @@ def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool
     )
     if no_data:
         rows += f"<div><span style='background:{NO_DATA}'></span>no data</div>"
+    return _legend_box(rows, caption)
+
+
+def _key_legend(items: list[tuple[str, str, str]], caption: str) -> str:
+    """A legend of symbols: (fill colour, shape 'box' or 'dot', words) per row."""
+    rows = "".join(
+        f"<div><span style='background:{colour}{';border-radius:50%' if shape == 'dot' else ''}'></span>"
+        f"{html.escape(words)}</div>" for colour, shape, words in items)
+    return _legend_box(rows, caption)
+
+
+def _legend_box(rows: str, caption: str) -> str:
     return (
         "<div class='nbu-legend' role='img' aria-label='Legend: " + html.escape(caption, quote=True) + "'>"
         f"<div class='nbu-legend-title'>{html.escape(caption)}</div>{rows}</div>"
@@ -170,6 +182,10 @@ def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: st
         point = row.geometry.representative_point()
         _label(fmap, point.y, point.x, row.area_name)
     add_units(fmap, units, value_label, unit_text)
+    fmap.get_root().html.add_child(Element(_key_legend(
+        [("#bdd7e7", "box", "the area" if len(boundary) == 1 else "the area's districts"),
+         (UNIT_COLOUR, "dot", f"maternity unit (place of care, not residents), labelled with {value_label}")],
+        "Key")))
     return fmap
 
 

@@ -220,7 +220,7 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
         "Open Government Licence v3.0.</p>"
         f"{failed}{dashboards(out_dir, sorted(by_area))}"
         "<div class='nbu-filter' id='nbu-filter' hidden><label for='nbu-filter-box'>Filter areas by name, code, "
-        "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off'> "
+        "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off' title='Filter areas by name, code, county or region'> "
         "<span id='nbu-filter-count' role='status'></span></div>"
         f"{''.join(sections)}{FILTER_SCRIPT}"
     )

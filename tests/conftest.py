@@ -31,6 +31,10 @@ def project_copy(tmp_path):
     (home / "data").mkdir(parents=True)
     shutil.copytree(ROOT / "data" / "raw", home / "data" / "raw")
     shutil.copy(ROOT / "data" / "manifest.json", home / "data" / "manifest.json")
+    # The authority's own data are part of a project: without them a run sharing the session's store would
+    # rebuild that store without its local table.
+    if (ROOT / "data" / "local").exists():
+        shutil.copytree(ROOT / "data" / "local", home / "data" / "local")
     shutil.copytree(ROOT / "notebooks", home / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "parameters", home / "parameters")
     return home
