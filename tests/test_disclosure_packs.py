@@ -134,16 +134,28 @@ def test_no_rate_in_any_csv_implies_fewer_than_3_events(csvs):
 
 def test_withheld_rates_appear_nowhere(packs, csvs):
     raw = {i: store._indicator_rows(store.ensure(), i) for i in RATE_ONLY}
-    secrets = set()
+    secrets: dict[str, set[str]] = {}
     for ind, rows in raw.items():
         safe = store.indicator_data(ind)
         gone = rows.value.notna().to_numpy() & safe.value.isna().to_numpy()
         # Only values precise enough to identify themselves (three or more decimals, e.g. 0.712758): a withheld
         # one-decimal rate such as 3.9 also occurs by coincidence in other indicators' columns.
-        secrets |= {f"{v:.6g}" for v in rows.value[gone] if v != round(v, 2)}
+        for v in rows.value[gone]:
+            if v != round(v, 2):
+                secrets.setdefault(f"{v:.6g}", set()).add(ind)
     assert "0.712758" in secrets  # Derbyshire Dales 2019-21: one death
+
+    def same_indicator(frame, position, owners) -> bool:
+        # Where a CSV says which indicator a row is, a hit counts only for that indicator (1/99 = 1.0101 is both
+        # Rutland's withheld 2018 low birth weight and a share of 1 of 99 neighbourhoods elsewhere).
+        if "indicator_id" not in frame.columns:
+            return True
+        return frame["indicator_id"].iloc[position] in owners | {
+            catalog.catalogue()[o].same_statistic_as for o in owners if catalog.catalogue()[o].same_statistic_as}
+
     leaks = [f"{p.name}:{c}" for p, f in csvs.items() for c in f.columns
-             for v in f[c] if _number(v) is not None and f"{_number(v):.6g}" in secrets]
+             for position, v in enumerate(f[c]) if _number(v) is not None and f"{_number(v):.6g}" in secrets
+             and same_indicator(f, position, secrets[f"{_number(v):.6g}"])]
     assert leaks == []
     for page in packs.glob("*/sudi.html"):
         text = page.read_text()
