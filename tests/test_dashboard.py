@@ -26,7 +26,7 @@ def test_a_unitary_is_ranked_among_its_statistical_neighbours_not_its_region(sto
     names = [a.name for a in registry().siblings(medway)]
     assert sorted(names) == sorted(["Medway", "Swindon", "Dudley", "Kent", "Bexley", "Norfolk", "Suffolk", "Thurrock",
                                     "Nottinghamshire", "Bury", "Wakefield"])
-    assert indicators.sibling_group_name(medway) == "Medway and its statistical neighbours"
+    assert indicators.sibling_group_name(medway) == "areas in Medway's statistical neighbour group"
 
 
 def test_a_two_tier_district_keeps_its_county_as_the_group(store_ready):
@@ -101,7 +101,7 @@ def test_other_customers_get_their_own_neighbours(store_ready, area, first_three
     assert len(neighbours) == 10 and neighbours[:3] == first_three
     card = dashboard.dashboard(place)
     assert (card.neighbours_total == 10).all()
-    assert indicators.sibling_group_name(place) == f"{place.name} and its statistical neighbours"
+    assert indicators.sibling_group_name(place) == f"areas in {place.name}'s statistical neighbour group"
 
 
 def test_the_set_index_opens_with_the_county_dashboard_rebuilt_from_its_csvs(tmp_path, kent, kent_card):

@@ -184,7 +184,7 @@ def sibling_group_name(area: Area) -> str:
     if area.upper_tier_code and not area.is_unitary:
         return f"districts of {registry().get(area.upper_tier_code).name}"
     if registry().statistical_neighbours(area):
-        return f"{area.name} and its statistical neighbours"
+        return f"areas in {area.name}'s statistical neighbour group"
     region = registry().get(area.region_code).name if area.region_code else "the region"
     return f"local authorities in {region}"
 
