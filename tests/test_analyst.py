@@ -73,7 +73,6 @@ def test_pack_with_output_dir_writes_at_once_and_frames_the_map_file(tmp_path, m
 def test_notebook_run_with_defaults_writes_no_file(project_copy, tmp_path, store_ready):
     """papermill, output_dir unset, as an analyst's kernel: nothing new in the project copy or the cwd."""
     home = project_copy
-    shutil.copytree(ROOT / "data" / "local", home / "data" / "local")
     shutil.copy(ROOT / "data" / "sources.yaml", home / "data" / "sources.yaml")
     env = {**os.environ, "NBUTILS_HOME": str(home), "PYTHONPATH": str(ROOT)}
     env.pop("NBUTILS_STORE", None)

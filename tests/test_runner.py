@@ -192,7 +192,7 @@ def test_commands_that_run_no_notebook_import_no_plotting_geometry_or_jupyter(pr
     _notebook(project_copy / "notebooks" / "tiny.ipynb", "print(area_code)")
     for extra in ("local", "fetched"):  # the same data as the session's store, so nothing rebuilds it
         if (ROOT / "data" / extra).exists():
-            shutil.copytree(ROOT / "data" / extra, project_copy / "data" / extra)
+            shutil.copytree(ROOT / "data" / extra, project_copy / "data" / extra, dirs_exist_ok=True)
     env = {"NBUTILS_HOME": str(project_copy), "NBUTILS_STORE": str(store_ready)}
     out = str(tmp_path / "out")
     first = _imports("run", "Swale", "--topics", "tiny", "--out", out, env=env)
