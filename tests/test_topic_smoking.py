@@ -99,3 +99,15 @@ def test_smoking_at_booking_at_the_nearest_units(swale):
                                    smoking.routine_manual(swale), smoking.satod(swale), "", booking)[-1]
     assert message.startswith("At the 4 maternity units nearest Swale (place of care, not residents)")
     assert "18.1% at East Kent Hospitals University NHS Foundation Trust" in message
+
+
+def test_a_county_page_shows_its_own_smoking_at_delivery(store_ready):
+    from nbutils.areas import resolve
+    from nbutils.topics import smoking
+
+    kent = resolve("E10000016")
+    frame = smoking.satod(kent)
+    # walkthrough extract: Kent 2018/19 13.8003% (the county's own figure, not "not held").
+    row = frame[frame.area_code == "E10000016"]
+    assert row.value.iloc[0] == pytest.approx(13.8003) and row.period.iloc[0] == "2018/19"
+    assert smoking.satod_missing(frame) is None
