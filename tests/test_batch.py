@@ -231,7 +231,7 @@ def test_the_index_filter_box_works_offline(tmp_path):
         assert rows.count() == 3 and page.locator("h3:visible").all_inner_texts() == ["Kent"]
         page.fill("#nbu-filter-box", "west midlands")
         assert rows.count() == 1 and rows.first.inner_text().startswith("Coventry")
-        assert page.locator("#nbu-filter-count").inner_text() == "1 areas match"
+        assert page.locator("#nbu-filter-count").inner_text() == "1 area matches"
         page.fill("#nbu-filter-box", "")
         assert rows.count() == 6 and errors == []
         browser.close()
