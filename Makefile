@@ -15,8 +15,8 @@ $(STAMP):
 
 setup: $(STAMP)  ## create .venv and install nbutils with its test tools
 
-packs: $(STAMP)  ## build every topic pack for the 12 Kent districts and Medway into outputs/
-	$(BIN)/nbutils run kent
+packs: $(STAMP)  ## build every topic pack (HTML and one PDF per area) for Kent, its 12 districts and Medway into outputs/
+	$(BIN)/nbutils run kent --pdf
 
 test: $(STAMP)  ## the whole test suite, notebooks included (as CI runs it)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks

@@ -7,7 +7,7 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import UnknownIndicatorError
 
@@ -35,6 +35,8 @@ class Indicator(BaseModel):
     topic: str
     definition: str
     unit: str
+    # Decimal places tables and charts show (as Fingertips or the publisher shows the indicator; counts at 0).
+    decimals: int = Field(default=1, ge=0, le=4)
     multiplier: float = 1
     polarity: Literal["high-is-good", "low-is-good", "no-judgement"]
     ci_method: str

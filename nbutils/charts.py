@@ -19,6 +19,10 @@ import pandas as pd
 import seaborn as sns
 from cycler import cycler
 
+from . import catalog, stats
+from .spine import SPINE_ARROW, spine_layout
+from .errors import UnknownIndicatorError
+
 # Analysis Function "categorical" palette: dark blue, turquoise, dark pink, orange, dark grey, light purple.
 PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
 ROLE_STYLE = {
@@ -253,17 +257,21 @@ COMPARISON_STYLE = {
     "similar": {"color": PALETTE[0], "marker": "o", "word": "Similar", "filled": True},
     "higher": {"color": PALETTE[3], "marker": "D", "word": "Higher", "filled": True},
     "lower": {"color": PALETTE[3], "marker": "D", "word": "Lower", "filled": True},
-    "not tested": {"color": PALETTE[4], "marker": "o", "word": "Not tested", "filled": False},
-}
+    "not_compared": {"color": PALETTE[4], "marker": "o", "word": "Not tested", "filled": False},
+}  # keyed by nbutils.stats.comparison_kind
 
 
-def comparison_kind(label) -> str:
-    """'better', 'worse', 'similar', 'higher', 'lower' or 'not tested' from a comparison label."""
-    text = str(label or "")
-    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
-        if text.startswith(word):
-            return word.lower()
-    return "not tested"
+NOT_AVAILABLE_NOTE = "[x] not available: not published in the source held here"
+
+
+def _digits(r, decimals: dict[str, int]) -> int:
+    indicator_id = r.get("indicator_id", "")
+    if indicator_id in decimals:
+        return decimals[indicator_id]
+    try:
+        return catalog.indicator(indicator_id).decimals
+    except UnknownIndicatorError:  # not a catalogue id (a local indicator): the default
+        return 1
 
 
 @_styled
@@ -271,55 +279,88 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                 decimals: dict[str, int] | None = None) -> plt.Figure:
     """Fingertips-style spine chart: each row centred on its benchmark (England, or the median of English
     districts where the source has no England value), the grey bar spanning English districts (darker: middle
-    half), better to the right for indicators with a polarity, the area's marker shaped and labelled by its
-    comparison with England. ``card`` needs value, benchmark_value, benchmark, districts_min/lower_quartile/
-    upper_quartile/max, polarity, compared_with_england, period and the ``label`` column.
+    half), the area's marker shaped and labelled by its comparison with England.
+
+    Better is to the right for indicators with a polarity (axis ends "Worse" and "Better"); for no-judgement
+    indicators the row's ends read "Lower" and "Higher". The scale stops at the 5th and 95th percentiles
+    (``districts_p5``/``districts_p95`` if given) or Tukey's fences: a value beyond is drawn at the end with an
+    arrow and its number. Indicators with no value for the area are listed under the chart as data gaps. Where
+    the card has ``neighbours_min``/``neighbours_max`` (an upper-tier area's statistical neighbours), their range
+    is drawn as a band. ``card`` needs value, benchmark_value, benchmark, districts_min/lower_quartile/
+    upper_quartile/max, polarity, compared_with_england, period and the ``label`` column; ``decimals`` overrides
+    the catalogue's places by indicator id.
     """
-    decimals = decimals or {}
-    rows = card.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.9))
-    ax.set_xlim(-1.15, 1.15)
-
-    def position(v, b, span, flip):
-        if pd.isna(v) or pd.isna(b) or not span:
-            return float("nan")
-        x = (v - b) / span
-        return -x if flip else x
-
-    for i, r in rows.iterrows():
-        b = r.benchmark_value
-        span = max(abs(b - r.districts_min), abs(r.districts_max - b)) if pd.notna(b) and pd.notna(r.districts_min) \
-            else float("nan")
-        flip = r.polarity == "low-is-good"
-        if pd.notna(span) and span > 0:
-            lo, hi = sorted([position(r.districts_min, b, span, flip), position(r.districts_max, b, span, flip)])
-            ax.barh(i, hi - lo, left=lo, height=0.55, color="#D9D9D9", edgecolor="none", zorder=1)
-            q1, q3 = sorted([position(r.districts_lower_quartile, b, span, flip),
-                             position(r.districts_upper_quartile, b, span, flip)])
-            ax.barh(i, q3 - q1, left=q1, height=0.55, color="#A6A6A6", edgecolor="none", zorder=1)
-        kind = comparison_kind(r.compared_with_england)
-        style = COMPARISON_STYLE[kind]
-        x = position(r.value, b, span, flip) if pd.notna(span) and span > 0 else (0.0 if pd.notna(r.value) else float("nan"))
-        if pd.notna(x):
-            ax.scatter([x], [i], marker=style["marker"], s=95, zorder=3, linewidth=1.6, edgecolor=style["color"],
-                       facecolor=style["color"] if style["filled"] else "white")
-        digits = decimals.get(r.get("indicator_id", ""), 1)
-        value_text = f"{r.value:,.{digits}f}" if pd.notna(r.value) else "no value"
-        if pd.notna(r.value) and "value_geography" in r and "area_name" in r and r.value_geography != r.area_name:
-            value_text += f" {r.value_geography}"
-        bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
-        bench_name = "Eng" if r.benchmark == "England" else "district median"
-        ax.text(1.02, i, f"{value_text} ({r.period}); {bench_name} {bench}: {style['word'] if pd.notna(r.value) else '-'}",
-                va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
-    ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
-    ax.set_yticks(range(len(rows)), rows[label], fontsize=8.5)
-    ax.invert_yaxis()
-    ax.set_xticks([-1, 0, 1], ["Worse / lower", "England (or district median)", "Better / higher"], fontsize=8)
-    ax.set_xlabel("Position against the benchmark, scaled to the furthest English district (no unit)")
-    ax.grid(axis="x", visible=False)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    decimals = decimals or {}
+    layout = spine_layout(card)
+    gaps = card[layout.gap.to_numpy()]
+    rows = card[~layout.gap.to_numpy()].reset_index(drop=True)
+    layout = layout[~layout.gap].reset_index(drop=True)
+    listed = "; ".join(f"{name} ({period})" if pd.notna(period) and str(period) else str(name)
+                       for name, period in zip(gaps[label], gaps.get("period", [""] * len(gaps))))
+    gap_lines = -(-len(listed) // 150) if len(gaps) else 0  # about 150 characters a line at 8 points
+    has_neighbours = bool(layout.neighbours_lo.notna().any())
+    any_x = bool(rows.benchmark_value.isna().any()) if len(rows) else False
+    # Room below the axis, in inches: ticks and label, the legend (three entries a row), the gaps line, source.
+    legend_rows = -(-(8 + has_neighbours + any_x) // 3)
+    below = 0.7 + 0.22 * legend_rows + 0.16 * gap_lines + 0.3
+    height = 0.42 * max(len(rows), 1) + 0.6 + below
+    fig, ax = plt.subplots(figsize=(11, height))
+    ax.set_xlim(-1.2, 1.2)
+    for i, r in rows.iterrows():
+        g = layout.loc[i]
+        digits = _digits(r, decimals)
+        if pd.notna(g.range_lo):
+            ax.barh(i, g.range_hi - g.range_lo, left=g.range_lo, height=0.55, color="#D9D9D9", edgecolor="none",
+                    zorder=1)
+            ax.barh(i, g.q3 - g.q1, left=g.q1, height=0.55, color="#A6A6A6", edgecolor="none", zorder=1)
+            # Districts beyond the scale: an arrow at the end and the most extreme value.
+            for beyond, end, value in ((g.range_beyond_lo, -1, r.districts_max if g.flip else r.districts_min),
+                                       (g.range_beyond_hi, 1, r.districts_min if g.flip else r.districts_max)):
+                if beyond:
+                    ax.annotate(f"{value:,.{digits}f}", (end * SPINE_ARROW, i), ha="center", va="center",
+                                fontsize=6.5, color="#3D3D3D", xytext=(0, 9), textcoords="offset points")
+                    ax.scatter([end * SPINE_ARROW], [i], marker=">" if end > 0 else "<", s=22, color="#7F7F7F",
+                               zorder=2)
+        if has_neighbours and pd.notna(g.neighbours_lo):
+            ax.barh(i, max(g.neighbours_hi - g.neighbours_lo, 0.01), left=g.neighbours_lo, height=0.2,
+                    color="none", edgecolor=PALETTE[5], hatch="////", linewidth=1.0, zorder=2)
+        if not g.judged:  # no-judgement row: say which way is higher, on the row itself
+            ax.text(-1.18, i, "Lower", fontsize=6.5, color="#3D3D3D", va="center", ha="left", style="italic")
+            ax.text(1.18, i, "Higher", fontsize=6.5, color="#3D3D3D", va="center", ha="right", style="italic")
+        kind = stats.comparison_kind(r.compared_with_england)
+        style = COMPARISON_STYLE[kind]
+        if pd.notna(g.x):
+            x = g.x if not g.beyond else g.beyond * SPINE_ARROW
+            marker = style["marker"] if not g.beyond else (">" if g.beyond > 0 else "<")
+            ax.scatter([x], [i], marker=marker, s=95, zorder=3, linewidth=1.6, edgecolor=style["color"],
+                       facecolor=style["color"] if style["filled"] else "white")
+            if g.beyond:
+                ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="center", va="center", fontsize=7,
+                            fontweight="bold", xytext=(0, -10), textcoords="offset points")
+        value_text = f"{r.value:,.{digits}f}"
+        if "value_geography" in r and "area_name" in r and pd.notna(r.value_geography) \
+                and r.value_geography != r.area_name:
+            value_text += f" {r.value_geography}"
+        bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
+        bench_name = "Eng" if r.benchmark == "England" else "district median"
+        ax.text(1.02, i, f"{value_text} ({r.period}); {bench_name} {bench}: {style['word']}",
+                va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
+    ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
+    ax.set_yticks(range(len(rows)), rows[label] if len(rows) else [], fontsize=8.5)
+    ax.set_ylim(len(rows) - 0.5 if len(rows) else 0.5, -0.5)
+    judged = bool(layout.judged.any()) if len(layout) else True
+    ends = ("Worse", "Better") if judged else ("Lower", "Higher")
+    ax.set_xticks([-1, 0, 1], [f"\u25c0 {ends[0]}", "England (or district median)", f"{ends[1]} \u25b6"],
+                  fontsize=8.5)
+    for tick in (ax.get_xticklabels()[0], ax.get_xticklabels()[2]):
+        tick.set_fontweight("bold")
+    ax.set_xlabel("Position against the benchmark, scaled to the spread of English districts (no unit)"
+                  + ("; rows marked Lower/Higher carry no judgement" if judged and not layout.judged.all() else ""),
+                  fontsize=8)
+    ax.grid(axis="x", visible=False)
     handles = [Line2D([], [], marker=s["marker"], linestyle="", markersize=8, markeredgecolor=s["color"],
                       markerfacecolor=s["color"] if s["filled"] else "white", label=s["word"] + " than England"
                       if k in ("better", "worse") else s["word"])
@@ -329,10 +370,20 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     extract = "districts_reporting" in rows and (rows.districts_reporting.between(1, 249)).any()
     handles += [Patch(color="#D9D9D9", label="Range of English districts"
                       + (" (or of the areas in an extract)" if extract else "")),
-                Patch(color="#A6A6A6", label="Middle half of districts")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.09 - 1.2 / (len(rows) + 4)), ncol=4,
-              fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.34, right=0.70)
+                Patch(color="#A6A6A6", label="Middle half of districts"),
+                Line2D([], [], marker=">", linestyle="", color="#7F7F7F", markersize=6,
+                       label="Beyond the scale (value shown)")]
+    if has_neighbours:
+        handles.append(Patch(facecolor="none", edgecolor=PALETTE[5], hatch="////",
+                             label="Range of statistical neighbours"))
+    if any_x:
+        handles.append(Line2D([], [], linestyle="", label=NOT_AVAILABLE_NOTE))
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.7) / height), ncol=3,
+               fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.34, right=0.70, bottom=below / height, top=1 - 0.6 / height)
+    if len(gaps):
+        fig.text(0.01, 0.3 / height, "Data gaps, no value for this area: " + listed, fontsize=8, ha="left", va="bottom",
+                 wrap=True)
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
     plt.close(fig)

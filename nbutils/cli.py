@@ -1,9 +1,10 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
-Exit status: 0 success; 1 when any notebook failed (the others still ran) or the disk filled up; 2 on bad input
-(unknown area or topic, malformed area set or option, unusable output folder, missing or changed raw data,
-invalid local data), with one message and no traceback; 3 when ``data fetch`` cannot reach the network (packs keep using the embedded
-snapshot); 130 when interrupted (Ctrl-C): queued notebooks are cancelled, finished ones recorded.
+Exit status: 0 success; 1 when any notebook (or ``--pdf`` PDF) failed (the others still ran) or the disk filled
+up; 2 on bad input (unknown area or topic, malformed area set or option, unusable output folder, missing or
+changed raw data, invalid local data, ``--pdf`` without a Chromium browser), with one message and no
+traceback; 3 when ``data fetch`` cannot reach the network (packs keep using the embedded snapshot); 130 when
+interrupted (Ctrl-C): queued notebooks are cancelled, finished ones recorded.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run on a Dask distributed cluster, e.g. tcp://host:8786 (workers must share the "
                           "project and the output folder)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also write one PDF per area, OUT/<code>-<name>/<code>-<name>.pdf (needs the 'chromium' "
+                          "browser; exit status 2 without it)")
 
     areas = sub.add_parser("areas", help="list areas (all districts/unitaries, or those in an area set)",
                            description="List current English districts, unitary authorities and counties, or an "
@@ -203,6 +207,10 @@ def _cmd_run(args) -> int:
     for note in set_or_area_notes(args.targets):
         print(note, flush=True)
     local_data.validate()  # a bad local file stops the run here, with one message, before any notebook starts
+    if args.pdf:
+        from .pdf import find_browser
+
+        find_browser()  # no browser: say so before an hour of notebooks, not after
     where = f"on {args.scheduler}" if args.scheduler else f"with {args.jobs} job(s)"
     print(f"{len(topics)} topic(s) x {len(areas)} area(s) into {out_dir} {where}", flush=True)
     progress = RichProgress() if sys.stdout.isatty() else runner.PlainProgress(lambda line: print(line, flush=True))
@@ -211,8 +219,15 @@ def _cmd_run(args) -> int:
     for note in summary.notes:
         print(f"note: {note}")
     _print_summary(summary)
+    if args.pdf:
+        from .pdf import write_area_pdfs
+
+        pdfs = write_area_pdfs(out_dir, areas, topics)
+        for written in pdfs:
+            print(f"pdf failed: {written.path.name}: {written.error}" if written.error
+                  else f"pdf: {written.path.name} ({written.total} pages)", flush=True)
     print(f"index: {Path(out_dir).resolve() / 'index.html'}")
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or any(w.error for w in (pdfs if args.pdf else [])) else 0
 
 
 def _cmd_areas(args) -> int:

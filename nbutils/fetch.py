@@ -26,9 +26,9 @@ from pathlib import Path
 
 from . import catalog, locks, paths
 from .errors import WorkbookError
+from .sources import fetched_manifest
 from .sources import fingertips_api as api
 
-MANIFEST_NAME = "manifest.json"
 EXIT_NETWORK_UNAVAILABLE = 3
 COUNTY_ONLY_NOTE = "published for counties/UAs only: the district pack shows its county's value"
 OLD_BOUNDARIES_NOTE = "published on 2021-2023 local authority boundaries only"
@@ -39,7 +39,7 @@ class NetworkUnavailable(WorkbookError):
 
 
 def fetched_dir() -> Path:
-    return paths.data_dir() / "fetched"
+    return fetched_manifest.folder()
 
 
 def cache_dir() -> Path:
@@ -47,16 +47,11 @@ def cache_dir() -> Path:
 
 
 def manifest_path() -> Path:
-    return fetched_dir() / MANIFEST_NAME
+    return fetched_manifest.path()
 
 
-def load_fetched_manifest() -> dict:
-    """The fetched-data manifest, or an empty one (nothing fetched yet, or an unreadable file)."""
-    try:
-        manifest = json.loads(manifest_path().read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {"indicators": {}}
-    return manifest if isinstance(manifest.get("indicators"), dict) else {"indicators": {}}
+#: The fetched-data manifest, or an empty one (nothing fetched yet, or an unreadable file).
+load_fetched_manifest = fetched_manifest.load
 
 
 def fetched_info(indicator_id: str) -> dict | None:

@@ -1,8 +1,9 @@
-"""Folium choropleths of small areas inside a district, with the district outlined.
+"""Folium choropleths of small areas inside a district, with the district outlined, and maternity units as markers.
 
 Maps work offline and years later: Leaflet (from the XStatic-Leaflet package, installed from PyPI) is inlined
 into every map instead of being fetched from a CDN, the legend is plain HTML (no d3), and polygons never depend
-on base-map tiles, which are optional decoration when a network is present.
+on base-map tiles. A light (faded OpenStreetMap) base map loads only when the reader's browser is online; without it,
+permanent labels on a few areas and on every marker keep the map readable.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ import numpy as np
 # ColorBrewer 5-class sequential Blues (colour-blind safe, prints in greyscale).
 SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#bdbdbd"
+TILE_OPACITY = 0.45  # a pale base map: polygons and labels stay the strongest thing on the page
+UNIT_COLOUR = "#d4351c"
+LABEL_STYLE = ("font:bold 11px Arial,sans-serif;color:#0b0c0c;background:rgba(255,255,255,0.85);"
+               "padding:1px 3px;border:1px solid #b1b4b6;white-space:nowrap")
 
 
 def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
@@ -91,9 +96,86 @@ def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool
     )
 
 
+def _label(fmap: folium.Map, lat: float, lon: float, text: str) -> None:
+    """A permanent text label (plain HTML, readable offline and by screen readers)."""
+    folium.Marker(
+        [lat, lon],
+        # class_name replaces Leaflet's default white box behind a div icon: only the text's own box shows.
+        icon=folium.DivIcon(html=f"<div style='{LABEL_STYLE}'>{html.escape(text)}</div>", icon_size=(0, 0),
+                            icon_anchor=(-8, 8), class_name="nbu-label"),
+    ).add_to(fmap)
+
+
+def _spread_labels(shapes: gpd.GeoDataFrame, value: str, name_col: str, n: int) -> list:
+    """Up to ``n`` of the highest-valued areas, skipping any too close to one already labelled (labels collide)."""
+    minx, miny, maxx, maxy = shapes.total_bounds
+    width, height = maxx - minx, maxy - miny
+
+    def clear(point, other) -> bool:  # labels are one line of text running right: wide, not tall
+        return abs(point.y - other.y) > 0.07 * height or abs(point.x - other.x) > 0.45 * width
+
+    chosen = []
+    for row in shapes.dropna(subset=[value]).sort_values(value, ascending=False).itertuples():
+        if len(chosen) == n:
+            break
+        point = row.geometry.representative_point()
+        if all(clear(point, other) for _, other in chosen):
+            chosen.append((getattr(row, name_col), point))
+    return chosen
+
+
+def _base(bounds, tiles: bool, room_for_labels: bool = False) -> folium.Map:
+    minx, miny, maxx, maxy = bounds
+    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    _inline_leaflet(fmap)
+    if tiles:  # fetched by the reader's browser only when online; the map makes sense without it
+        folium.TileLayer("OpenStreetMap", opacity=TILE_OPACITY, name="Base map (when online)").add_to(fmap)
+    # Marker labels run to the right of their point: keep room for them inside the frame.
+    padding = {"padding_top_left": (20, 20), "padding_bottom_right": (260, 20)} if room_for_labels else {}
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], **padding)
+    return fmap
+
+
+def add_units(fmap: folium.Map, units, value_label: str, unit_text: str = "%") -> None:
+    """Maternity units as markers labelled with their name and figure (``units``: name, lat, lon, value)."""
+    for unit in units.itertuples():
+        figure = (f"{unit.value:.1f}{unit_text}" if unit.value is not None and unit.value == unit.value
+                  else "not published")
+        text = f"{unit.name}: {value_label} {figure}"
+        folium.CircleMarker([unit.lat, unit.lon], radius=7, color="#0b0c0c", weight=1.5, fill=True,
+                            fill_color=UNIT_COLOUR, fill_opacity=1, tooltip=text).add_to(fmap)
+        _label(fmap, unit.lat, unit.lon, f"{unit.name} ({figure})")
+
+
+def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: str = "%",
+              tiles: bool = True) -> folium.Map:
+    """The area's boundary (a county's districts, labelled) with the maternity units near it as markers.
+
+    Parameters
+    ----------
+    boundary : GeoDataFrame (WGS84) with ``area_name``: the area, or a county's districts.
+    units : rows with name, lat, lon and value (the figure shown on each marker).
+    value_label : what the figure is, e.g. "first feed breast milk".
+    unit_text : written after each figure ('%').
+    """
+    points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326")
+    bounds = np.array([boundary.total_bounds, points.total_bounds])
+    fmap = _base((bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()), tiles,
+                 room_for_labels=True)
+    folium.GeoJson(boundary[["area_name", "geometry"]], name="Area boundary",
+                   style_function=lambda _: {"fillColor": "#bdd7e7", "fillOpacity": 0.35, "color": "#0b0c0c",
+                                             "weight": 2},
+                   tooltip=folium.GeoJsonTooltip(fields=["area_name"], aliases=["Area"])).add_to(fmap)
+    for row in boundary.itertuples():
+        point = row.geometry.representative_point()
+        _label(fmap, point.y, point.x, row.area_name)
+    add_units(fmap, units, value_label, unit_text)
+    return fmap
+
+
 def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str = "area_name",
                tooltip: dict[str, str] | None = None, outline: gpd.GeoDataFrame | None = None,
-               tiles: bool = True) -> folium.Map:
+               tiles: bool = True, labels: int = 3, units=None, units_label: str = "") -> folium.Map:
     """A choropleth of ``shapes[value]`` with quantile classes.
 
     Parameters
@@ -103,16 +185,21 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
     legend : legend caption including units, e.g. "Ethnic minority residents (% of residents, 2021)".
     tooltip : {column: label} shown on hover; columns should already be formatted text.
     outline : boundary drawn on top (the district), no fill.
+    labels : how many of the highest-valued areas carry a permanent name label (readable without tiles).
+    units : maternity units (name, lat, lon, value) to mark, labelled with ``units_label``'s figure; the map
+        widens to show them.
     """
     tooltip = tooltip or {name_col: "Area", value: legend}
     breaks = _breaks(shapes[value].to_numpy(dtype=float))
     colours = SEQUENTIAL[: len(breaks) - 1] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
     colormap = cm.StepColormap(colours, index=breaks, vmin=breaks[0], vmax=breaks[-1], caption=legend)
 
-    minx, miny, maxx, maxy = shapes.total_bounds
-    fmap = folium.Map(tiles="OpenStreetMap" if tiles else None, control_scale=True, prefer_canvas=False)
-    _inline_leaflet(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    bounds = shapes.total_bounds
+    if units is not None and len(units):
+        points = gpd.GeoSeries(gpd.points_from_xy(units.lon, units.lat), crs="EPSG:4326").total_bounds
+        bounds = (min(bounds[0], points[0]), min(bounds[1], points[1]), max(bounds[2], points[2]),
+                  max(bounds[3], points[3]))
+    fmap = _base(bounds, tiles, room_for_labels=units is not None and len(units) > 0)
 
     def style(feature):
         v = feature["properties"][value]
@@ -132,6 +219,10 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
             outline[["geometry"]], name="District boundary",
             style_function=lambda _: {"fill": False, "color": "#0b0c0c", "weight": 2.5},
         ).add_to(fmap)
+    for name, point in _spread_labels(shapes, value, name_col, labels):
+        _label(fmap, point.y, point.x, name)
+    if units is not None and len(units):
+        add_units(fmap, units, units_label)
     has_missing = bool(shapes[value].isna().any())
     fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
     return fmap

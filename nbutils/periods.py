@@ -26,7 +26,7 @@ from __future__ import annotations
 import calendar
 import os
 import re
-from datetime import date, datetime
+from datetime import date
 
 __all__ = ["OLD_AFTER_YEARS", "OLD_MARK", "pack_date", "period_end", "sort_key", "is_old", "age_years",
            "freshness_note", "ended_label"]

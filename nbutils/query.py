@@ -1,4 +1,10 @@
-"""Questions asked of the store in the terms a notebook uses: an area, its comparators, an indicator."""
+"""Finds an area's comparators and reads indicator rows for them: the store asked in a notebook's terms.
+
+An area's comparators are its county (for a two-tier district), its region and England
+(:func:`comparison_areas`); :func:`with_comparators` gives one indicator's rows for the area and each comparator,
+labelled by role. Also the small areas inside an area, a list of districts, local data and nearby maternity
+units. No comparison is made here: the rule for comparing with England is in :mod:`nbutils.topics.indicators`.
+"""
 
 from __future__ import annotations
 

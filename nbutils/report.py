@@ -1,9 +1,11 @@
-"""Building a topic page inside a notebook: header, key messages, tables, figures, maps, 'about' boxes.
+"""One topic page for one area, built cell by cell: header, key messages, tables, figures, maps, 'about' boxes.
 
-A :class:`Pack` ties a notebook run to an area and an output folder so that every table it shows is also
-written as tidy CSV (``<output_dir>/<topic>/<name>.csv``) and every map as a standalone HTML file beside it.
-Everything written goes through the disclosure check first, and is written to a temporary file then renamed,
-so an interrupted run never leaves half a file.
+:class:`Pack` is one *topic page* (elsewhere "pack" means an area's whole output folder). Every table it shows
+passes the disclosure check and is kept as tidy CSV data, every map as a standalone HTML page. Files are
+written only when asked: with an ``output_dir`` (the runner always gives one) each is written at once to
+``<output_dir>/<topic>/``; without one (a notebook opened in JupyterLab) nothing is written, the tables and maps
+stay in memory (``pack.tables``, ``pack.maps``) and ``pack.save(folder)`` writes them. Each file goes to a
+temporary name first and is then renamed, so an interrupted run never leaves half a file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import html
 import io
 import os
+from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -19,7 +22,8 @@ import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
 
-from . import catalog, disclosure, paths, periods
+from . import catalog, disclosure, periods
+from .tables import TableSpec
 from .files import atomic_write
 from .areas import Area, registry, resolve
 from .sources.manifest import load_manifest
@@ -58,15 +62,20 @@ class Pack:
     ----------
     area_code : GSS code or name of a current English district or unitary authority.
     topic : topic id, e.g. 'ethnicity' (names the CSV/map folder).
-    output_dir : the area's output folder; defaults to ``outputs/<code>-<slug>/`` in the project.
+    output_dir : the area's output folder (tables and maps are written to ``<output_dir>/<topic>/``); None
+        writes nothing: tables and maps are shown and kept in ``tables`` and ``maps`` until :meth:`save`.
     """
 
     def __init__(self, area_code: str, topic: str, output_dir: str | os.PathLike | None = None) -> None:
         self.area: Area = resolve(area_code)
         self.topic = topic
-        base = Path(output_dir) if output_dir else paths.default_output_dir() / self.area.folder
-        self.folder = base / topic
+        # None: an analyst's session in JupyterLab, where nothing is written unless asked (pack.save).
+        self.folder: Path | None = Path(output_dir) / topic if output_dir else None
         self.exported: list[Path] = []
+        #: Every table as it is (or would be) written to CSV, after disclosure control, by name.
+        self.tables: dict[str, pd.DataFrame] = {}
+        #: Every map as a folium map, by name.
+        self.maps: dict[str, object] = {}
         self._sources: set[str] = set()
         self._rules: set[str] = set()
         self._fetched: dict[str, dict] = {}
@@ -109,11 +118,19 @@ class Pack:
         """Show an HTML fragment built by a topic helper (already escaped there), e.g. links between pages."""
         display(HTML(fragment))
 
-    def note(self, text: str) -> None:
-        display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
+    def note(self, *texts: str | None) -> None:
+        """One short note per text; a text that is None or empty (a topic helper with nothing to say) is skipped."""
+        for text in texts:
+            if text:
+                display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
 
-    def missing(self, indicator: str, source: str, why: str) -> None:
-        """Say plainly that an indicator has no real data in this build, naming it and its source."""
+    def missing(self, indicator: str, source: str, why: str | None) -> None:
+        """Say plainly that an indicator has no real data in this build, naming it and its source.
+
+        ``why`` None (a topic helper's answer when the data are there) shows nothing.
+        """
+        if why is None:
+            return
         display(HTML(
             f"<div class='nbu-missing'><strong>Not available: {html.escape(indicator)}.</strong> "
             f"{html.escape(why)} Source that publishes it: {html.escape(source)}.</div>"
@@ -143,26 +160,96 @@ class Pack:
         ))
 
     # ----------------------------------------------------------------------------------------------- outputs
-    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path:
-        """Write ``frame`` as tidy CSV ``<topic>/<name>.csv`` after the disclosure check; return the path.
+    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path | None:
+        """Keep ``frame`` as the tidy table ``<name>`` after the disclosure check, and write it as CSV
+        ``<topic>/<name>.csv`` when the page has an output folder; return the path written (None if not).
 
         Suppressed cells are written ``[c]`` and unavailable ones ``[x]`` (ONS convention) with a note saying
         why, never as an empty field that would read as zero; ``na_values=["[c]", "[x]"]`` reads numbers back.
         """
         safe = disclosure.apply(frame, rule) if rule != "census" else frame
         disclosure.check_no_small_counts(safe, rule)
-        written = disclosure.for_csv(safe)
-        path = self.folder / f"{name}.csv"
-        atomic_write(path, lambda tmp: written.to_csv(tmp, index=False, encoding="utf-8"))
-        self.exported.append(path)
+        self.tables[name] = disclosure.for_csv(safe)
         self._rules.add(rule)
+        return self._write_table(name, self.folder) if self.folder else None
+
+    def _write_table(self, name: str, folder: Path) -> Path:
+        path = folder / f"{name}.csv"
+        atomic_write(path, lambda tmp: self.tables[name].to_csv(tmp, index=False, encoding="utf-8"))
+        self.exported.append(path)
         return path
 
-    def table(self, frame: pd.DataFrame, name: str, caption: str, shown: pd.DataFrame | None = None,
-              rule: str = "census", formats: dict[str, str] | None = None) -> None:
-        """Export ``frame`` as CSV and show it (or ``shown``, a reader-friendly view of the same numbers)."""
-        path = self.export(frame, name, rule)
-        view = (shown if shown is not None else frame).copy()
+    def _write_map(self, name: str, folder: Path) -> Path:
+        path = folder / f"{name}.html"
+        atomic_write(path, lambda tmp: self.maps[name].save(tmp))
+        self.exported.append(path)
+        return path
+
+    def save(self, folder: str | os.PathLike) -> list[Path]:
+        """Write every table shown so far as CSV and every map as HTML into ``<folder>/<topic>/``.
+
+        For an analyst in JupyterLab, where a page with no ``output_dir`` writes nothing by itself.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        target = Path(folder) / self.topic
+        return ([self._write_table(name, target) for name in self.tables]
+                + [self._write_map(name, target) for name in self.maps])
+
+    def _download(self, name: str, path: Path | None) -> str:
+        """A link to the table's CSV beside the page, or (nothing written) how to get it."""
+        if path is None:
+            return (f"{html.escape(name)}.csv is not written in this session: "
+                    f"<code>pack.tables[{html.escape(repr(name))}]</code> is the table, "
+                    f"<code>pack.save(folder)</code> writes every table and map")
+        link = f"{self.topic}/{path.name}"
+        return f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)"
+
+    def table(self, frame: pd.DataFrame, name: str, caption: str,
+              shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
+              formats: dict[str, str] | None = None, csv_only: bool = False, if_empty: str | None = None) -> None:
+        """Export ``frame`` as CSV and show it to the reader.
+
+        Parameters
+        ----------
+        frame : the tidy numeric table (written to the CSV as it is, after disclosure control).
+        name : the CSV's file name, without ``.csv``.
+        caption : the table's caption on the page.
+        shown : a :class:`nbutils.tables.TableSpec` describing the reader's columns (headings with units,
+            values at the catalogue's decimals, ``[c]``/``[x]`` markers), or an already formatted frame; None
+            shows ``frame`` as it is.
+        rule : disclosure rule applied before anything is written or shown.
+        formats : for a frame shown as it is, ``str.format`` patterns by column.
+        csv_only : long tables (every English district, raw series): the page gives a one-line pointer to the
+            CSV instead of the table.
+        if_empty : for a table that may have no rows (e.g. local data not supplied): this note is shown instead,
+            and nothing is exported.
+        """
+        if if_empty is not None and frame.empty:
+            self.note(if_empty)
+            return
+        download = self._download(name, self.export(frame, name, rule))
+        if csv_only:
+            rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+            display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
+                         f"this page; download the table: {download}.</p>"))
+            return
+        if isinstance(shown, TableSpec):
+            safe = disclosure.apply(frame, rule) if rule != "census" else frame
+            view = shown.render(safe.reset_index(drop=True))
+        else:
+            view = self._formatted(frame if shown is None else shown, rule, formats or {})
+        body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
+        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
+        display(HTML(f"{body}<p class='nbu-download'>Download this table: {download}</p>"))
+
+    @staticmethod
+    def _formatted(view: pd.DataFrame, rule: str, formats: dict[str, str]) -> pd.DataFrame:
+        """A frame shown as it is: suppressed as in the CSV, ``formats`` applied, blanks as [c] or [x]."""
+        view = view.copy()
         if rule != "census":
             columns = list(view.columns)
             # Suppress on screen exactly as in the CSV, but show only the reader's columns (the policy's
@@ -170,7 +257,6 @@ class Pack:
             view = disclosure.for_output(disclosure.apply(view, rule))[columns]
         # Rows the store withheld carry a "[c]" note: their blanks show [c], other blanks [x].
         withheld = disclosure.is_suppressed(view)
-        formats = formats or {}
         for column, spec in formats.items():
             if column in view:
                 view[column] = [spec.format(v) if pd.notna(v) else
@@ -179,11 +265,7 @@ class Pack:
         if withheld.any():
             view = disclosure.for_output(view.assign(suppressed=withheld),
                                          columns=[c for c in view.columns if c != "suppressed"])[list(view.columns)]
-        body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
-        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
-        link = f"{self.topic}/{path.name}"
-        display(HTML(f"{body}<p class='nbu-download'>Download this table: "
-                     f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)</p>"))
+        return view
 
     def figure(self, fig, alt: str, caption: str = "") -> None:
         """Show a matplotlib figure as an SVG image with alt text (what it shows, in one sentence).
@@ -198,24 +280,105 @@ class Pack:
         display(HTML(f"<figure class='nbu-figure'><img src='data:image/svg+xml;base64,{data}' "
                      f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
 
-    def map(self, fmap, name: str, title: str, alt: str) -> Path:
-        """Save a folium map as ``<topic>/<name>.html`` and show it inline, in a titled iframe of that file.
+    def map(self, fmap, name: str, title: str, alt: str) -> Path | None:
+        """Show a folium map inline in a titled iframe, saved as ``<topic>/<name>.html`` when the page has an
+        output folder (the iframe frames that file); with none, the iframe holds the map itself (``srcdoc``).
 
         Folium's own notebook display would embed a second copy of the map with a "Make this Notebook Trusted"
-        notice meant for Jupyter users; the page instead frames the standalone file (offline Leaflet included).
+        notice meant for Jupyter users; the page instead frames the standalone map (offline Leaflet included).
+        Returns the path written, or None.
         """
-        path = self.folder / f"{name}.html"
         fmap.get_root().header.add_child(
             Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
         )
-        atomic_write(path, lambda tmp: fmap.save(tmp))
-        self.exported.append(path)
-        link = f"{self.topic}/{path.name}"
-        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} "
-                     f"<a href='{html.escape(link)}'>Open the map on its own page</a>.</p>"
-                     f"<iframe class='nbu-map' src='{html.escape(link)}' title='{html.escape(title, quote=True)}' "
+        self.maps[name] = fmap
+        path = self._write_map(name, self.folder) if self.folder else None
+        if path is None:
+            where = "<code>pack.save(folder)</code> writes it as a page of its own"
+            source = f"srcdoc='{html.escape(fmap.get_root().render(), quote=True)}'"
+        else:
+            link = html.escape(f"{self.topic}/{path.name}")
+            where = f"<a href='{link}'>Open the map on its own page</a>"
+            source = f"src='{link}'"
+        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} {where}.</p>"
+                     f"<iframe class='nbu-map' {source} "
+                     f"title='{html.escape('Interactive map: ' + title, quote=True)}' "
                      "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
         return path
+
+    def fragment_table(self, fragment: str, frame: pd.DataFrame, name: str) -> None:
+        """Show a table rendered from a template (``fragment``) and write its tidy numbers as CSV beside it."""
+        download = self._download(name, self.export(frame, name))
+        display(HTML(f"{fragment}<p class='nbu-download'>Download this table: {download}</p>"))
+
+    def dashboard(self) -> None:
+        """The upper-tier dashboard (counties and unitaries): headline indicators with RAG and direction of travel
+        against England, the region and the statistical neighbours; a county's districts side by side; and the
+        area against each neighbour for the headline indicators. Nothing for a two-tier district."""
+        from .topics import dashboard
+
+        area = self.area
+        if not (area.is_county or area.is_unitary):
+            return
+        board = dashboard.dashboard(area)
+        neighbours = registry().statistical_neighbours(area)
+        named = ", ".join(a.name for a in neighbours) if neighbours else "none held for this authority"
+        display(HTML(
+            f"<h2 id='dashboard'>Dashboard</h2><p>Each headline indicator's latest period for {html.escape(area.name)},"
+            " the previous period and the direction of travel between them, a RAG rating from the comparison with "
+            "England (red significantly worse, amber similar, green significantly better, grey not tested: no "
+            "intervals or counts are published, or the figure covers everyone), and the region and statistical "
+            "neighbours as benchmarks. Click a column heading to sort.</p>"
+            f"<p class='nbu-note'>Statistical neighbours (DfE children's services statistical neighbours, May 2025): "
+            f"{html.escape(named)}.</p>"))
+        self.fragment_table(dashboard.dashboard_html(board, area), board, "dashboard")
+        self._sources.update(["dfe-lait"])
+        if area.is_county:
+            grid = dashboard.district_grid(area)
+            if len(grid):
+                self.fragment_table(dashboard.district_grid_html(grid, area), grid, "districts")
+                local = grid[grid.origin.str.startswith("local data")]
+                if len(local):
+                    from . import query
+
+                    for indicator_id in local.indicator_id.unique():
+                        self.used_local(query.local_values(indicator_id, list(local.area_code)))
+        panels = [frame for _, frame in dashboard.neighbour_charts(area)]
+        if panels:
+            from .neighbour_chart import neighbour_panels
+
+            labels = [f"{f.attrs['label'].lower()} ({f.attrs['period']})" for f in panels]
+            self.figure(neighbour_panels(panels, area.name, "DfE Local Authority Interactive Tool (ONS, OHID); DWP; "
+                                                            "DfE statistical neighbours, May 2025; OGL v3"),
+                        alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
+                            "with England marked.")
+            gaps = [f"{f.attrs['label']}: {', '.join(f.attrs['missing'])}" for f in panels if f.attrs["missing"]]
+            if gaps:
+                self.note("No value published for: " + "; ".join(gaps) + ".")
+
+    def scale_of_need(self, plan, births_given: bool) -> None:
+        """The scale-of-need calculator (:mod:`nbutils.topics.scale_of_need`): its arithmetic in words, the need
+        table (and, for a Kent district, the county's), the sensitivity table; or, with no ``plan`` (no births
+        held or given), why it cannot run. ``births_given``: the analyst set the births parameter."""
+        from .topics import scale_of_need as need_model
+
+        if plan is None:
+            self.missing(f"Births for {self.area.name}", "ONS live births by local authority of usual residence",
+                         "No births figure for this area is held in this build: set the births parameter to run "
+                         "the calculator.")
+            return
+        self.note(*need_model.scale_sentences(plan))
+        need = need_model.scale_table(plan)
+        self.table(need, "scale_of_need", need_model.scale_caption(plan), shown=need_model.scale_view(need))
+        if plan.kind == "county":
+            county = need_model.county_table(plan)
+            self.table(county, "scale_of_need_county", need_model.county_caption(plan),
+                       shown=need_model.scale_view(county))
+        sensitivity = need_model.sensitivity_table(plan)
+        self.table(sensitivity, "scale_of_need_sensitivity", need_model.sensitivity_caption(plan),
+                   shown=need_model.sensitivity_view(sensitivity))
+        if plan.kind != "local" and not births_given:
+            self.about("ons_mye_young_children")
 
     def used_local(self, dataset_info) -> None:
         """Name local datasets in the footer: a mapping (``LocalDataset.info()``) or ``query.local_values`` rows."""

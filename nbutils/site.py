@@ -37,6 +37,7 @@ a{color:#1d70b8}
 .nbu-headlines{font-weight:normal;font-size:.85em;margin:.3em 0 0 1em;padding:0}
 a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 @media print{header.nbu-site{background:none;color:#000}a{color:#000}}
+@media (max-width:600px){main{padding:1em .8em 2em}header.nbu-site{padding:.8em}table{display:block;overflow-x:auto}}
 """
 
 
@@ -217,13 +218,41 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
         f"Generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}. "
         "Choose an area for its pack, or a topic for one page. Data: ONS, OHID, MHCLG and NHS England, "
         "Open Government Licence v3.0.</p>"
-        f"{failed}"
+        f"{failed}{dashboards(out_dir, sorted(by_area))}"
         "<div class='nbu-filter' id='nbu-filter' hidden><label for='nbu-filter-box'>Filter areas by name, code, "
         "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off'> "
         "<span id='nbu-filter-count' role='status'></span></div>"
         f"{''.join(sections)}{FILTER_SCRIPT}"
     )
     atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
+
+
+def dashboards(out_dir: Path, areas: list[tuple[str, str, str]]) -> str:
+    """The upper-tier dashboards of the run (counties first), re-rendered from their overview CSVs, so the index
+    opens with each authority's dashboard and its districts side by side; '' when the run has none."""
+    found = [(name, code, folder) for name, code, folder in areas
+             if (out_dir / folder / "overview" / "dashboard.csv").exists()]
+    if not found:
+        return ""
+    import pandas as pd
+
+    from .areas import registry
+    from .topics import dashboard
+
+    blocks = []
+    for name, code, folder in sorted(found, key=lambda a: (not a[1].startswith("E10"), a[0])):
+        area = registry().get(code)
+        card = pd.read_csv(out_dir / folder / "overview" / "dashboard.csv", na_values=["[c]", "[x]"],
+                           keep_default_na=False, dtype={"period": str, "previous_period": str})
+        part = dashboard.dashboard_html(card, area)
+        grid_path = out_dir / folder / "overview" / "districts.csv"
+        if grid_path.exists():
+            grid = pd.read_csv(grid_path, na_values=["[c]", "[x]"], keep_default_na=False, dtype={"period": str})
+            part += dashboard.district_grid_html(grid, area)
+        blocks.append(f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
+                      f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
+                      f"statistical neighbours, the charts and every source.</p>{part}</section>")
+    return "".join(blocks)
 
 
 def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dict[str, dict],

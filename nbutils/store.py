@@ -32,10 +32,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, local_data, locks, paths
+from .fingerprint import code_sha256
 from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
-from .sources import geography
+from .sources import fetched_manifest, geography
 from .sources.manifest import load_manifest, require_valid
 
 ENGLAND_NAME = "England"
@@ -128,14 +129,12 @@ def _boundaries(areas: pd.DataFrame, lsoa_lookup: pd.DataFrame) -> dict[str, obj
 def _fingerprint(manifest: dict) -> dict:
     """What the store was built from: raw hashes, package version and the build code itself."""
     here = Path(__file__).parent
-    code = hashlib.sha256()
-    for module in sorted([here / "store.py", here / "local_data.py", *(here / "sources").glob("*.py"),
-                          *(here / "build").glob("*.py")]):
-        code.update(module.read_bytes())
-    fetched = paths.data_dir() / "fetched" / "manifest.json"
+    code = code_sha256([here / "store.py", here / "local_data.py", *(here / "sources").glob("*.py"),
+                         *(here / "build").glob("*.py")], here)
+    fetched = fetched_manifest.path()
     return {
         "version": __version__,
-        "code_sha256": code.hexdigest(),
+        "code_sha256": code,
         "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
         # Data fetched by `nbutils data fetch`: a new fetch changes this, so the next run rebuilds the store.
         "fetched_sha256": hashlib.sha256(fetched.read_bytes()).hexdigest() if fetched.exists() else None,
@@ -152,6 +151,10 @@ def build(force: bool = False, quiet: bool = True) -> Path:
     # Every check hashes the raw files (a few tens of milliseconds): a missing or altered file is reported
     # by name instead of silently serving a store built from other data.
     require_valid(manifest)
+    # A current store is used without taking the lock: checking writes nothing (an analyst's kernel leaves the
+    # project as it found it); a stale or damaged one is rebuilt under the lock, checked again there.
+    if not force and _current(store, fingerprint):
+        return store
     with _lock(store):
         if not force and _current(store, fingerprint):
             return store

@@ -128,3 +128,61 @@ def test_headings_are_in_order(pack, offline_page):
                                                "els => els.map(e => Number(e.tagName[1]))")
     assert levels[0] == 1
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+
+
+# ------------------------------------------------------------------------------------- phone, desktop, screenshots
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _open(browser, path: Path, viewport: dict):
+    context = browser.new_context(viewport=viewport)
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    return context, page
+
+
+def test_screenshots_at_desktop_and_phone_width(pack, browser):
+    """Saved for review: the overview, the SUDI page and a map, at 1280 and 390 px (test-artifacts/)."""
+    area = pack / "E07000113-swale"
+    map_page = sorted(area.glob("sudi/map_*.html"))[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        for name, path in (("overview", area / "overview.html"), ("sudi", area / "sudi.html"), ("map", map_page)):
+            context, page = _open(browser, path, viewport)
+            try:
+                if name == "map":
+                    page.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
+                shot = ARTIFACTS / f"{name}-{label}.png"
+                page.screenshot(path=str(shot), full_page=name != "map")
+                assert shot.stat().st_size > 10_000, shot.name  # a drawn page, not a blank one
+            finally:
+                context.close()
+
+
+@pytest.mark.parametrize("relative", ["index.html", "E07000113-swale/index.html", "E07000113-swale/overview.html",
+                                      "E07000113-swale/sudi.html", "E07000113-swale/housing.html"])
+def test_pages_fit_a_phone_without_sideways_scrolling(pack, browser, relative):
+    context, page = _open(browser, pack / relative, PHONE)
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{relative} is {width} px wide on a {PHONE['width']} px phone"
+    finally:
+        context.close()
+
+
+def test_iframes_have_titles_and_every_tab_stop_has_a_name(pack, browser):
+    for path in (pack / "E07000113-swale" / "sudi.html", pack / "index.html"):
+        context, page = _open(browser, path, DESKTOP)
+        try:
+            titles = page.eval_on_selector_all("iframe", "els => els.map(e => e.title)")
+            assert all(t.startswith("Interactive map: ") for t in titles), titles
+            stops = page.eval_on_selector_all(
+                "a[href], button, input, select, textarea, iframe, [tabindex]:not([tabindex='-1'])",
+                """els => els.filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+                            .map(e => (e.getAttribute('aria-label') || e.title || e.innerText || e.alt || '').trim())""")
+            assert stops, path.name
+            assert all(stops), f"{path.name}: {stops.count('')} tab stop(s) with no text or label"
+        finally:
+            context.close()

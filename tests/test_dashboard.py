@@ -87,3 +87,33 @@ def test_dashboard_html_names_the_neighbours_column_and_is_offline(kent, kent_ca
     assert "Statistical neighbours (average)" in page
     assert "<script" in page and "http" not in page.split("<script", 1)[1]
     assert "nan" not in page.replace("nbu-", "")
+
+
+@pytest.mark.parametrize("area, first_three", [
+    # sn_may_2025.xlsx row for LA 331 Coventry: 831 Derby, 852 Southampton, 874 Peterborough (Very close) ...
+    ("Coventry", ["Derby", "Southampton", "Peterborough"]),
+    ("Westminster", ["Camden", "Islington", "Southwark"]),
+    ("Kensington and Chelsea", ["Hammersmith and Fulham", "Camden", "Lambeth"]),
+])
+def test_other_customers_get_their_own_neighbours(store_ready, area, first_three):
+    place = resolve(area)
+    neighbours = [a.name for a in registry().statistical_neighbours(place)]
+    assert len(neighbours) == 10 and neighbours[:3] == first_three
+    card = dashboard.dashboard(place)
+    assert (card.neighbours_total == 10).all()
+    assert indicators.sibling_group_name(place) == f"{place.name} and its statistical neighbours"
+
+
+def test_the_set_index_opens_with_the_county_dashboard_rebuilt_from_its_csvs(tmp_path, kent, kent_card):
+    from nbutils import disclosure, site
+
+    folder = tmp_path / "E10000016-kent" / "overview"
+    folder.mkdir(parents=True)
+    disclosure.for_csv(kent_card).to_csv(folder / "dashboard.csv", index=False)
+    disclosure.for_csv(dashboard.district_grid(kent)).to_csv(folder / "districts.csv", index=False)
+    page = site.dashboards(tmp_path, [("Kent", "E10000016", "E10000016-kent"), ("Swale", "E07000113", "x")])
+    assert page.count("nbu-index-dashboard") == 1 and "Dashboard: Kent" in page
+    for district in registry().districts_of(kent):
+        assert f">{district.name}<" in page
+    assert ">3.6<" in page  # Kent's 2023 infant mortality, read back from the CSV
+    assert site.dashboards(tmp_path, [("Swale", "E07000113", "x")]) == ""

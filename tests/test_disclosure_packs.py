@@ -138,7 +138,8 @@ def test_withheld_rates_appear_nowhere(packs, csvs):
     for ind, rows in raw.items():
         safe = store.indicator_data(ind)
         gone = rows.value.notna().to_numpy() & safe.value.isna().to_numpy()
-        secrets |= {f"{v:.6g}" for v in rows.value[gone]}
+        # Whole numbers are left out: they match deciles, ranks and years everywhere and no withheld rate is one.
+        secrets |= {f"{v:.6g}" for v in rows.value[gone] if v != round(v)}
     assert "0.712758" in secrets  # Derbyshire Dales 2019-21: one death
     leaks = [f"{p.name}:{c}" for p, f in csvs.items() for c in f.columns
              for v in f[c] if _number(v) is not None and f"{_number(v):.6g}" in secrets]

@@ -424,8 +424,7 @@ def test_fetched_value_shows_in_the_smoking_pack(project_copy, tmp_path, monkeyp
     """Acceptance: `data fetch` then `run Swale` puts the fetched Kent value in the smoking pack's tables."""
     from conftest import run_cli
 
-    if not (project_copy / "notebooks" / "smoking.ipynb").exists():
-        pytest.skip("no smoking notebook yet")
+    assert (project_copy / "notebooks" / "smoking.ipynb").exists()
     real = catalog.catalogue()
     monkeypatch.setattr(catalog, "catalogue",
                         lambda: {**real, "satod": real["satod"].model_copy(update={"fingertips_id": 93085})})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nbutils.areas import resolve
+from nbutils.areas import registry, resolve
 from nbutils.topics import housing
 
 SWALE, MEDWAY, GRAVESHAM, WESTMINSTER = "E07000113", "E06000035", "E07000109", "E09000033"
@@ -141,3 +141,42 @@ def test_deprivation_dimensions_in_natural_order(swale):
     frame = housing.household_deprivation(swale)
     order = list(dict.fromkeys(frame.dimensions))
     assert order == ["No dimension", "One dimension", "Two dimensions", "Three dimensions", "Four dimensions"]
+
+
+def test_deprivation_deciles_iod2019_and_iod2025(store_ready):
+    # humaniverse-imd PROVENANCE spot checks (MHCLG IoD2019 LA summaries, 'Proportion' of LSOAs in the most
+    # deprived 10%): Swale 16/85, Thanet 18/84, Medway 14/163. IoD2025 LSOA file: Swale 13 of 90 in decile 1.
+    swale = housing.deprivation_deciles(resolve("E07000113"))
+    first = swale[(swale.decile == 1)].set_index(["role", "version"])
+    assert (first.loc[("area", "IoD2019"), "count"], first.loc[("area", "IoD2019"), "denominator"]) == (16, 85)
+    assert (first.loc[("area", "IoD2025"), "count"], first.loc[("area", "IoD2025"), "denominator"]) == (13, 90)
+    assert first.loc[("england", "IoD2019"), "denominator"] == 32844
+    here = swale[(swale.role == "area") & (swale.version == "IoD2019")]
+    assert list(here.decile) == list(range(1, 11)) and here["count"].sum() == 85
+    for code, deprived, lsoas in (("E07000114", 18, 84), ("E06000035", 14, 163)):
+        frame = housing.deprivation_deciles(resolve(code))
+        row = frame[(frame.role == "area") & (frame.version == "IoD2019") & (frame.decile == 1)].iloc[0]
+        assert (row["count"], row.denominator) == (deprived, lsoas)
+    assert housing.deciles_message(resolve("E07000113"), swale) == (
+        "Neighbourhoods (LSOAs) of Swale in England's most deprived 10%: 16 of 85 (18.8%) on IoD2019 and 13 of 90 "
+        "(14.4%) on IoD2025 (England 10% by definition).")
+    assert housing.deciles_view(swale).iloc[0]["Swale, IoD2019"] == "18.8% (16 of 85)"
+
+
+def test_msoa_names_in_tables_and_maps(store_ready):
+    # hocl-msoa-names-2011: Swale 002 is "Sheerness West" (House of Commons Library, Open Parliament Licence).
+    from nbutils.topics import places
+
+    profile = housing.msoa_overcrowding(resolve("E07000113"))
+    assert "Sheerness West (Swale 002)" in set(profile.area_name)
+    shapes, _ = housing.msoa_shapes(profile, resolve("E07000113"))
+    assert "Sheerness West (Swale 002)" in set(shapes.area_name)
+    assert places.names_note(profile).startswith("MSOA names are the House of Commons Library's")
+
+
+def test_county_health_index_notes_do_not_call_it_a_district(store_ready):
+    kent = resolve("E10000016")
+    assert "not counties" in housing.health_index_missing(kent)
+    rough = housing.health_index_series("ons_hi_rough_sleeping", kent)
+    assert set(rough[rough.role == "district"].area_name) == {a.name for a in registry().districts_of(kent)}
+    assert "Position among English districts" in housing.homelessness_view(housing.homelessness(kent)).columns

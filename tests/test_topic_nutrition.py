@@ -79,7 +79,7 @@ def pack_run(tmp_path_factory, store_ready):
 def test_nutrition_pack_runs_and_exports_source_values(pack_run):
     out, summary = pack_run
     assert not summary.failed, [r.error for r in summary.failed]
-    trend = pd.read_csv(out / "E07000113-swale" / "nutrition" / "ncmp_year6_obesity_trend.csv")
+    trend = pd.read_csv(out / "E07000113-swale" / "nutrition" / "ncmp_year6_obesity_trend.csv", na_values=["[c]", "[x]"])
     row = trend[(trend.role == "area") & (trend.period == "2024/25")].iloc[0]
     assert row.value == pytest.approx(23.9)
     assert row.compared_with_england == "Similar"
@@ -109,3 +109,110 @@ def test_swale_rank_message_is_not_joint_when_untied(swale):
                                       nutrition.breastfeeding(swale))
     # themes_obese_year6.csv, 2024/25: Swale 23.9% is the 4th highest of Kent's 12 districts, no tie.
     assert "Swale ranked 4th of 12 districts of Kent for Year 6 obesity in 2024/25" in " ".join(messages)
+
+
+# ----------------------------------------------------------------------------- breastfeeding at the right level
+# DfE LAIT bds_long_0.parquet, Short Desc 6wksBreast: Kent (LA 886) 2023 48.93, 2024 50.96; Medway (LA 887)
+# 2024 46.03 (DfE labels the financial year by its end: 2024 = 2023/24). Kent County Council committee papers,
+# 2 July 2024 (data/local/kcc-health-visiting-2022-23): Swale 38.9, Kent 51.3 at 6 to 8 weeks in 2022/23.
+MEDWAY, KENT = "E06000035", "E10000016"
+
+
+def test_district_shows_its_countys_6_8_week_figure_named_as_the_countys(swale):
+    weeks = nutrition.breastfeeding_6_8_weeks(swale)
+    assert not weeks[weeks.role == "area"].value.notna().any()  # LAIT has no district figures
+    county = weeks[weeks.role == "county"].set_index("period")
+    assert county.value["2023/24"] == pytest.approx(50.96)
+    assert set(county.area_name) == {"Kent (county)"}
+    message = " ".join(nutrition.key_messages(
+        swale, nutrition.obesity_latest(swale), nutrition.obesity_ranking("ncmp_year6_obesity", swale, "2024/25"),
+        nutrition.deprivation_gradient("ncmp_year6_obesity"), nutrition.child_poverty(swale),
+        nutrition.adult_obesity(swale), nutrition.breastfeeding(swale), weeks, nutrition.local_breastfeeding(swale),
+        nutrition.first_feed(swale)))
+    assert "Kent (county) 51.0% in 2023/24 (England 52.7%), the county's figure (not published for Swale)" in message
+    assert "38.9% of babies in Swale were breastfed at 6 to 8 weeks in 2022/23" in message
+    assert "Swale 51.0%" not in message
+
+
+def test_unitary_shows_its_own_6_8_week_figure(store_ready):
+    weeks = nutrition.breastfeeding_6_8_weeks(resolve(MEDWAY))
+    own = weeks[weeks.role == "area"].set_index("period").value
+    assert own["2023/24"] == pytest.approx(46.03)
+    assert own["2022/23"] == pytest.approx(41.86)
+    assert not (weeks.role == "county").any()
+
+
+def test_local_figures_kept_apart_and_labelled(swale, store_ready):
+    local = nutrition.local_breastfeeding(swale)
+    assert list(local.area_name) == ["Swale", "Kent"]
+    assert list(local.value) == pytest.approx([38.9, 51.3])
+    assert set(local.label) == {"local data: Kent County Council, 2 July 2024"}
+    # The national series never holds the local rows.
+    weeks = nutrition.breastfeeding_6_8_weeks(swale)
+    assert not weeks.value.isin([38.9, 51.3]).any()
+    # A county's page lists its own local figure first, then the 6 districts the strategy quotes.
+    kent = resolve(KENT)
+    county = nutrition.local_breastfeeding(kent)
+    assert county.area_name.iloc[0] == "Kent" and len(county) == 7
+    assert county.set_index("area_name").value["Tunbridge Wells"] == pytest.approx(65.6)
+    assert ("the 6 districts in these local data ranged from 38.9% (Swale) to 65.6% (Tunbridge Wells)"
+            in nutrition.local_sentence(kent, county))
+
+
+def test_first_feed_at_nearest_units_is_place_of_care(swale):
+    # NHS Maternity Statistics 2022-23 measures CSV: Medway NHS FT (RPA) first feed breast milk 2,560 of 4,105
+    # babies with a recorded first feed (62.4%); England 336,510 of 461,470 (72.9%).
+    feed = nutrition.first_feed(swale)
+    units = feed[feed.role == "unit"].set_index("org_code")
+    assert len(units) == 4 and units.index[0] == "RPA"
+    assert (units.loc["RPA", "count"], units.loc["RPA", "denominator"]) == (2560, 4105)
+    assert units.loc["RPA", "value"] == pytest.approx(2560 / 4105 * 100)
+    england = feed[feed.role == "england"].iloc[0]
+    assert england.value == pytest.approx(336510 / 461470 * 100)
+    assert (feed.basis == "place of care, not residents").all()
+    assert "South East (NHS region)" in set(feed.name)
+
+
+@pytest.fixture(scope="module")
+def breastfeeding_packs(tmp_path_factory, store_ready):
+    from nbutils import runner
+
+    out = tmp_path_factory.mktemp("nutrition-levels")
+    summary = runner.run([resolve(SWALE), resolve(MEDWAY)], ["nutrition"], out, jobs=1)
+    return out, summary
+
+
+@pytest.mark.slow
+def test_swale_and_medway_csvs_hold_the_breastfeeding_figures(breastfeeding_packs):
+    out, summary = breastfeeding_packs
+    assert not summary.failed, [r.error for r in summary.failed]
+    swale = out / "E07000113-swale" / "nutrition"
+    local = pd.read_csv(swale / "breastfeeding_6_8_weeks_local.csv", na_values=["[c]", "[x]"])
+    assert local.set_index("area_name").value.to_dict() == pytest.approx({"Swale": 38.9, "Kent": 51.3})
+    assert local.label.str.startswith("local data: Kent County Council").all()
+    national = pd.read_csv(swale / "breastfeeding_6_8_weeks.csv", na_values=["[c]", "[x]"])
+    assert not national.area_name.eq("Swale").any()
+    assert national[national.period == "2023/24"].set_index("area_name").value["Kent (county)"] == pytest.approx(50.96)
+    medway = pd.read_csv(out / "E06000035-medway" / "nutrition" / "breastfeeding_6_8_weeks.csv",
+                         na_values=["[c]", "[x]"])
+    row = medway[(medway.role == "area") & (medway.period == "2023/24")].iloc[0]
+    assert row.value == pytest.approx(46.03)
+    page = (out / "E07000113-swale" / "nutrition.html").read_text()
+    assert "place of care, not residents" in page and "Medway NHS Foundation Trust (62.4%)" in (
+        out / "E07000113-swale" / "nutrition" / "map_maternity_units.html").read_text()
+
+
+def test_maternity_units_map_names_each_unit_and_its_figure(swale):
+    from nbutils import maps
+    from nbutils.topics import places
+
+    feed = nutrition.first_feed(swale)
+    fmap = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed breast milk")
+    page = fmap.get_root().render()
+    for name, value in zip(feed[feed.role == "unit"].name, feed[feed.role == "unit"].value):
+        assert f"{name} ({value:.1f}%)" in page.replace("&#x27;", "'")
+    assert "Swale" in page  # the area's own label, readable without tiles
+    assert "cdn.jsdelivr" not in page and "code.jquery" not in page  # Leaflet inlined: works offline
+    assert "tile.openstreetmap.org" in page  # a faded base map, fetched by the browser only when online
+    offline = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed", tiles=False)
+    assert "tile.openstreetmap.org" not in offline.get_root().render()

@@ -51,11 +51,12 @@ def test_scorecard_values_equal_raw_sources(swale_card):
     assert card.loc["ons_hi_infant_mortality", "benchmark"] == "Median of English districts"
     # Same file line 65409: Swale 2021 Low birth weight 2.739726027.
     assert card.loc["ons_hi_low_birth_weight", "value"] == pytest.approx(2.739726027)
-    # walkthrough_tidy_with_codes.csv line 4620: Kent 92196 2016-18 3.9689 (3.4454-4.5495), 206/51903, England
-    # 3.9306; Swale is not in the extract's lower tier.
-    im = card.loc["fingertips_infant_mortality"]
-    assert pd.isna(im.value)
-    assert (im.county, im.england) == pytest.approx((3.9689, 3.9306))
+    # DfE LAIT bds_long_0.parquet, InfMort 2023: Kent 3.6, England 3.9 (single year, upper tier only): a Kent
+    # district's overview shows the county's figure, named as the county's.
+    im = card.loc["infant_mortality_single_year"]
+    assert (im.value, im.value_geography, im.period, im.england) == (pytest.approx(3.6), "Kent", "2023",
+                                                                     pytest.approx(3.9))
+    assert im.position_among_districts == "not applicable"  # an upper-tier figure is not ranked among districts
     # themes_adults_smoking.csv line 4407: E07000113,Swale,District,2024,...,14.9,Similar
     assert card.loc["aps_adult_smoking", "value"] == pytest.approx(14.9)
     assert card.loc["aps_adult_smoking", "compared_with_england"] == "Similar"
@@ -152,10 +153,11 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     summary = runner.run([resolve("Swale"), resolve("Westminster")], ["overview", "sudi"], tmp_path, jobs=2)
     assert not summary.failed, [(r.area.code, r.topic, r.error) for r in summary.failed]
     swale = tmp_path / resolve("Swale").folder
-    card = pd.read_csv(swale / "overview" / "scorecard.csv")
+    card = pd.read_csv(swale / "overview" / "scorecard.csv", na_values=["[c]", "[x]"])
     headlines = pd.read_csv(swale / "overview" / "headlines.csv")
-    assert list(headlines.columns) == ["area_code", "indicator_id", "indicator", "value", "unit", "period",
-                                       "value_geography", "comparison"]
+    # The export adds a value_note column explaining any [x] cell (disclosure.for_csv).
+    assert list(headlines.columns)[:8] == ["area_code", "indicator_id", "indicator", "value", "unit", "period",
+                                           "value_geography", "comparison"]
     satod = headlines.set_index("indicator_id").loc["satod"]
     assert satod.value_geography == "Kent"  # a county's figure on a district's line says whose it is
     assert len(card) == len(overview.HEADLINES) == len(headlines)
@@ -163,12 +165,13 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     assert im.value == pytest.approx(4.85338726)
     assert (swale / "overview.html").exists() and (swale / "sudi.html").exists()
     assert (swale / "sudi" / "map_deprivation.html").exists()
-    example = pd.read_csv(swale / "sudi" / "report_example.csv")
+    example = pd.read_csv(swale / "sudi" / "report_example.csv", na_values=["[c]", "[x]"])
     assert example.narrowing_points.iloc[0] == pytest.approx(2.05, abs=0.01)
     page = (swale / "overview.html").read_text()
     for topic in ("ethnicity", "housing", "nutrition", "sudi", "smoking"):
         assert f"href='{topic}.html'" in page or f'href="{topic}.html"' in page
-    funnel = pd.read_csv(tmp_path / resolve("Westminster").folder / "sudi" / "infant_mortality_funnel.csv")
+    funnel = pd.read_csv(tmp_path / resolve("Westminster").folder / "sudi" / "infant_mortality_funnel.csv",
+                         na_values=["[c]", "[x]"])
     assert not funnel["count"].between(1, 2).any()
 
 
@@ -189,7 +192,8 @@ def test_store_withholds_rates_resting_on_one_or_two_deaths():
 
 def test_suppressed_area_messages_and_scorecard_say_so_without_the_rate():
     area = resolve(ADUR)
-    card = overview.scorecard(area)
+    card = overview.scorecard(area, [overview.Headline("fingertips_infant_mortality", "Infant mortality 2016-18",
+                                                       "sudi", "per 1,000 live births", decimals=2)])
     row = card.set_index("indicator_id").loc["fingertips_infant_mortality"]
     assert pd.isna(row.value) and row.compared_with_england == "Suppressed [c]"
     here, _, _, dropped = sudi.infant_mortality_series(area)
@@ -208,8 +212,10 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
     assert periods["ons_hi_teenage_pregnancy"] == "2020 (old figure)"
     assert periods["ncmp_year6_obesity"] == "2024/25"
     messages = overview.key_messages(swale, card, 1682)
-    assert messages[0].startswith("Infant mortality in Swale was 4.85 per 1,000 live births in 2019-21 "
-                                  "(old figure: period ended December 2021)")
+    assert messages[0].startswith("Infant mortality in Kent (the county) was 3.6 per 1,000 live births in 2023 "
+                                  "(England 3.9)")  # current: no old-figure note
+    assert ("Swale's own three-year rate was 4.85 in 2019-21 (old figure: period ended December 2021)"
+            in messages[0])
     assert "2018/19; old figure, period ended March 2019" in " ".join(messages)  # smoking at delivery, Kent
 
 
@@ -239,8 +245,9 @@ def test_extract_sources_say_how_many_areas(store_ready):
 
     assert indicators.group_phrase(92) == "the 92 areas in this extract"
     assert indicators.group_phrase(296) == "English districts"
-    medway = overview.scorecard(resolve("E06000035")).set_index("indicator_id")
-    position = medway.loc["breastfeeding_initiation", "position_among_districts"]
+    card = overview.scorecard(resolve("E06000035"), [overview.Headline(
+        "breastfeeding_initiation", "Breastfeeding initiation", "nutrition", "%")]).set_index("indicator_id")
+    position = card.loc["breastfeeding_initiation", "position_among_districts"]
     assert "areas in this extract" in position and "English districts" not in position
 
 
@@ -249,3 +256,81 @@ def test_suppressed_area_says_suppressed(store_ready):
     text = sudi.missing_2016_18(adur, sudi.infant_mortality_2016_18(adur))
     assert "suppressed" in text and "does not include" not in text
     assert "does not include" in sudi.missing_2016_18(resolve(SWALE), sudi.infant_mortality_2016_18(resolve(SWALE)))
+
+
+# ----------------------------------------------------------------------------- single years, at the right level
+# DfE LAIT bds_long_0.parquet, Short Desc InfMort, 2023: Kent (LA 886) 3.6, Medway (LA 887) 2.5 per 1,000.
+KENT = "E10000016"
+
+
+def test_kent_district_shows_kents_2023_single_year_rate_as_the_countys(swale):
+    single = sudi.single_years(swale)
+    assert not (single.role == "area").any() or single[single.role == "area"].value.isna().all()
+    county = single[single.role == "county"].set_index("period")
+    assert county.value["2023"] == pytest.approx(3.6)
+    assert set(county.area_name) == {"Kent (county)"}
+    here, spread, siblings, dropped = sudi.infant_mortality_series(swale)
+    messages = " ".join(sudi.key_messages(swale, here, sudi.infant_mortality_2016_18(swale),
+                                          overview.scorecard(swale, sudi.RISK_FACTORS), sudi.deprived_share(swale),
+                                          dropped, single, siblings))
+    assert ("Infant mortality in a single year: Kent (county) 3.6 per 1,000 live births in 2023 (England 3.9), "
+            "the county's figure (not published for Swale).") in messages
+
+
+def test_unitary_and_county_show_their_own_single_years(store_ready):
+    medway = sudi.single_years(resolve("E06000035"))
+    assert medway[(medway.role == "area")].set_index("period").value["2023"] == pytest.approx(2.5)
+    kent = sudi.single_years(resolve(KENT))
+    assert kent[(kent.role == "area")].set_index("period").value["2023"] == pytest.approx(3.6)
+    assert "(county)" not in " ".join(kent.area_name)
+
+
+def test_risk_card_falls_back_to_the_county_named_as_such(swale):
+    # LAIT years of low birth weight of term babies: Swale has no row, so Kent's 2024 value stands in, named Kent.
+    card = overview.scorecard(swale, sudi.RISK_FACTORS).set_index("indicator_id")
+    lbw = card.loc["fingertips_low_birth_weight_term"]
+    assert pd.notna(lbw.value) and lbw.value_geography == "Kent" and lbw.period == "2024"
+    weeks = card.loc["breastfeeding_6_8_weeks"]
+    assert weeks.value == pytest.approx(50.96) and weeks.value_geography == "Kent" and weeks.period == "2023/24"
+
+
+def test_funnel_says_why_an_area_is_not_on_it(store_ready):
+    points, *_ = sudi.funnel(resolve(SWALE))
+    assert not (points.group == "area").any()
+    assert "Swale is not on the plot: it is not in the 2016-18 extract" in sudi.funnel_sentence(resolve(SWALE), points)
+    kent = resolve(KENT)
+    points, *_ = sudi.funnel(kent)
+    text = sudi.funnel_sentence(kent, points)
+    # walkthrough_tidy_with_codes.csv line 4620: Kent 92196 2016-18 3.9689; Kent is in the extract as a county.
+    assert "Kent, a county, is not a point on it" in text and "3.97" in text
+    assert "not in the 2016-18 extract" not in text
+    assert int((points.group == "sibling").sum()) == 6
+    adur = resolve("Adur")
+    points, *_ = sudi.funnel(adur)
+    assert "suppressed" in sudi.funnel_sentence(adur, points)
+
+
+def test_county_pages_never_call_the_county_a_district(store_ready):
+    kent = resolve(KENT)
+    here, spread, siblings, dropped = sudi.infant_mortality_series(kent)
+    assert "not counties" in sudi.missing_reason(kent)
+    messages = " ".join(sudi.key_messages(kent, here, sudi.infant_mortality_2016_18(kent),
+                                          overview.scorecard(kent, sudi.RISK_FACTORS), sudi.deprived_share(kent),
+                                          dropped, sudi.single_years(kent), siblings))
+    # ONS Health Index 2019-21: Tonbridge and Malling 1.43 lowest, Folkestone and Hythe 5.44 highest of Kent's 12.
+    assert "Kent's districts ranged from 1.43 (Tonbridge and Malling) to 5.44 (Folkestone and Hythe)" in messages
+    assert "(a district)" not in messages and "a district's rate" not in messages
+
+
+@pytest.mark.slow
+def test_kent_district_sudi_page_exports_kents_2023_rate(tmp_path, store_ready):
+    from nbutils import runner
+
+    summary = runner.run([resolve("Dover")], ["sudi"], tmp_path, jobs=1)
+    assert not summary.failed, [r.error for r in summary.failed]
+    table = pd.read_csv(tmp_path / resolve("Dover").folder / "sudi" / "infant_mortality_single_year.csv",
+                        na_values=["[c]", "[x]"])
+    row = table[(table.period == 2023) & (table.role == "county")].iloc[0]
+    assert row.area_name == "Kent (county)" and row.value == pytest.approx(3.6)
+    page = (tmp_path / resolve("Dover").folder / "sudi.html").read_text()
+    assert "Kent (county) 3.6 per 1,000 live births in 2023" in page

@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .. import catalog, paths
+from .. import catalog
+from ..sources import fetched_manifest
 from .common import INDICATOR_COLUMNS, Geography
 from .published import comparison_note, published_rows
 
@@ -25,18 +26,8 @@ COLUMNS = {"Area Code": "area_code", "Time period": "period", "Value": "value", 
            "Upper CI 99.8 limit": "upper_ci998", "Count": "count", "Denominator": "denominator"}
 
 
-def _manifest() -> dict:
-    import json
-
-    path = paths.data_dir() / "fetched" / "manifest.json"
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
 def _read(entry_file: dict) -> pd.DataFrame | None:
-    path = paths.data_dir() / "fetched" / entry_file["path"]
+    path = fetched_manifest.folder() / entry_file["path"]
     try:
         body = path.read_bytes()
     except FileNotFoundError:
@@ -79,7 +70,7 @@ def fetched_indicators(geo: Geography) -> pd.DataFrame:
     """Store rows for every fetched indicator in data/fetched/manifest.json (none if nothing was fetched)."""
     known_ids = set(catalog.catalogue())
     pieces = []
-    for indicator_id, entry in _manifest().get("indicators", {}).items():
+    for indicator_id, entry in fetched_manifest.load()["indicators"].items():
         if indicator_id not in known_ids:
             continue  # fetched under an id the catalogue no longer has
         # District files first, so a unitary keeps its district-file row rather than the county file's duplicate.

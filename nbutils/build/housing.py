@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..sources import housing
-from .common import Geography, aggregate_counts, finish
+from .common import Geography, aggregate_counts, finish, to_lad23
 from .published import published_rows
 
 
@@ -76,11 +76,43 @@ def imd_indicators(geo: Geography) -> pd.DataFrame:
     decile_rows = finish(deciles, "imd2025_lsoa_decile", "2025", "IoD2025 domain", _name(housing.IMD2025_LSOA))
     decile_rows["value"] = in_england.decile.to_numpy(dtype=float)  # a rank group, not a share: set directly
     pieces.append(decile_rows)
+    pieces += imd_decile_shares(geo, lsoa)
     scores = housing.imd_la_scores().rename(columns={"domain": "category", "average_score": "value"})
     for period, source in (("2025", housing.IMD2025_LA), ("2019", housing.IMD2019_LA)):
         rows = scores[scores.period == period]
         pieces.append(published_rows(rows, geo, "imd_la_average_score", _name(source), "IoD domain"))
     return pd.concat(pieces, ignore_index=True)
+
+
+def decile_label(decile: int) -> str:
+    """'Decile 1 (most deprived 10%)' ... 'Decile 10 (least deprived 10%)'."""
+    return f"Decile {decile}" + {1: " (most deprived 10%)", 10: " (least deprived 10%)"}.get(decile, "")
+
+
+def imd_decile_shares(geo: Geography, lsoa2025: pd.DataFrame) -> list[pd.DataFrame]:
+    """Share of an area's LSOAs in each national IMD decile: IoD2025 (2021 LSOAs) and IoD2019 (2011 LSOAs).
+
+    IoD2019 ranks 2011 LSOAs: they are counted in their 2022 district (re-keyed to 2023 codes by summing
+    districts merged in April 2023), then summed to counties, regions and England like any count.
+    """
+    overall = lsoa2025[lsoa2025.domain == "Index of Multiple Deprivation"]
+    rows = pd.DataFrame({"lsoa21_code": overall.lsoa21_code, "decile": overall.decile.astype(int)})
+    pieces = []
+    for decile in range(1, 11):
+        frame = pd.DataFrame({"lsoa21_code": rows.lsoa21_code, "category": decile_label(decile),
+                              "count": (rows.decile == decile).astype(int), "denominator": 1})
+        pieces += _lsoa_and_up(geo, frame, "imd2025_lsoas_by_decile", "2025", "IMD decile (England)",
+                               _name(housing.IMD2025_LSOA), "LSOAs counted from the LSOA file")
+    old = housing.imd2019_lsoa_deciles()
+    for decile in range(1, 11):
+        lad = (old.assign(count=(old.decile == decile).astype(int), denominator=1)
+               .groupby("ltla22_code", as_index=False)[["count", "denominator"]].sum()
+               .rename(columns={"ltla22_code": "area_code"}).assign(category=decile_label(decile)))
+        lad = to_lad23(lad, ["category"])
+        pieces.append(finish(aggregate_counts(lad, geo.areas, ["category"]), "imd2019_lsoas_by_decile", "2019",
+                             "IMD decile (England)", _name(housing.IMD2019_LSOA),
+                             note="2011 LSOAs counted from the LSOA file"))
+    return pieces
 
 
 HEALTH_INDEX_INDICATORS = {

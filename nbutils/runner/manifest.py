@@ -6,7 +6,6 @@ from the area folders present, so the index never forgets packs still on disk.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -15,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
+from ..fingerprint import package_fingerprint, parameters_fingerprint  # noqa: F401 (one implementation)
 from ..files import atomic_write_text
 from ..topics_meta import TOPIC_ORDER
 
@@ -38,28 +38,17 @@ class Result:
     executed: str | None = None  # the executed notebook, relative to the output folder
 
 
+
 def executed_path(out_dir: Path, folder: str, topic: str) -> Path:
     """Where the executed copy of a notebook is kept: outside the area folder that is circulated."""
     return out_dir / EXECUTED_DIR / folder / f"{topic}.ipynb"
-
-
-@functools.lru_cache(maxsize=1)
-def package_fingerprint() -> str:
-    """sha256 over the package's code and packaged data: any change to a helper reruns every notebook."""
-    digest = hashlib.sha256(__version__.encode())
-    root = Path(__file__).resolve().parents[1]
-    for path in sorted(root.rglob("*")):
-        if path.suffix in {".py", ".yaml", ".csv", ".html", ".css", ".js", ".j2"} and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def task_fingerprint(area, topic: str, notebooks: Path, store_state: str) -> str:
     """What a task's outputs depend on: notebook, parameters (an :class:`~nbutils.areas.Area`), data, package
     code and version."""
     digest = hashlib.sha256()
-    for part in (area.code, topic, store_state, package_fingerprint()):
+    for part in (area.code, topic, store_state, package_fingerprint(), parameters_fingerprint()):
         digest.update(part.encode())
         digest.update(b"\0")
     digest.update((notebooks / f"{topic}.ipynb").read_bytes())

@@ -14,6 +14,8 @@ DEPRIVATION_LSOA = ("humaniverse-demographr-census2021", "household_deprivation2
 IMD2025_LSOA = ("humaniverse-imd", "imd2025_england_lsoa21.csv")
 IMD2025_LA = ("humaniverse-imd", "imd2025_england_ltla24.csv")
 IMD2019_LA = ("humaniverse-imd", "imd2019_england_ltla23.csv")
+IMD2019_LSOA = ("humaniverse-imd", "imd2019_england_lsoa11.csv")
+LSOA11_LOOKUP = ("humaniverse-geographr", "lookup_lsoa11_lsoa21_ltla22.csv")
 HOMELESSNESS = ("humaniverse-healthyr", "england_homelessness_oct_dec_2023.csv")
 HEALTH_INDEX = ("humaniverse-healthyr", "ons_health_index_underlying_indicators_ltla21_2015_2021.csv")
 
@@ -114,3 +116,23 @@ def health_index(indicators: list[str]) -> pd.DataFrame:
     out = raw[raw["indicator"].isin(indicators)].rename(columns={"ltla21_code": "area_code"})
     out["carried_forward"] = out["carried_forward"].astype(str).str.lower() == "true"
     return out[["area_code", "year", "indicator", "value", "carried_forward"]].reset_index(drop=True)
+
+
+def imd2019_lsoa_deciles() -> pd.DataFrame:
+    """IoD2019 overall IMD decile (1 = most deprived 10% of England) of every 2011 LSOA, with its 2022 district.
+
+    The district comes from the ONS LSOA 2011 to 2021 lookup (ltla22_code). Three 2011 LSOAs were split across
+    a district boundary change in 2021 (change code X); each is counted once, in the district its 2011 name
+    gives (as IoD2019 did), so every 2011 LSOA is counted exactly once.
+    """
+    imd = pd.read_csv(raw_file(*IMD2019_LSOA), usecols=["lsoa11_code", "IMD_decile"])
+    lookup = pd.read_csv(raw_file(*LSOA11_LOOKUP), usecols=["lsoa11_name", "lsoa11_code", "ltla22_name",
+                                                              "ltla22_code"]).drop_duplicates(["lsoa11_code",
+                                                                                               "ltla22_code"])
+    split = lookup.lsoa11_code.duplicated(keep=False)
+    own = [name.startswith(f"{district} ") for name, district in zip(lookup.lsoa11_name, lookup.ltla22_name)]
+    lookup = lookup[~split | pd.Series(own, index=lookup.index)]
+    if lookup.lsoa11_code.duplicated().any():
+        raise ValueError(f"{LSOA11_LOOKUP[1]} puts a 2011 LSOA in more than one district")
+    out = imd.merge(lookup, on="lsoa11_code", how="inner")
+    return out.rename(columns={"IMD_decile": "decile"})

@@ -12,7 +12,7 @@ One module per method family; import from the package
 * :mod:`.proportions` -- Wilson score limits (``wilson_ci``, ``proportion``)
 * :mod:`.rates` -- Byar's / exact Poisson limits (``byars_ci``, ``exact_poisson_ci``, ``rate_ci``, ``rate``)
 * :mod:`.standardised_rates` -- Dobson DSRs and ESP2013 (``dsr``, ``european_standard_population``)
-* :mod:`.comparison` -- benchmark labels and colours (``compare``, ``rag_colour``)
+* :mod:`.comparison` -- benchmark labels, their kind and colours (``compare``, ``comparison_kind``, ``rag_colour``)
 * :mod:`.trend` -- Fingertips recent trend (``recent_trend``)
 * :mod:`.funnel` -- funnel limits and outliers (``funnel_limits``, ``funnel_significance``)
 * :mod:`.process_control` -- XmR / Making Data Count (``spc``)
@@ -33,7 +33,7 @@ Conventions
 # DSR_SMALL_COUNT_NOTE, FUNNEL_SIGNIFICANCE_LABELS and TREND_CRITICAL_VALUE stay importable from the package
 # (as before the split) but, as before, are not in ``__all__``.
 from ._common import z_value
-from .comparison import COMPARISON_LABELS, compare, rag_colour
+from .comparison import COMPARISON_LABELS, compare, comparison_kind, rag_colour
 from .funnel import FUNNEL_SIGNIFICANCE_LABELS, funnel_limits, funnel_significance
 from .inequality import slope_index_of_inequality
 from .process_control import SPECIAL_CAUSE_LABELS, spc
@@ -56,6 +56,7 @@ __all__ = [
     "rate",
     "dsr",
     "compare",
+    "comparison_kind",
     "rag_colour",
     "recent_trend",
     "funnel_limits",

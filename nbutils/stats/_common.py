@@ -151,3 +151,17 @@ def _polarity(polarity):
             f"unknown polarity {polarity!r}; use 'high-is-good', 'low-is-good' or 'no-judgement'"
         )
     return _POLARITY_ALIASES[key]
+
+
+def _with_limits(count, denominator, multiplier, lower, upper):
+    """The statistic (count / denominator x multiplier) with its limits: a dict for scalar input, else a DataFrame
+    with the input Series' index (shared by :func:`proportion` and :func:`rate`)."""
+    shape = _Shape(count, denominator)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = _arr(count) / _arr(denominator) * _arr(multiplier)
+    if shape.scalar:
+        return {"value": float(value), "lower": lower, "upper": upper}
+    value = np.broadcast_to(value, np.shape(lower))
+    return pd.DataFrame({"value": value, "lower": np.asarray(lower), "upper": np.asarray(upper)},
+                        index=shape.index)
+

@@ -89,7 +89,18 @@ def compare(value, lower, upper, benchmark, polarity, confidence=0.95, benchmark
     return shape.wrap(out, "comparison", dtype=object)
 
 
-def _label_kind(label):
+def comparison_kind(label) -> str:
+    """The kind of a comparison label: 'better', 'worse', 'similar', 'higher', 'lower' or 'not_compared'.
+
+    The one classifier of comparison labels (chart markers, key messages, RAG ratings all use it). It reads
+    :func:`compare`'s labels, Fingertips' published words and the workbook's own ('Not tested', 'No value',
+    'Suppressed'), in any case; anything that is not a comparison is 'not_compared'.
+
+    Examples
+    --------
+    >>> comparison_kind("Worse than England"), comparison_kind("Similar (99.8%)"), comparison_kind("Not tested")
+    ('worse', 'similar', 'not_compared')
+    """
     if label is None or (isinstance(label, float) and math.isnan(label)):
         return "not_compared"
     text = str(label).lower()
@@ -115,7 +126,7 @@ def rag_colour(label):
     str, ndarray or Series of hex strings
     """
     if isinstance(label, pd.Series):
-        return label.map(lambda s: _COLOURS[_label_kind(s)]).rename("colour")
+        return label.map(lambda s: _COLOURS[comparison_kind(s)]).rename("colour")
     if np.ndim(label) == 0:
-        return _COLOURS[_label_kind(label)]
-    return np.array([_COLOURS[_label_kind(s)] for s in np.asarray(label, dtype=object)], dtype=object)
+        return _COLOURS[comparison_kind(label)]
+    return np.array([_COLOURS[comparison_kind(s)] for s in np.asarray(label, dtype=object)], dtype=object)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
-from ._common import _arr, _check_confidence, _Shape, _validate_counts
+from ._common import _arr, _check_confidence, _Shape, _validate_counts, _with_limits
 
 
 def wilson_ci(count, denominator, confidence=0.95, multiplier=100):
@@ -62,11 +61,4 @@ def proportion(count, denominator, confidence=0.95, multiplier=100):
         otherwise a DataFrame, with the Series' index if given).
     """
     lower, upper = wilson_ci(count, denominator, confidence, multiplier)
-    shape = _Shape(count, denominator)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = _arr(count) / _arr(denominator) * _arr(multiplier)
-    if shape.scalar:
-        return {"value": float(value), "lower": lower, "upper": upper}
-    value = np.broadcast_to(value, np.shape(lower))
-    return pd.DataFrame({"value": value, "lower": np.asarray(lower), "upper": np.asarray(upper)},
-                        index=shape.index)
+    return _with_limits(count, denominator, multiplier, lower, upper)

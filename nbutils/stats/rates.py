@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import special, stats
 
-from ._common import _arr, _check_confidence, _Shape, _validate_counts
+from ._common import _arr, _check_confidence, _Shape, _validate_counts, _with_limits
 
 
 def _byars(x, z):
@@ -143,11 +142,4 @@ def rate(count, denominator, confidence=0.95, multiplier=1000):
         ``value``, ``lower``, ``upper``.
     """
     lower, upper = rate_ci(count, denominator, confidence, multiplier)
-    shape = _Shape(count, denominator)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = _arr(count) / _arr(denominator) * _arr(multiplier)
-    if shape.scalar:
-        return {"value": float(value), "lower": lower, "upper": upper}
-    value = np.broadcast_to(value, np.shape(lower))
-    return pd.DataFrame({"value": value, "lower": np.asarray(lower), "upper": np.asarray(upper)},
-                        index=shape.index)
+    return _with_limits(count, denominator, multiplier, lower, upper)

@@ -71,7 +71,8 @@ def configuration() -> dict[str, list[Item]]:
     """The dashboard's headline indicators and district-grid columns, from nbutils/dashboard.yaml."""
     text = resources.files("nbutils").joinpath("dashboard.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    return {section: [Item(**entry) for entry in raw[section]] for section in ("headlines", "districts")}
+    return {section: [Item(**entry) for entry in raw[section]]
+            for section in ("headlines", "districts", "neighbour_charts")}
 
 
 def _held(item: Item) -> bool:
@@ -114,7 +115,7 @@ def headline(item: Item, area: Area) -> dict:
     row = dict.fromkeys(DASHBOARD_COLUMNS, np.nan)
     row.update(area_code=area.code, area_name=area.name, topic=item.topic, indicator_id=item.indicator,
                indicator=item.label, unit="", source="", value_geography=area.name,
-               neighbours_total=len(statistical_neighbours(area)), note="")
+               neighbours_total=len(statistical_neighbours(area)), note="", previous_period="[x]")
     if item.indicator in catalog.catalogue():
         meta = catalog.indicator(item.indicator)
         row.update(unit=meta.unit, source=meta.source)
@@ -154,7 +155,7 @@ def headline(item: Item, area: Area) -> dict:
         method = here.comparison_method
     row.update(
         period=period, old_figure=periods.is_old(period), value=here.value, lower_ci95=here.lower_ci95,
-        upper_ci95=here.upper_ci95, previous_period=previous or "",
+        upper_ci95=here.upper_ci95, previous_period=previous or "[x]",
         previous_value=mine[mine.period == previous].value.iloc[0] if previous else np.nan,
         direction=direction.direction, direction_meaning=direction.meaning,
         compared_with_england=label, comparison_method=method, rag=rules.rag_rating(label).rating,
@@ -178,6 +179,39 @@ def dashboard(area: Area) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=DASHBOARD_COLUMNS)
     order = {t: i for i, t in enumerate(TOPIC_ORDER)}
     return out.sort_values("topic", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def neighbour_charts(area: Area) -> list[tuple[str, pd.DataFrame]]:
+    """For each configured indicator, the area and each statistical neighbour in the area's latest period.
+
+    Frames have area_name, value and is_area; ``attrs`` carry label, period, unit axis text, England's value,
+    decimals and source for the chart. Indicators the area has no value for are left out.
+    """
+    neighbours = statistical_neighbours(area)
+    if not neighbours:
+        return []
+    out = []
+    for item in configuration()["neighbour_charts"]:
+        if item.indicator not in catalog.catalogue() or not _held(item):
+            continue
+        meta = catalog.indicator(item.indicator)
+        frame = _real(indicators.series(item.indicator, area, item.pattern, item.category))
+        mine = frame[(frame.role == "area") & frame.value.notna()]
+        if mine.empty:
+            continue
+        period = _ordered_periods(mine)[-1]
+        others = neighbour_values(item.indicator, area, period, item.category)
+        rows = pd.concat([pd.DataFrame({"area_code": [area.code], "area_name": [area.name],
+                                        "value": [mine[mine.period == period].value.iloc[0]]}), others],
+                         ignore_index=True)
+        rows["is_area"] = rows.area_code == area.code
+        missing = rows.loc[rows.value.isna(), "area_name"].tolist()
+        rows.attrs.update(label=item.label, period=period, decimals=item.decimals, source=meta.source,
+                          axis=meta.unit if meta.unit != "%" else "Per cent",
+                          england=indicators.value_of(frame[frame.period == period], "england"),
+                          missing=missing)
+        out.append((item.indicator, rows))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ district grid
@@ -274,16 +308,16 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
                       f"{_text(r.neighbours_mean, d, r.unit)} (range {_text(r.neighbours_min, d, r.unit)} to "
                       f"{_text(r.neighbours_max, d, r.unit)}; {r.neighbours_with_value} of {r.neighbours_total})"
                       if r.neighbours_with_value else f"[x] (0 of {r.neighbours_total} published)")
-        unit = "" if r.unit == "%" else f" {r.unit}"
         out.append({
             "order": order.get(r.topic, 99), "topic": TOPIC_TITLES.get(r.topic, r.topic),
             "indicator": f"{r.indicator}" + (f" ({r.unit})" if r.unit else ""), "note": r.note or "",
             "period": r.period or "[x]", "period_key": str(periods.sort_key(r.period)[1]) if r.period else "",
-            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit) + (unit if pd.notna(r.value) else ""),
+            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit),
             "value_sort": _sort(r.value),
             "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
             "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})"
-                              if isinstance(r.previous_period, str) and r.previous_period else "[x]"),
+                              if isinstance(r.previous_period, str) and r.previous_period not in ("", "[x]")
+                              else "[x]"),
             "previous_sort": _sort(r.previous_value), "arrow": direction.arrow, "direction": direction.words,
             "rag_order": ["Red", "Amber", "Green", "Grey"].index(rag.rating), "rag_fill": rag.fill,
             "rag_text": rag.text_colour, "rag_words": rag.words,
@@ -349,5 +383,6 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
     caption = (f"Districts of {county.name} side by side. Colour and words give each district's comparison with "
                f"England (red significantly worse, amber similar, green significantly better, grey not tested), then "
                f"with {county.name} where both can be tested. [x] not published, [c] suppressed.")
-    return fragments.render("district_grid", caption=caption, columns=columns, rows=rows) + fragments.render(
+    return fragments.render("district_grid", heading=f"Districts of {county.name} side by side", caption=caption,
+                            columns=columns, rows=rows) + fragments.render(
         "sortable")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import stats
+
 __all__ = ["Rag", "rag_rating", "Direction", "direction_of_travel", "RAG_COLOURS"]
 
 #: Fill colours (Government Analysis Function / Fingertips palette) with text that stays readable on them.
@@ -42,6 +44,11 @@ class Rag:
         return RAG_COLOURS[self.rating][1]
 
 
+_RAG_BY_KIND = {"worse": Rag("Red", "Red: significantly worse than England"),
+                "better": Rag("Green", "Green: significantly better than England"),
+                "similar": Rag("Amber", "Amber: similar to England")}
+
+
 def rag_rating(comparison: str | None) -> Rag:
     """RAG rating from a comparison-with-England label.
 
@@ -57,15 +64,12 @@ def rag_rating(comparison: str | None) -> Rag:
     'Grey'
     """
     text = "" if comparison is None or (isinstance(comparison, float) and math.isnan(comparison)) else str(comparison)
-    lower = text.lower()
-    if lower.startswith("worse"):
-        return Rag("Red", "Red: significantly worse than England")
-    if lower.startswith("better"):
-        return Rag("Green", "Green: significantly better than England")
-    if lower.startswith("similar"):
-        return Rag("Amber", "Amber: similar to England")
-    if lower.startswith(("higher", "lower")):
+    kind = stats.comparison_kind(text)
+    if kind in _RAG_BY_KIND:
+        return _RAG_BY_KIND[kind]
+    if kind in ("higher", "lower"):
         return Rag("Grey", f"Grey: not rated ({text[:1].lower() + text[1:]}; no better or worse direction)")
+    lower = text.lower()
     if lower.startswith("suppressed"):
         return Rag("Grey", "Grey: suppressed [c]")
     if lower in ("", "no value"):

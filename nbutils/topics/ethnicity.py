@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import maps, narrative, query, store
+from .. import narrative, query
 from ..areas import Area
+from . import places
 from ..sources.census import ETHNIC_GROUPS
+from ..tables import Column, TableSpec, across, format_number
 
 SHORT = {label: short for label, short, _ in ETHNIC_GROUPS}
 BROAD = {label: broad for label, _, broad in ETHNIC_GROUPS}
 WHITE_BRITISH = "White: English, Welsh, Scottish, Northern Irish or British"
 FOCUS_GROUPS = ["White: Gypsy or Irish Traveller", "White: Roma"]
 SOURCE = "ONS Census 2021 (TS021), OGL v3"
+
+# ONS's five high-level groups (TS021 order), keyed by the broad group of each of the 19 detailed groups.
+HIGH_LEVEL = {
+    "Asian": "Asian, Asian British or Asian Welsh",
+    "Black": "Black, Black British, Black Welsh, Caribbean or African",
+    "Mixed": "Mixed or Multiple ethnic groups",
+    "White": "White",
+    "Other": "Other ethnic group",
+}
+WHITE_SPLIT = ["White: English, Welsh, Scottish, Northern Irish or British", "White: other than British"]
 
 LANGUAGE_INDICATORS = {
     "census_main_language_not_english": "Main language is not English",
@@ -49,6 +61,40 @@ def broad_shares(groups: pd.DataFrame) -> pd.DataFrame:
     out["broad"] = pd.Categorical(out["broad"], order, ordered=True)
     return out.sort_values(["role", "broad"], key=lambda s: s.map(query.ROLE_ORDER) if s.name == "role" else s,
                             kind="stable").reset_index(drop=True)
+
+
+def high_level_shares(groups: pd.DataFrame) -> pd.DataFrame:
+    """ONS's five high-level groups (the sums of their detailed groups), then White split into British and other.
+
+    One row per comparison area x group: ``level`` is "high-level" for the five groups, as ONS publishes them
+    and equality assessments quote them, and "White split" for White British and the other White groups.
+    """
+    keys = ["area_code", "area_name", "role", "period"]
+    high = (groups.groupby(keys + ["broad_group"], sort=False, as_index=False)
+            .agg(count=("count", "sum"), residents=("residents", "first")))
+    high = high.assign(group=high.broad_group.map(HIGH_LEVEL), level="high-level")
+    white = groups[groups.broad_group == "White"].assign(
+        group=lambda g: g.category.where(g.category == WHITE_BRITISH, WHITE_SPLIT[1]))
+    split = (white.groupby(keys + ["group"], sort=False, as_index=False)
+             .agg(count=("count", "sum"), residents=("residents", "first"))).assign(level="White split")
+    out = pd.concat([high.drop(columns="broad_group"), split], ignore_index=True)
+    out["share_pct"] = out["count"] / out["residents"] * 100
+    order = {g: i for i, g in enumerate(list(HIGH_LEVEL.values()) + WHITE_SPLIT)}
+    out = out.sort_values(["role", "group"], kind="stable",
+                          key=lambda s: s.map(query.ROLE_ORDER) if s.name == "role" else s.map(order))
+    return out[keys + ["level", "group", "count", "residents", "share_pct"]].reset_index(drop=True)
+
+
+def high_level_view(high: pd.DataFrame) -> pd.DataFrame:
+    """Readers' table of :func:`high_level_shares`: groups down, the area's residents, shares by area across."""
+    shown = high.assign(group=high.group.where(high.level == "high-level", "of which " + high.group))
+    table = across(shown, "group", "share_pct", decimals=1, label="Ethnic group (ONS high-level)",
+                   role_order=query.ROLE_ORDER)
+    here = shown[shown.role == "area"].set_index("group")["count"]
+    table.insert(1, f"Residents in {shown[shown.role == 'area'].area_name.iloc[0]}" if len(here) else "Residents",
+                 [format_number(here.get(g), 0) or "[x]" for g in table.iloc[:, 0]])
+    table.columns = [table.columns[0], table.columns[1]] + [f"{c} (%)" for c in table.columns[2:]]
+    return table
 
 
 def minority_summary(groups: pd.DataFrame) -> pd.DataFrame:
@@ -111,18 +157,15 @@ def msoa_profile(area: Area) -> pd.DataFrame:
         values = query.small_areas(indicator_id, area).set_index("area_code")["value"]
         totals[column] = totals.area_code.map(values)
     totals["period"] = "2021"
+    totals = places.named_msoas(totals)
     return totals.sort_values("ethnic_minority_pct", ascending=False).reset_index(drop=True)
 
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to the profile, with formatted tooltip text; and the district outline."""
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
-    for column in ("ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
-                   "migrant_outside_uk_pct"):
-        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
-    shapes["residents_text"] = shapes.residents.map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return places.msoa_shapes(profile, area, numbers=("residents",), percent=(
+        "ethnic_minority_pct", "cannot_speak_english_well_pct", "main_language_not_english_pct",
+        "migrant_outside_uk_pct"))
 
 
 def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus: pd.DataFrame,
@@ -178,25 +221,30 @@ def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus:
     return messages
 
 
+FOCUS_TABLE = TableSpec([
+    Column("group", "Group", kind="text"),
+    Column("area_name", "Area", kind="text"),
+    Column("count", "Residents in group", kind="count"),
+    Column("share_pct", "Share of residents", kind="percent", decimals=2),
+    Column("ratio_to_england", "Compared with England's share", unit="times", decimals=1),
+])
+
+MSOA_TABLE = TableSpec([
+    Column("area_name", "MSOA", kind="text"),
+    Column("residents", "Residents", kind="count"),
+    Column("ethnic_minority_pct", "Ethnic minority", kind="percent"),
+    Column("largest_minority_group", "Largest minority group", kind="text"),
+    Column("largest_minority_group_pct", "Largest minority group's share", kind="percent"),
+    Column("cannot_speak_english_well_pct", "Cannot speak English well", kind="percent"),
+    Column("migrant_outside_uk_pct", "Arrived from outside UK in past year", kind="percent"),
+])
+
+
 def focus_view(focus: pd.DataFrame) -> pd.DataFrame:
-    """Reader-friendly view of :func:`focus_groups`."""
-    return pd.DataFrame({
-        "Group": focus.group,
-        "Area": focus.area_name,
-        "Residents in group": focus["count"].map(narrative.number),
-        "Share of residents": focus.share_pct.map(lambda v: narrative.pct(v, 2)),
-        "Compared with England's share": focus.ratio_to_england.map(lambda r: f"{r:.1f} times"),
-    })
+    """Reader-friendly view of :func:`focus_groups` (the page passes :data:`FOCUS_TABLE` instead)."""
+    return FOCUS_TABLE.render(focus)
 
 
 def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
-    """Reader-friendly view of :func:`msoa_profile`."""
-    return pd.DataFrame({
-        "MSOA": profile.area_name,
-        "Residents": profile.residents.map(narrative.number),
-        "Ethnic minority": profile.ethnic_minority_pct.map(narrative.pct),
-        "Largest minority group": profile.largest_minority_group
-        + " (" + profile.largest_minority_group_pct.map(narrative.pct) + ")",
-        "Cannot speak English well": profile.cannot_speak_english_well_pct.map(narrative.pct),
-        "Arrived from outside UK in past year": profile.migrant_outside_uk_pct.map(narrative.pct),
-    })
+    """Reader-friendly view of :func:`msoa_profile` (the page passes :data:`MSOA_TABLE` instead)."""
+    return MSOA_TABLE.render(profile)

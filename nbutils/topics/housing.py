@@ -1,4 +1,4 @@
-"""Housing topic: overcrowding, tenure, household deprivation, deprivation indices and homelessness for a district.
+"""Housing topic: overcrowding, tenure, household deprivation, deprivation indices and homelessness for an area.
 
 Census figures are whole-population counts, so they are compared descriptively; MHCLG and Health Index rates
 have no intervals or counts and no England row, so the district is placed among all English districts instead.
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import maps, narrative, query, store
+from .. import narrative, query, store, tables
 from ..areas import Area
-from . import indicators
+from . import indicators, places
 
 CENSUS_SOURCE = "ONS Census 2021 (TS052, TS054, TS011), OGL v3"
 IMD_SOURCE = "MHCLG English Indices of Deprivation 2019 and 2025, OGL v3"
@@ -96,17 +96,14 @@ def msoa_overcrowding(area: Area) -> pd.DataFrame:
     imd = query.small_areas("imd2025_lsoas_most_deprived_20pct", area)
     barriers = imd[imd.category == "Barriers to Housing and Services"].set_index("area_code")["value"]
     out["lsoas_most_deprived_barriers_pct"] = out.area_code.map(barriers)
+    out = places.named_msoas(out)
     return out.sort_values("overcrowded_pct", ascending=False).reset_index(drop=True)
 
 
 def msoa_shapes(profile: pd.DataFrame, area: Area):
     """MSOA boundaries joined to :func:`msoa_overcrowding`, with tooltip text; and the district outline."""
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
-    for column in ("overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"):
-        shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
-    shapes["households_text"] = shapes.households.map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return places.msoa_shapes(profile, area, numbers=("households",), percent=(
+        "overcrowded_pct", "social_rented_pct", "private_rented_pct", "lsoas_most_deprived_barriers_pct"))
 
 
 def lsoa_overcrowding(area: Area) -> pd.DataFrame:
@@ -143,17 +140,26 @@ def deprivation_neighbourhoods(area: Area) -> pd.DataFrame:
 
 
 def deprivation_ranks(area: Area) -> pd.DataFrame:
-    """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and 2025."""
+    """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and
+    2025; for a county (MHCLG ranks districts and unitaries only), each of its districts."""
     data = store.indicator_data("imd_la_average_score", area_type="lad")
+    places = indicators.registry().districts_of(area) if area.is_county else [area]
     rows = []
     for (period, domain), group in data.groupby(["period", "category"]):
         ranks = group.value.rank(ascending=False, method="min")
-        here = group.area_code == area.code
-        rows.append({"area_code": area.code, "area_name": area.name, "period": period, "domain": domain,
-                     "average_score": group.loc[here, "value"].iloc[0] if here.any() else np.nan,
-                     "rank_most_deprived_first": ranks[here].iloc[0] if here.any() else np.nan,
-                     "districts_ranked": len(group)})
-    return pd.DataFrame(rows).sort_values(["domain", "period"]).reset_index(drop=True)
+        for place in places:
+            here = group.area_code == place.code
+            rows.append({"area_code": place.code, "area_name": place.name, "period": period, "domain": domain,
+                         "average_score": group.loc[here, "value"].iloc[0] if here.any() else np.nan,
+                         "rank_most_deprived_first": ranks[here].iloc[0] if here.any() else np.nan,
+                         "districts_ranked": len(group)})
+    return pd.DataFrame(rows).sort_values(["domain", "period", "rank_most_deprived_first"]).reset_index(drop=True)
+
+
+def ranks_caption(area: Area) -> str:
+    """Caption of the rank table: the area, or a county's districts (counties are not ranked with districts)."""
+    who = f"Districts of {area.name}" if area.is_county else area.name
+    return f"{who}: deprivation rank among English districts and unitary authorities, IoD2019 and IoD2025"
 
 
 def homelessness(area: Area) -> pd.DataFrame:
@@ -187,13 +193,20 @@ def homelessness_districts(area: Area) -> pd.DataFrame:
 
 
 def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
-    """A Health Index series for the district with the median of English districts each year (no England row)."""
+    """A Health Index series for a district or unitary with the median of English districts each year (no England
+    row); a county (not published: rates cannot be summed) gets its districts' series instead (role 'district')."""
     codes = [a.code for a in indicators.registry().districts()]
     data = query.districts_of(indicator_id, codes)
     median = data.groupby("period", as_index=False).value.median()
     here = data[data.area_code == area.code][["period", "value", "value_note"]]
+    members = pd.DataFrame(columns=["area_code", "area_name", "period", "value", "value_note"])
+    if area.is_county:
+        names = {a.code: a.name for a in indicators.registry().districts_of(area)}
+        members = data[data.area_code.isin(names)][["area_code", "period", "value", "value_note"]]
+        members = members.assign(area_name=members.area_code.map(names)).sort_values("area_name", kind="stable")
     out = pd.concat([
         here.assign(role="area", area_name=area.name, area_code=area.code),
+        members.assign(role="district"),
         median.assign(role="districts_median", area_name="Median of English districts", area_code="", value_note=""),
     ], ignore_index=True)
     out["indicator_id"] = indicator_id
@@ -202,35 +215,56 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
                 "value_note"]].sort_values(["period", "role"]).reset_index(drop=True)
 
 
-def health_index_view(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
-    """A Health Index series as readers see it: the area and the median district in rows, years across."""
-    return indicators.wide_by_period(frame, decimals)
+def health_index_missing(area: Area) -> str:
+    """Why a Health Index series has no line for the area, in the words that fit its level."""
+    if area.is_county:
+        return (f"The ONS Health Index publishes this for districts and unitary authorities, not counties, and a "
+                f"county rate cannot be derived from district rates without counts; {area.name}'s districts are "
+                "shown in the table.")
+    if indicators.is_merged_2023(area):
+        return "The Health Index uses 2021 boundaries and publishes no value for areas created in April 2023."
+    return "The Health Index file held here has no row for this area."
+
+
+def health_index_view(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """A Health Index series as readers see it: the area and the median district in rows, years across
+    (values at the catalogue's decimals unless ``decimals`` is given)."""
+    return tables.by_period(frame, decimals, role_order=query.ROLE_ORDER)
+
+
+OVERCROWDING_TABLE = tables.TableSpec([
+    tables.Column("area_name", "Area", kind="text"),
+    tables.Column("count", "Overcrowded households", kind="count"),
+    tables.Column("households", "All households", kind="count"),
+    tables.Column("share_pct", "Share overcrowded", kind="percent", decimals=2),
+    tables.Column("ratio_to_england", "Compared with England's share", unit="times", decimals=2),
+])
+
+MSOA_TABLE = tables.TableSpec([
+    tables.Column("area_name", "MSOA", kind="text"),
+    tables.Column("households", "Households", kind="count"),
+    tables.Column("overcrowded_pct", "Overcrowded", kind="percent"),
+    tables.Column("social_rented_pct", "Social rented", kind="percent"),
+    tables.Column("private_rented_pct", "Private rented", kind="percent"),
+    tables.Column("lsoas_most_deprived_barriers_pct", "LSOAs in England's most deprived 20% for barriers to housing",
+           kind="percent", decimals=0),
+])
 
 
 def overcrowding_view(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Area": frame.area_name,
-        "Overcrowded households": frame["count"].map(narrative.number),
-        "All households": frame.households.map(narrative.number),
-        "Share overcrowded": frame.share_pct.map(lambda v: narrative.pct(v, 2)),
-        "Compared with England's share": frame.ratio_to_england.map(lambda r: f"{r:.2f} times"),
-    })
+    """Readers' table of the overcrowding comparison (:data:`OVERCROWDING_TABLE`)."""
+    return OVERCROWDING_TABLE.render(frame.reset_index(drop=True))
 
 
 def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "MSOA": profile.area_name,
-        "Households": profile.households.map(narrative.number),
-        "Overcrowded": profile.overcrowded_pct.map(narrative.pct),
-        "Social rented": profile.social_rented_pct.map(narrative.pct),
-        "Private rented": profile.private_rented_pct.map(narrative.pct),
-        "LSOAs in England's most deprived 20% (barriers to housing)": profile.lsoas_most_deprived_barriers_pct.map(
-            lambda v: narrative.pct(v, 0)),
-    })
+    """Readers' table of :func:`msoa_overcrowding` (:data:`MSOA_TABLE`)."""
+    return MSOA_TABLE.render(profile.reset_index(drop=True))
 
 
 def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
+    areas = {"Area": ranks.area_name} if ranks.area_code.nunique() > 1 else {}
     return pd.DataFrame({
+        **areas,
         "Domain": ranks.domain, "Edition": "IoD" + ranks.period,
         "Average score": ranks.average_score.map(lambda v: f"{v:.1f}" if pd.notna(v) else "not available"),
         "Rank (1 = most deprived)": [f"{int(r)} of {n}" if pd.notna(r) else "not available"
@@ -238,25 +272,37 @@ def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+HOMELESSNESS_DISTRICTS_TABLE = tables.TableSpec([
+    tables.Column("measure", "Measure", kind="text"),
+    tables.Column("area_name", "District", kind="text"),
+    tables.Column("period", "Period", kind="period"),
+    tables.Column("value", "Rate", unit="per 1,000 households", decimals=2),
+    tables.Column("rank", "Rank (1 = highest)", kind="count", missing="-"),
+])
+
+
 def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
     """Reader view of :func:`homelessness_districts`: one row per district and measure, highest first."""
-    return pd.DataFrame({
-        "Measure": frame.measure, "District": frame.area_name, "Period": frame.period,
-        "Per 1,000 households": frame.value.map(lambda v: f"{v:.2f}" if pd.notna(v) else "not published"),
-        "Rank (1 = highest)": frame["rank"].map(lambda r: f"{int(r)}" if pd.notna(r) else "-"),
-    })
+    return HOMELESSNESS_DISTRICTS_TABLE.render(frame.reset_index(drop=True))
+
+
+def homelessness_spec(area_name: str) -> tables.TableSpec:
+    """Readers' columns of the homelessness comparison, the area's value headed with its name."""
+    unit = "per 1,000 households"
+    return tables.TableSpec([
+        tables.Column("measure", "Measure", kind="text"),
+        tables.Column("period", "Period", kind="period"),
+        tables.Column("value", area_name, unit=unit, decimals=2),
+        tables.Column("england_districts_median", "Median of English districts", unit=unit, decimals=2),
+        tables.Column(("england_districts_lower_quartile", "england_districts_upper_quartile"),
+               f"Middle half of districts ({unit})", kind="interval", decimals=2),
+        tables.Column("position", "Position among English districts", kind="text"),
+    ])
 
 
 def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
-    fmt = lambda v: f"{v:.2f}" if pd.notna(v) else "not published"  # noqa: E731
-    return pd.DataFrame({
-        "Measure": frame.measure, "Period": frame.period.map(narrative.period_label), frame.area_name.iloc[0]: frame.value.map(fmt),
-        "Median of English districts": frame.england_districts_median.map(fmt),
-        "Middle half of districts": [f"{fmt(a)} to {fmt(b)}" for a, b in
-                                     zip(frame.england_districts_lower_quartile,
-                                         frame.england_districts_upper_quartile)],
-        "Where the district sits": frame.position,
-    })
+    """Readers' table of the homelessness comparison (:func:`homelessness_spec`)."""
+    return homelessness_spec(frame.area_name.iloc[0]).render(frame.reset_index(drop=True))
 
 
 def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, neighbourhoods: pd.DataFrame,
@@ -301,3 +347,56 @@ def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, n
         messages.append("Overcrowding is highest in " + narrative.list_phrase(
             [f"{r.area_name} ({narrative.pct(r.overcrowded_pct)})" for r in top.itertuples()]) + " (see the map).")
     return messages
+
+
+DECILE_VERSIONS = {"imd2019_lsoas_by_decile": "IoD2019", "imd2025_lsoas_by_decile": "IoD2025"}
+
+
+def deprivation_deciles(area: Area) -> pd.DataFrame:
+    """Share of the area's LSOAs (and its comparators') in each national IMD decile, IoD2019 and IoD2025.
+
+    Returns
+    -------
+    DataFrame
+        area_code, area_name, role, version ('IoD2019'/'IoD2025'), period, decile (1-10), category (label),
+        count (LSOAs in the decile), denominator (LSOAs in the area), value (%); most deprived decile first.
+    """
+    pieces = []
+    for indicator_id, version in DECILE_VERSIONS.items():
+        frame = query.with_comparators(indicator_id, area)
+        frame = frame[frame.value.notna()].assign(version=version, indicator_id=indicator_id)
+        pieces.append(frame)
+    out = pd.concat(pieces, ignore_index=True)
+    out["decile"] = out.category.str.extract(r"Decile (\d+)", expand=False).astype(int)
+    out = out.sort_values(["order", "version", "decile"], kind="stable")
+    return out[["indicator_id", "area_code", "area_name", "role", "version", "period", "decile", "category", "count",
+                "denominator", "value"]].reset_index(drop=True)
+
+
+def deciles_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """Deciles down, one column per area and IoD edition: '18.8% (16 of 85)'."""
+    cells = frame.assign(column=frame.area_name + ", " + frame.version,
+                         text=[f"{v:.1f}% ({int(c):,} of {int(d):,})" for v, c, d in
+                               zip(frame.value, frame["count"], frame.denominator)])
+    wide = cells.pivot_table(index="category", columns="column", values="text", aggfunc="first", sort=False)
+    order = list(dict.fromkeys(cells.sort_values("decile", kind="stable").category))
+    wide = wide.reindex(index=order, columns=list(dict.fromkeys(cells.column)))
+    wide.columns.name = None
+    return wide.rename_axis("National decile (IMD)").reset_index()
+
+
+def deciles_message(area: Area, frame: pd.DataFrame) -> str:
+    """The most-deprived-10% share on both editions, as local strategies quote it."""
+    here = frame[(frame.role == "area") & (frame.decile == 1)].set_index("version")
+    parts = [f"{int(here.loc[v, 'count'])} of {int(here.loc[v, 'denominator'])} ({narrative.pct(here.loc[v, 'value'])}) "
+             f"on {v}" for v in ("IoD2019", "IoD2025") if v in here.index]
+    if not parts:
+        return ""
+    return (f"Neighbourhoods (LSOAs) of {area.name} in England's most deprived 10%: {' and '.join(parts)} "
+            "(England 10% by definition).")
+
+
+UNDER_ONES_BY_DECILE = (
+    "The workbook holds residents by single year of age for districts only (ONS mid-year estimates), not for "
+    "neighbourhoods (LSOAs), so the area's children under 1 cannot be placed in deprivation deciles. NHS Maternity "
+    "Statistics publish mothers' deprivation decile at booking by NHS trust (place of care), not by area of residence.")

@@ -1,4 +1,7 @@
-"""Comparison and trend tables shared by the topic pages, for published indicators of any kind.
+"""The comparison rule: how every topic page compares an area with England, plus the series and trend helpers.
+
+Shared by the topic pages for published indicators of any kind (the area's comparators come from
+:mod:`nbutils.query`).
 
 One rule decides how an area is compared with England, so every page says it the same way:
 
@@ -15,8 +18,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, narrative, periods, query, stats, store
+from .. import catalog, narrative, query, stats, store, tables
 from ..areas import Area, registry
+from ..tables import Column, TableSpec
 
 METHOD_CI = "95% confidence intervals"
 METHOD_PUBLISHED = "Fingertips' published comparison (95% confidence intervals)"
@@ -215,46 +219,65 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[[c for c in COLUMNS if c in frame]].reset_index(drop=True)
 
 
-def reader_view(frame: pd.DataFrame, decimals: int = 1, value_label: str = "Value") -> pd.DataFrame:
-    """Reader-friendly table of a comparison frame: area, period, value (with 95% CI), comparison with England."""
-    def interval(row) -> str:
-        if pd.notna(row.lower_ci95) and pd.notna(row.upper_ci95):
-            return f"{row.lower_ci95:.{decimals}f} to {row.upper_ci95:.{decimals}f}"
-        return "not published"
+def reader_spec(indicator_id: str | None = None, decimals: int | None = None,
+                value_label: str = "Value") -> TableSpec:
+    """Readers' columns of a comparison frame: area, period, value and 95% CI (at the catalogue's decimals for
+    ``indicator_id`` unless ``decimals`` is given), comparison with England and how it was made."""
+    places = decimals if decimals is not None or indicator_id else 1
+    return TableSpec([
+        Column("area_name", "Area", kind="text"),
+        Column("period", "Period", kind="period"),
+        Column("value", value_label, decimals=places),
+        Column(("lower_ci95", "upper_ci95"), "95% confidence interval", kind="interval", decimals=places,
+               missing="not published"),
+        Column("compared_with_england", "Compared with England", kind="text", values={"Benchmark": "(benchmark)"}),
+        Column("comparison_method", "How compared", kind="text", missing="-"),
+    ], indicator=indicator_id)
 
-    return pd.DataFrame({
-        "Area": frame.area_name,
-        "Period": frame.period.map(narrative.period_label),
-        value_label: frame.value.map(lambda v: f"{v:.{decimals}f}" if pd.notna(v) else "not available"),
-        "95% confidence interval": frame.apply(interval, axis=1) if len(frame) else [],
-        "Compared with England": frame.compared_with_england.replace({"Benchmark": "(benchmark)"}),
-        "How compared": frame.comparison_method.replace({"": "-"}),
-    })
+
+def reader_view(frame: pd.DataFrame, decimals: int | None = None, value_label: str = "Value") -> pd.DataFrame:
+    """Reader-friendly table of a comparison frame (see :func:`reader_spec`); decimals from the catalogue.
+
+    A series of more than two periods is shown with years across (one row per area), each of the area's values
+    followed by its comparison with England in a word, as readers expect a trend table to look.
+    """
+    # Years across only for one series per area (a frame mixing measures keeps one row per value).
+    one_series = "area_name" in frame and not frame.duplicated(["area_name", "period"]).any()
+    if "period" in frame and frame.period.nunique() > 2 and one_series:
+        return series_view(frame, decimals)
+    indicator_id = (frame.indicator_id.dropna().iloc[0] if "indicator_id" in frame and frame.indicator_id.notna().any()
+                    else None)
+    return reader_spec(indicator_id, decimals, value_label).render(frame.reset_index(drop=True))
+
+
+_COMPARISON_WORDS = ("better", "worse", "similar", "higher", "lower")
+
+
+def series_view(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """Years across, one row per area; '(worse)', '(similar)'... after each value that was compared with England."""
+    wide = wide_by_period(frame, decimals)
+    label = wide.columns[0]
+    for row in frame.itertuples():
+        word = str(getattr(row, "compared_with_england", "") or "").split(" ")[0].lower()
+        column = narrative.period_label(str(row.period))
+        if word in _COMPARISON_WORDS and column in wide:
+            hit = wide[label] == row.area_name
+            wide.loc[hit, column] = wide.loc[hit, column].map(
+                lambda cell, w=word: cell if cell in ("[c]", "[x]") or cell.endswith(")") else f"{cell} ({w})")
+    return wide
 
 
 def comparison_table(frame: pd.DataFrame, index: str, value: str, decimals: int = 1,
                      label: str | None = None) -> pd.DataFrame:
-    """Reader-friendly wide view: one row per ``index``, one column per comparison area (formatted %)."""
-    wide = frame.pivot_table(index=index, columns="area_name", values=value, sort=False)
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER)).area_name))
-    wide = wide[[n for n in names if n in wide.columns]].map(lambda v: narrative.pct(v, decimals))
-    wide.columns.name = None
-    return wide.reset_index().rename(columns={index: label or index.replace("_", " ").capitalize()})
+    """Reader-friendly wide view of shares: one row per ``index``, one column per comparison area, headed (%)."""
+    wide = tables.across(frame, index, value, decimals, label or index.replace("_", " ").capitalize(),
+                         role_order=query.ROLE_ORDER)
+    return wide.rename(columns={c: f"{c} (%)" for c in wide.columns[1:]})
 
 
-def wide_by_period(frame: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+def wide_by_period(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
     """Readers' view of a series: one row per area (in role order), periods across, old periods marked.
 
-    Values are shown at ``decimals``; a missing value is '[x]' (not available).
+    Values are shown at ``decimals`` (else the catalogue's); '[c]' where withheld, '[x]' where not available.
     """
-    ordered = frame.assign(period=frame.period.astype(str))
-    ordered = ordered.sort_values("period", key=lambda s: s.map(periods.sort_key), kind="stable")
-    columns = list(dict.fromkeys(ordered.period))
-    wide = ordered.pivot_table(index="area_name", columns="period", values="value", sort=False, aggfunc="first")
-    names = list(dict.fromkeys(frame.sort_values("role", key=lambda s: s.map(query.ROLE_ORDER).fillna(99),
-                                                 kind="stable").area_name))
-    wide = wide.reindex(index=[n for n in names if n in wide.index], columns=columns)
-    wide = wide.map(lambda v: f"{v:,.{decimals}f}" if pd.notna(v) else "[x]")
-    wide.columns = [narrative.period_label(c) for c in wide.columns]
-    wide.columns.name = None
-    return wide.rename_axis("Area").reset_index()
+    return tables.by_period(frame, decimals, role_order=query.ROLE_ORDER)

@@ -1,20 +1,23 @@
-"""Nutrition topic: child obesity (NCMP), breastfeeding initiation, child poverty, early years development and
-adult obesity (the available proxy for maternal obesity), for a district against its comparators.
+"""Nutrition topic: child obesity (NCMP), breastfeeding (initiation, 6 to 8 weeks with the authority's own local
+figures beside the national ones, first feed at the nearest maternity units), child poverty, early years
+development and adult obesity (the available proxy for maternal obesity), for an area against its comparators.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import periods, narrative, store
+from .. import periods, narrative, query, store
 from ..areas import Area, registry
-from . import indicators
+from . import indicators, levels, maternity_units
 
 NCMP_SOURCE = "OHID Fingertips, National Child Measurement Programme, OGL v3"
 OBESITY_MEASURES = {"ncmp_reception_obesity": "Reception (age 4 to 5)", "ncmp_year6_obesity": "Year 6 (age 10 to 11)"}
 QUINTILE_ORDER = ["Most deprived quintile", "Second most deprived quintile", "Average deprived quintile",
                   "Second least deprived quintile", "Least deprived quintile"]
 BREASTFEEDING_SOURCE = "PHE Fingertips extract of February 2020, OGL v3"
+SIX_EIGHT_WEEKS_SOURCE = "OHID Fingertips 92517 via the DfE Local Authority Interactive Tool, OGL v3"
+SIX_EIGHT_WEEKS = "Breastfeeding at 6 to 8 weeks"
 POVERTY_SOURCE = "DWP Children in low income families, via ONS Explore local statistics, OGL v3"
 ADULT_OBESITY_SOURCE = "OHID Active Lives Adult Survey, via ONS Explore local statistics, OGL v3"
 EARLY_YEARS_SOURCE = "ONS Health Index underlying data (DfE EYFSP), OGL v3"
@@ -56,6 +59,79 @@ def breastfeeding(area: Area) -> pd.DataFrame:
     return indicators.series("breastfeeding_initiation", area)
 
 
+def breastfeeding_6_8_weeks(area: Area) -> pd.DataFrame:
+    """6 to 8 week breastfeeding, every financial year, for the area (counties and unitaries only: a district
+    gets its county's rows, named 'Kent (county)'), its region and England."""
+    return levels.series("breastfeeding_6_8_weeks", area)
+
+
+def local_places(area: Area) -> list[str]:
+    """Codes whose local figures belong beside the area's: the area, its county (a district) or its districts."""
+    codes = [area.code]
+    if area.is_county:
+        codes += [a.code for a in registry().districts_of(area)]
+    elif area.upper_tier_code and not area.is_unitary:
+        codes.append(area.upper_tier_code)
+    return codes
+
+
+def local_breastfeeding(area: Area) -> pd.DataFrame:
+    """The authority's own 6 to 8 week figures (data/local/) for :func:`local_places`, the area first.
+
+    Kept apart from the national series: each row carries its ``label`` ("local data: <publisher>, <date>").
+    """
+    codes = local_places(area)
+    rows = query.local_values("breastfeeding_6_8_weeks", codes)
+    names = {code: registry().get(code).name for code in codes}
+    rows = rows.assign(area_name=rows.area_code.map(names), order=rows.area_code.map(codes.index))
+    return rows.sort_values(["order", "period"], kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+LOCAL_COLUMNS = ["indicator_id", "area_code", "area_name", "period", "value", "count", "denominator", "value_note",
+                 "label", "publisher", "published", "title", "licence", "reference"]
+
+
+def local_tidy(rows: pd.DataFrame) -> pd.DataFrame:
+    """Export columns of the local figures (label, publisher and date on every row)."""
+    return rows[[c for c in LOCAL_COLUMNS if c in rows]].reset_index(drop=True)
+
+
+def local_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """Readers' table of the local figures, each labelled as local data."""
+    return pd.DataFrame({"Area": rows.area_name, "Period": rows.period.map(narrative.period_label),
+                         "Breastfed at 6 to 8 weeks (%)": rows.value.map(lambda v: f"{v:.1f}" if pd.notna(v) else "[x]"),
+                         "Source": rows.label})
+
+
+def local_caption(rows: pd.DataFrame) -> str:
+    """The local figures' table caption, naming the dataset ('' when none were supplied)."""
+    return f"Breastfeeding at 6 to 8 weeks, {rows.label.iloc[0]}" if len(rows) else ""
+
+
+def local_sentence(area: Area, rows: pd.DataFrame) -> str:
+    """'Local data: Kent County Council, 2 July 2024: Swale 38.9% breastfed at 6 to 8 weeks in 2022/23 (Kent 51.3%).'"""
+    own = rows[(rows.area_code == area.code) & rows.value.notna()]
+    if own.empty:
+        return ""
+    row = own.iloc[-1]
+    others = rows[(rows.area_code != area.code) & (rows.period == row.period) & rows.value.notna()]
+    beside = ""
+    if area.is_county and len(others):
+        low, high = others.loc[others.value.idxmin()], others.loc[others.value.idxmax()]
+        beside = (f"; the {len(others)} districts in these local data ranged from {narrative.pct(low.value)} "
+                  f"({low.area_name}) to {narrative.pct(high.value)} ({high.area_name})")
+    elif len(others):
+        beside = f" against {others.area_name.iloc[0]}'s {narrative.pct(others.value.iloc[0])}"
+    return (f"In the authority's own health-visiting data ({row.label}), {narrative.pct(row.value)} of babies in "
+            f"{area.name} were breastfed at 6 to 8 weeks in {row.period}{narrative.old_flag(row.period)}{beside}; "
+            "these local figures are shown beside the national ones, not mixed with them.")
+
+
+def first_feed(area: Area) -> pd.DataFrame:
+    """Baby's first feed breast milk at the maternity units nearest the area (place of care), region, England."""
+    return maternity_units.nearest(area, "msds_first_feed_breastmilk")
+
+
 def child_poverty(area: Area) -> pd.DataFrame:
     """Children in relative low income families, before and after housing costs, every year, per comparator."""
     pieces = [indicators.series("dwp_children_relative_low_income", area, category=c).assign(measure=c)
@@ -88,7 +164,9 @@ def trend_labels(area: Area, adult: pd.DataFrame) -> pd.DataFrame:
 
 
 def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradient: pd.DataFrame,
-                 poverty: pd.DataFrame, adult: pd.DataFrame, feeding: pd.DataFrame) -> list[str]:
+                 poverty: pd.DataFrame, adult: pd.DataFrame, feeding: pd.DataFrame,
+                 weeks: pd.DataFrame | None = None, local: pd.DataFrame | None = None,
+                 feed: pd.DataFrame | None = None) -> list[str]:
     """Plain-English messages computed from the tables above."""
     messages = []
     year6 = latest[latest.measure == OBESITY_MEASURES["ncmp_year6_obesity"]]
@@ -132,14 +210,19 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
             f"{narrative.pct(here.value)} of adults were living with obesity in {here.period}{narrative.old_flag(here.period)}: "
             f"{narrative.comparison_phrase(here.compared_with_england, here.comparison_method)}. This all-adult "
             "figure is the available proxy for obesity in pregnancy.")
+    if weeks is not None:
+        messages.append(levels.latest_sentence(area, weeks, SIX_EIGHT_WEEKS, "%"))
+    if local is not None and len(local):
+        messages.append(local_sentence(area, local))
+    if feed is not None:
+        messages.append(maternity_units.sentence(area, feed, "the share of babies whose first feed was breast milk"))
+    messages = [m for m in messages if m]
     feeding_here = feeding[(feeding.role == "area") & feeding.value.notna()]
     if len(feeding_here):
         row = feeding_here.iloc[0]
         messages.append(f"Breastfeeding initiation was {narrative.pct(row.value)} in {row.period}"
                         f"{narrative.old_flag(row.period)}: "
                         f"{narrative.comparison_phrase(row.compared_with_england, row.comparison_method)}.")
-    else:
-        messages.append(f"No breastfeeding initiation figure is published for {area.name} in the data held here.")
     return messages
 
 
@@ -180,3 +263,42 @@ def age_note(frame: pd.DataFrame) -> str:
         return ""
     return (f"These are old figures: the latest period held, {latest[-1]}, ended "
             f"{periods.ended_label(latest[-1])}, more than {periods.OLD_AFTER_YEARS} years before this pack.")
+
+
+def missing_note(area: Area, frame: pd.DataFrame) -> str:
+    """Name the comparators with no value in any period (e.g. a region whose figure was withheld), or ''."""
+    held = set(frame.loc[frame.value.notna(), "area_code"])
+    empty = [c.area.name for c in registry().comparators(area) if c.area.code not in held]
+    if not empty:
+        return ""
+    return (f"No value is published for {narrative.list_phrase(empty)} in any year held here (not available, "
+            "not zero).")
+
+
+def initiation_missing(area: Area) -> str:
+    """Why the 2016/17 initiation table is absent, in the words that fit the area's level."""
+    if area.is_county or area.is_unitary or not area.upper_tier_code:
+        return f"No value is published for {area.name} in the extract held here."
+    return f"No value is published for {area.name} or its county in the extract held here."
+
+
+def early_years_missing(area: Area) -> str:
+    """Why the early-years series has no line for the area (a county, or an area formed in April 2023)."""
+    from .housing import health_index_missing
+
+    return health_index_missing(area)
+
+
+def child_poverty_view(poverty: pd.DataFrame) -> pd.DataFrame:
+    """Child poverty as readers see it: one row per area and measure (before / after housing costs), years across."""
+    pieces = []
+    for measure, rows in poverty.groupby("measure", sort=False):
+        wide = indicators.wide_by_period(rows)
+        wide.insert(1, "Measure", measure)
+        pieces.append(wide)
+    if not pieces:
+        return pd.DataFrame(columns=["Area", "Measure"])
+    out = pd.concat(pieces, ignore_index=True).fillna("[x]")
+    return out.sort_values(["Area", "Measure"], key=lambda s: s.map({a: i for i, a in enumerate(
+        dict.fromkeys(out.Area))}) if s.name == "Area" else s, kind="stable").reset_index(drop=True)
+

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, disclosure, narrative, query
+from .. import catalog, disclosure, narrative, query, stats
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
-from . import indicators
+from . import dashboard, indicators
 from .scale_of_need import need_message
 
 WHITE_BRITISH = "White: English, Welsh, Scottish, Northern Irish or British"
@@ -56,7 +56,7 @@ HEADLINES = [
              "housing", "% of LSOAs", category="Index of Multiple Deprivation", census=True),
     Headline("mhclg_households_in_temporary_accommodation", "Households in temporary accommodation", "housing",
              "per 1,000 households", decimals=2),
-    Headline("breastfeeding_initiation", "Breastfeeding initiation", "nutrition", "%"),
+    Headline("breastfeeding_6_8_weeks", "Breastfeeding at 6 to 8 weeks", "nutrition", "%", county_fallback=True),
     Headline("ncmp_reception_obesity", "Obesity in Reception (age 4-5)", "nutrition", "%",
              periods=indicators.SINGLE_FINANCIAL_YEAR),
     Headline("ncmp_year6_obesity", "Obesity in Year 6 (age 10-11)", "nutrition", "%",
@@ -64,12 +64,17 @@ HEADLINES = [
     Headline("dwp_children_relative_low_income", "Children in relative low income families", "nutrition", "%",
              category="Before housing costs"),
     Headline("ohid_adult_obesity", "Adults living with obesity", "nutrition", "%"),
-    Headline("ons_hi_infant_mortality", "Infant mortality (3-year pooled)", "sudi", "per 1,000 live births",
-             decimals=2),
-    Headline("fingertips_infant_mortality", "Infant mortality (with confidence interval)", "sudi",
+    Headline("infant_mortality_single_year", "Infant mortality (single year, county or unitary)", "sudi",
+             "per 1,000 live births", county_fallback=True),
+    Headline("ons_hi_infant_mortality", "Infant mortality (3-year pooled, district series)", "sudi",
              "per 1,000 live births", decimals=2),
-    Headline("ons_hi_low_birth_weight", "Low birth weight of term babies", "sudi", "%", decimals=2),
-    Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions", "sudi", "per 1,000 women 15-17"),
+    Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies (county or unitary)", "sudi", "%",
+             decimals=2, county_fallback=True),
+    Headline("ons_hi_low_birth_weight", "Low birth weight of term babies (district series)", "sudi", "%",
+             decimals=2),
+    Headline("fingertips_under18_conceptions", "Under-18 conceptions (county or unitary)", "sudi",
+             "per 1,000 women 15-17", county_fallback=True),
+    Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions (district series)", "sudi", "per 1,000 women 15-17"),
     Headline("aps_adult_smoking", "Adults who smoke", "smoking", "%", periods=indicators.SINGLE_YEAR),
     Headline("ons_cigarette_smokers_5yr", "Adults who smoke cigarettes (5-year average)", "smoking", "%"),
     Headline("aps_routine_manual_smoking", "Smoking in routine and manual jobs (3-year pooled)", "smoking", "%",
@@ -83,7 +88,8 @@ SCORECARD_COLUMNS = [
     "districts_min", "districts_lower_quartile", "districts_median", "districts_upper_quartile", "districts_max",
     "districts_reporting", "position_among_districts", "compared_with_england", "comparison_method",
     "recent_trend", "polarity", "note", "source", "page", "own_districts_min", "own_districts_max",
-    "own_districts_reporting",
+    "own_districts_reporting", "districts_p5", "districts_p95", "neighbours_of", "neighbours_mean", "neighbours_min", "neighbours_max",
+    "neighbours_with_value", "neighbours_total",
 ]
 
 
@@ -175,9 +181,13 @@ def headline_row(h: Headline, area: Area) -> dict:
                      + indicators.group_phrase(len(spread)))
     if dropped:
         notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
+    for local in query.local_values(h.indicator_id, [area.code]).itertuples():
+        # The authority's own figure, beside the national one and never in its place.
+        notes.append(f"{local.label}: {_fmt(local.value, h.decimals)}{'%' if h.unit == '%' else ''} "
+                     f"({local.period}{narrative.old_clause(local.period)})")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
     # A county's value is not placed among districts, and a handful of reporting districts is no distribution.
-    comparable = role == "area" and len(spread) >= 30 and not area.is_county
+    comparable = role == "area" and len(spread) >= 30 and not area.is_county and not h.county_fallback
     own = _own_districts(h, area, period)
     position = "not applicable" if not comparable else indicators.position_in_distribution(value, {
         "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
@@ -204,7 +214,28 @@ def headline_row(h: Headline, area: Area) -> dict:
         "own_districts_min": own.min() if len(own) else np.nan,
         "own_districts_max": own.max() if len(own) else np.nan,
         "own_districts_reporting": len(own),
+        # The spine chart's scale: an extreme district stays visible beyond these, marked with its value.
+        "districts_p5": spread.quantile(0.05) if len(spread) else np.nan,
+        "districts_p95": spread.quantile(0.95) if len(spread) else np.nan,
+        **_neighbours(h, area, period),
     }
+
+
+def _neighbours(h: Headline, area: Area, period: str) -> dict:
+    """The statistical neighbours' average, range and coverage for one period: the area's own neighbours for a
+    county or unitary, its county's for a two-tier district (districts have no open neighbour table)."""
+    upper = area if (area.is_county or area.is_unitary) else (
+        registry().get(area.upper_tier_code) if area.upper_tier_code else None)
+    neighbours = registry().statistical_neighbours(upper) if upper is not None else []
+    values = (dashboard.neighbour_values(h.indicator_id, upper, period, h.category).value.dropna()
+              if neighbours and period else pd.Series(dtype=float))
+    if h.complement:
+        values = 100 - values
+    return {"neighbours_of": upper.name if neighbours else "", "neighbours_total": len(neighbours),
+            "neighbours_with_value": len(values),
+            "neighbours_mean": values.mean() if len(values) else np.nan,
+            "neighbours_min": values.min() if len(values) else np.nan,
+            "neighbours_max": values.max() if len(values) else np.nan}
 
 
 def scorecard(area: Area, headlines: list[Headline] | None = None) -> pd.DataFrame:
@@ -216,8 +247,9 @@ def scorecard(area: Area, headlines: list[Headline] | None = None) -> pd.DataFra
 
 
 # The headlines the top-level index shows first (it lists the first few).
-INDEX_PRIORITY = ["ons_hi_infant_mortality", "ncmp_year6_obesity", "aps_adult_smoking",
-                  "mhclg_households_in_temporary_accommodation", "census_overcrowded_households"]
+INDEX_PRIORITY = ["infant_mortality_single_year", "breastfeeding_6_8_weeks", "ncmp_year6_obesity", "satod",
+                  "ons_hi_infant_mortality", "aps_adult_smoking", "mhclg_households_in_temporary_accommodation",
+                  "census_overcrowded_households"]
 
 
 def headlines_table(card: pd.DataFrame) -> pd.DataFrame:
@@ -253,6 +285,19 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
         return (f"{_fmt(row.own_districts_min, places)} to {_fmt(row.own_districts_max, places)}"
                 f" ({row.own_districts_reporting})")
 
+    def neighbours_text(row) -> str:
+        if not row.neighbours_total:
+            return "none held"
+        if not row.neighbours_with_value:
+            return f"[x] (0 of {row.neighbours_total} published)"
+        places = decimals.get(row.indicator_id, 1)
+        return (f"{_fmt(row.neighbours_mean, places)} ({_fmt(row.neighbours_min, places)} to "
+                f"{_fmt(row.neighbours_max, places)}; {row.neighbours_with_value} of {row.neighbours_total})")
+
+    whose = card.neighbours_of.replace("", np.nan).dropna()
+    neighbours_heading = ("Statistical neighbours: average (range; how many)" if not len(whose)
+                          or whose.iloc[0] == card.area_name.iloc[0]
+                          else f"{whose.iloc[0]}'s statistical neighbours: average (range; how many)")
     # A county's page shows the range of its own districts where the county column would be.
     upper = ({"Its districts (lowest to highest, how many)": card.apply(districts_text, axis=1)} if county_card
              else {"County": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.county, card.indicator_id)]})
@@ -264,8 +309,10 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
         **upper,
         "Region": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.region, card.indicator_id)],
         "England": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.england, card.indicator_id)],
+        neighbours_heading: card.apply(neighbours_text, axis=1) if len(card) else [],
         "Compared with England": card.compared_with_england,
-        "Position among districts": card.position_among_districts,
+        # A county is not placed among districts: the column would say "not applicable" on every row.
+        **({} if county_card else {"Position among districts": card.position_among_districts}),
         "Recent trend": card.recent_trend,
     })
 
@@ -278,35 +325,32 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _kind(label: str) -> str:
-    text = str(label or "")
-    for word in ("Better", "Worse", "Similar", "Higher", "Lower"):
-        if text.startswith(word):
-            return word.lower()
-    return "not tested"
-
-
 #: Infant mortality has its own first message; the lists below leave it out so it is said once.
-INFANT_MORTALITY_IDS = ("ons_hi_infant_mortality", "fingertips_infant_mortality")
+INFANT_MORTALITY_IDS = ("infant_mortality_single_year", "ons_hi_infant_mortality", "fingertips_infant_mortality")
 #: Longest list of indicators in one message; longer lists end "and N more (see the scorecard)".
 MESSAGE_LIST_LIMIT = 4
 
 
 def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
-    imr = card[card.indicator_id == "ons_hi_infant_mortality"]
-    if not (len(imr) and pd.notna(imr.value.iloc[0])):
+    """Infant mortality once: the latest single year (the area's, or its county's, named), then the area's own
+    three-year pooled rate where a district series exists."""
+    rows = card.set_index("indicator_id")
+    single = rows.loc["infant_mortality_single_year"] if "infant_mortality_single_year" in rows.index else None
+    pooled = rows.loc["ons_hi_infant_mortality"] if "ons_hi_infant_mortality" in rows.index else None
+    parts = []
+    if single is not None and pd.notna(single.value):
+        whose = area.name if single.value_geography == area.name else f"{single.value_geography} (the county)"
+        england = f" (England {single.england:.1f})" if pd.notna(single.england) else ""
+        parts.append(f"Infant mortality in {whose} was {single.value:.1f} per 1,000 live births in {single.period}"
+                     f"{narrative.old_flag(single.period)}{england}; a single year rests on few deaths, so it is "
+                     "not tested against England")
+    if pooled is not None and pd.notna(pooled.value) and not area.is_county:
+        lead = f"{area.name}'s own three-year rate was" if parts else f"Infant mortality in {area.name} was"
+        parts.append(f"{lead} {pooled.value:.2f} in {pooled.period}{narrative.old_flag(pooled.period)}, "
+                     f"{pooled.position_among_districts} (median {pooled.districts_median:.2f})")
+    if not parts:
         return f"No infant mortality rate for {area.name} is held in this build (see the SUDI page)."
-    r = imr.iloc[0]
-    text = (f"Infant mortality in {area.name} was {r.value:.2f} per 1,000 live births in {r.period}"
-            f"{narrative.old_flag(r.period)}, {r.position_among_districts} (median {r.districts_median:.2f})")
-    tested = card[(card.indicator_id == "fingertips_infant_mortality") & card.value.notna()
-                  & card.compared_with_england.map(_kind).isin(["better", "worse", "similar"])]
-    if len(tested):
-        t = tested.iloc[0]
-        where = "" if t.value_geography == t.area_name else f" for {t.value_geography}"
-        text += (f"; in {t.period}{narrative.old_flag(t.period)} it was {t.value:.2f}{where}, "
-                 f"{narrative.comparison_phrase(t.compared_with_england, t.comparison_method)}")
-    return text + ". A district's rate rests on few deaths and moves by chance, so read it with the SUDI page."
+    return "; ".join(parts) + ". Read it with the SUDI page: rates resting on few deaths move by chance."
 
 
 def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
@@ -319,7 +363,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     decimals = {h.indicator_id: h.decimals for h in HEADLINES}
     messages = [_infant_mortality_message(area, card)]
     card = card[~card.indicator_id.isin(INFANT_MORTALITY_IDS)]
-    kinds = card.compared_with_england.map(_kind)
+    kinds = card.compared_with_england.map(stats.comparison_kind)
     more = "see the scorecard"
 
     def listing(rows: pd.DataFrame) -> str:
@@ -340,7 +384,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     if not len(worse) and not len(better):
         messages.append("No tested indicator differs significantly from England; most district figures rest on "
                         "small samples or have no published intervals.")
-    high = card[(kinds == "not tested") & card.position_among_districts.str.startswith("in the highest quarter of")
+    high = card[(kinds == "not_compared") & card.position_among_districts.str.startswith("in the highest quarter of")
                 & card.polarity.eq("low-is-good")]
     for position, rows in high.groupby("position_among_districts", sort=False):
         parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"
@@ -362,3 +406,22 @@ def topic_links(area: Area, current: str = "overview") -> str:
         for t in TOPIC_ORDER if t != current)
     return (f"<nav class='nbu-topic-links' aria-label='Topic pages for {html.escape(area.name)}'>"
             f"<p>Topic pages for {html.escape(area.name)}:</p><ul>{items}</ul></nav>")
+
+
+# ------------------------------------------------------------------------------------------------ data currency
+
+
+def currency_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 'Data currency' table: how recent each indicator held is, at which levels, and whether it is old."""
+    def age(value) -> str:
+        return "[x]" if pd.isna(value) else f"{value:.1f}"
+
+    return pd.DataFrame({
+        "Indicator": frame["name"],
+        "Latest period held": frame["latest period"],
+        "Levels held (this area and its comparators)": frame["level"].fillna("").replace("", "[x]"),
+        "Years since the period ended": frame["age_years"].map(age),
+        "Old figure (ended more than 3 years ago)": frame["old"].map({True: "old figure", False: ""}),
+        "Source": frame["source"],
+    })
+

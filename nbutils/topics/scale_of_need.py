@@ -48,8 +48,10 @@ def need_message(area: Area, births: float) -> str:
     about = [narrative.number(planning.round_sensibly(v)) for v in (plan.result.mothers * plan.share,
                                                                      plan.result.partners * plan.share)]
     if plan.kind == "local":
+        # The authority's own model: its published totals exactly, as in its committee paper.
+        about = [narrative.number(v) for v in (plan.result.mothers, plan.result.partners)]
         how = f"on {plan.whose}"
-        lead = f"About {narrative.number(planning.round_sensibly(plan.inputs.births))} babies a year"
+        lead = f"{area.name}'s model counts {narrative.number(plan.inputs.births)} births a year"
     else:
         lead = (f"About {narrative.number(planning.round_sensibly(births))} babies a year live in {area.name} "
                 f"(residents aged under 1, mid-2020{narrative.old_clause('mid-2020')})")

@@ -1,5 +1,6 @@
-"""Smoking topic: adult smoking (APS, single years and five-year averages with CIs), routine-and-manual smoking
-and smoking at time of delivery (published for counties and unitaries only) for a district against comparators.
+"""Smoking topic: adult smoking (APS, single years and five-year averages with CIs), routine-and-manual smoking,
+smoking at time of delivery (published for counties and unitaries only) and smoking at booking at the maternity
+units nearest the area (NHS trusts: place of care, not residents) for an area against comparators.
 """
 
 from __future__ import annotations
@@ -8,10 +9,11 @@ import pandas as pd
 
 from .. import narrative
 from ..areas import Area, registry
-from . import indicators
+from . import indicators, maternity_units
 
 APS_SOURCE = "OHID Fingertips (ONS Annual Population Survey), OGL v3"
 FIVE_YEAR_SOURCE = "ONS Adult smoking habits (APS), via ONS Explore local statistics, OGL v3"
+BOOKING = "the share of mothers recorded as smokers at booking"
 SATOD_SOURCE = "OHID Fingertips (NHS England SATOD): 2020 extract and FingertipsNext extract, OGL v3"
 
 
@@ -45,13 +47,26 @@ def satod(area: Area) -> pd.DataFrame:
     return frame[keep & frame.value.notna()].reset_index(drop=True)
 
 
+def at_booking(area: Area) -> pd.DataFrame:
+    """Smoking at booking at the maternity units nearest the area (MSDS, place of care), their regions, England."""
+    return maternity_units.nearest(area, "msds_smoking_at_booking")
+
+
+def satod_missing(frame: pd.DataFrame) -> str | None:
+    """Why no county or unitary smoking-at-delivery figure is shown for the area, or None when one is."""
+    if (frame.role != "england").any():
+        return None
+    return ("No county or unitary figure for this area is in the data held here (the all-area extract was not "
+            "available).")
+
+
 def satod_trend_label(frame: pd.DataFrame) -> str:
     """England's recent trend in SATOD (chi-square test for trend on counts)."""
     return indicators.trend_label(frame, "satod", role="england")
 
 
 def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manual: pd.DataFrame,
-                 delivery: pd.DataFrame, delivery_trend: str) -> list[str]:
+                 delivery: pd.DataFrame, delivery_trend: str, booking: pd.DataFrame | None = None) -> list[str]:
     """Plain-English messages computed from the tables above."""
     messages = []
     latest = indicators.latest(adults)
@@ -93,4 +108,7 @@ def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manu
             f"In England, smoking at delivery fell from {narrative.pct(first.value)} in {first.period} to "
             f"{narrative.pct(last.value)} in {last.period}{narrative.old_flag(last.period)} (recent trend: {delivery_trend.lower()}). Smoking in "
             "pregnancy raises infant mortality by about 40%.")
+    if booking is not None:
+        messages.append(maternity_units.sentence(area, booking, BOOKING)
+                        + " Recorded at booking, not comparable with smoking at delivery.")
     return messages

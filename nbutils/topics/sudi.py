@@ -13,31 +13,34 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from .. import disclosure, maps, narrative, planning, query, stats, store
+from .. import disclosure, narrative, planning, query, stats
 from ..areas import Area, registry
-from . import indicators, overview, scale_of_need
+from . import indicators, levels, overview, places, scale_of_need
+# The funnel plot lives in its own module; its functions stay reachable as sudi.funnel etc. for the notebook.
+from .funnel import (CAUTION, FEW_DEATHS, _suppressed, extract_coverage, funnel, funnel_sentence,  # noqa: F401
+                     funnel_tidy, funnel_view)
 
+SINGLE_YEAR_SOURCE = "ONS child mortality statistics via the DfE Local Authority Interactive Tool, OGL v3"
+SINGLE_YEAR = "Infant mortality in a single year"
 HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
 SMALL_AREA_SOURCE = "ONS Census 2021 (TS052) and MHCLG English Indices of Deprivation 2025, OGL v3"
-FEW_DEATHS = 20  # ONS: rates based on fewer than 20 events are unreliable
-CAUTION = "rate based on fewer than 20 deaths: treat with caution"
 CARRIED = overview.CARRIED_FORWARD
 
 RISK_FACTORS = [
+    # County figures stand in, named as the county's, where a district's own value is not published (LAIT years).
     overview.Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies (with confidence interval)", "sudi", "%",
-                      decimals=2),
+                      decimals=2, county_fallback=True),
     overview.Headline("ons_hi_low_birth_weight", "Low birth weight of term babies (Health Index series)", "sudi", "%", decimals=2),
     overview.Headline("fingertips_under18_conceptions", "Under-18 conceptions (with confidence interval)", "sudi",
-                      "per 1,000 women 15-17"),
+                      "per 1,000 women 15-17", county_fallback=True),
     overview.Headline("ons_hi_teenage_pregnancy", "Under-18 conceptions (Health Index series)", "sudi", "per 1,000 women 15-17"),
     *[h for h in overview.HEADLINES if h.indicator_id in (
         "aps_adult_smoking", "aps_routine_manual_smoking", "satod", "dwp_children_relative_low_income",
         "census_overcrowded_households", "imd2025_lsoas_most_deprived_20pct", "breastfeeding_initiation")],
+    overview.Headline("breastfeeding_6_8_weeks", "Breastfeeding at 6 to 8 weeks", "nutrition", "%", county_fallback=True),
 ]
-
 
 # ------------------------------------------------------------------------------------------------ infant mortality
 
@@ -76,6 +79,23 @@ def sibling_latest(area: Area, siblings: pd.DataFrame, here: pd.DataFrame) -> pd
     return rows.sort_values("value", ascending=False).reset_index(drop=True)
 
 
+def single_years(area: Area) -> pd.DataFrame:
+    """Single calendar years of infant mortality (LAIT, upper tier): the area if a county or unitary, else its
+    county (rows named 'Kent (county)'), with the region and England."""
+    return levels.series("infant_mortality_single_year", area)
+
+
+def districts_latest(siblings: pd.DataFrame) -> pd.DataFrame:
+    """A county's districts in the latest Health Index period, ranked (1 = highest rate); empty if none."""
+    if siblings.empty:
+        return siblings
+    period = siblings.period.max()
+    rows = siblings[siblings.period == period].copy()
+    rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
+    rows["is_area"] = False
+    return rows.sort_values("value", ascending=False).reset_index(drop=True)
+
+
 def infant_mortality_2016_18(area: Area) -> pd.DataFrame:
     """Fingertips 2016-18: deaths, births, rate, 95% CI and comparison with England for the area and comparators.
 
@@ -111,54 +131,6 @@ def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
     return disclosure.for_output(view).drop(columns="suppressed")
 
 
-def _funnel_limits(rate_per_1000: float, births: np.ndarray) -> pd.DataFrame:
-    """Exact Poisson control limits for a crude rate around a benchmark (continuous gamma form).
-
-    For ``n`` births and expected deaths ``mu = rate x n / 1,000``, the limits on the count at two-sided level
-    ``1 - a`` are ``chi2(a/2, 2 mu) / 2`` and ``chi2(1 - a/2, 2 (mu + 1)) / 2`` (the gamma form of the exact
-    Poisson limits, as in the Fingertips funnel-plot method, Spiegelhalter 2005); dividing by ``n`` gives rates.
-    """
-    mu = rate_per_1000 * births / 1000
-    out = {"denominator": births}
-    for level, name in ((0.95, "95"), (0.998, "998")):
-        a = 1 - level
-        out[f"lower_{name}"] = sps.chi2.ppf(a / 2, 2 * mu) / 2 / births * 1000
-        out[f"upper_{name}"] = sps.chi2.ppf(1 - a / 2, 2 * (mu + 1)) / 2 / births * 1000
-    return pd.DataFrame(out)
-
-
-def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
-    """Districts and unitaries with published 2016-18 deaths and births, their position against England's rate,
-    the control limits, England's rate, and the number of areas left off because their count is suppressed.
-
-    Significance uses PHEindicatormethods' exact/Byar's test of observed against expected deaths (expected =
-    England's rate x births), via :func:`nbutils.stats.funnel_significance` with ``statistic='ratio'``.
-    """
-    data = store.indicator_data("fingertips_infant_mortality")  # already disclosure-controlled by the store
-    england = float(data.loc[data.area_type == "england", "value"].iloc[0])
-    lads = data[data.area_type == "lad"]
-    suppressed = int(_suppressed(lads).sum())
-    lads = lads[lads["count"].notna() & lads.denominator.gt(0)].copy()
-    names = store.table("areas").set_index("area_code")["area_name"]
-    lads["area_name"] = lads.area_code.map(names)
-    safe = disclosure.apply(lads, "ons_vital")  # a no-op now; kept as the last line of defence
-    safe = safe[~safe.suppressed].copy()
-    expected = england * safe.denominator / 1000
-    safe["expected_deaths"] = expected
-    safe["funnel_position"] = stats.funnel_significance(safe["count"].to_numpy(), expected.to_numpy(),
-                                                        statistic="ratio")
-    siblings = {a.code for a in registry().siblings(area)}
-    safe["group"] = np.where(safe.area_code == area.code, "area",
-                             np.where(safe.area_code.isin(siblings), "sibling", "other"))
-    outlier = safe.funnel_position.astype(str).str.contains("0.001")
-    safe["label"] = np.where((safe.group == "area") | outlier, safe.area_name, "")
-    safe["few_deaths"] = safe["count"] < FEW_DEATHS
-    grid = np.unique(np.geomspace(max(200, safe.denominator.min() * 0.8), safe.denominator.max() * 1.05, 120))
-    points = safe[["area_code", "area_name", "period", "count", "denominator", "value", "lower_ci95", "upper_ci95",
-                   "expected_deaths", "funnel_position", "few_deaths", "group", "label", "suppressed"]]
-    return points.reset_index(drop=True), _funnel_limits(england, grid), england, suppressed
-
-
 # ------------------------------------------------------------------------------------------------ where risk lies
 
 
@@ -174,6 +146,7 @@ def small_area_risk(area: Area) -> pd.DataFrame:
                                   "value": "overcrowded_pct"})
     out = imd.merge(crowd, on="area_code", how="outer")
     out["period"] = "IoD2025; Census 2021"
+    out = places.named_msoas(out)
     return out.sort_values(["lsoas_most_deprived_20pct_share", "overcrowded_pct"], ascending=False).reset_index(
         drop=True)
 
@@ -188,13 +161,12 @@ def deprived_share(area: Area) -> pd.DataFrame:
 
 
 def small_area_shapes(profile: pd.DataFrame, area: Area):
-    shapes = store.boundaries("msoa")
-    shapes = shapes[shapes.lad_code.isin(query.district_codes(area))].merge(profile.drop(columns="area_name"), on="area_code")
+    shapes, boundary = places.msoa_shapes(profile, area)
     shapes["deprived_text"] = [
         f"{narrative.pct(s, 0)} ({int(c)} of {int(n)} LSOAs)" if pd.notna(s) else "not available"
         for s, c, n in zip(shapes.lsoas_most_deprived_20pct_share, shapes.lsoas_most_deprived_20pct, shapes.lsoas)]
     shapes["overcrowded_text"] = shapes.overcrowded_pct.map(narrative.pct)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return shapes, boundary
 
 
 def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
@@ -290,9 +262,20 @@ def report_example(gap_pct: float, share_pct: float, current_pct: float, target_
 
 
 def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card: pd.DataFrame,
-                 deprived: pd.DataFrame, dropped: list[str]) -> list[str]:
+                 deprived: pd.DataFrame, dropped: list[str], single: pd.DataFrame | None = None,
+                 siblings: pd.DataFrame | None = None) -> list[str]:
     messages = []
-    if len(here):
+    if single is not None:
+        messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
+                        + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
+    if area.is_county and siblings is not None and len(siblings):
+        latest = districts_latest(siblings)
+        top, bottom = latest.iloc[0], latest.dropna(subset=["value"]).iloc[-1]
+        messages.append(
+            f"The three-year Health Index series is published for districts, not counties: in {top.period}"
+            f"{narrative.old_flag(top.period)} {area.name}'s districts ranged from {bottom.value:.2f} "
+            f"({bottom.area_name}) to {top.value:.2f} ({top.area_name}) per 1,000 live births.")
+    elif len(here):
         latest = here.sort_values("period").iloc[-1]
         first = here.sort_values("period").iloc[0]
         messages.append(
@@ -323,8 +306,8 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
         messages.append(
             f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.2f} per 1,000: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
-            f"{area.name} in the extract held here (it covers 107 of England's lower-tier areas).")
-    kinds = card.compared_with_england.map(overview._kind)
+            f"{area.name} in the extract held here (it covers {extract_coverage()}).")
+    kinds = card.compared_with_england.map(stats.comparison_kind)
     worse = card[kinds == "worse"]
     if len(worse):
         messages.append("Risk factors significantly worse than England: "
@@ -346,16 +329,32 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
 # ------------------------------------------------------------------------------------------------ page helpers
 
 
-def missing_2016_18(area: Area, frame: pd.DataFrame) -> str:
-    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract."""
+def missing_2016_18(area: Area, frame: pd.DataFrame) -> str | None:
+    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract; None
+    when it has one."""
+    if frame.loc[frame.role == "area", "value"].notna().any():
+        return None
     if (_suppressed(frame) & (frame.role == "area")).any():
         return (f"{area.name} had fewer than 3 infant deaths in 2016-18, so its deaths, rate and interval are "
                 "suppressed (ONS disclosure control); its county or England is shown where published.")
-    return ("The extract held here covers 107 lower-tier areas and does not include this one; its county or "
-            "England is shown where published.")
+    if area.is_county:
+        return f"The extract held here has no 2016-18 row for {area.name}; England is shown."
+    return (f"The extract held here covers {extract_coverage()} and does not include this one; "
+            + ("its county and " if area.upper_tier_code and not area.is_unitary else "")
+            + "England are shown where published.")
+
+
+def dropped_note(dropped: list[str]) -> str | None:
+    """The note naming periods left out of the trend (ONS carried them forward), or None when none were."""
+    if not dropped:
+        return None
+    return f"Left out of the trend: {', '.join(dropped)}, carried forward by ONS from the previous period (not new data)."
 
 
 def missing_reason(area: Area) -> str:
+    if area.is_county:
+        return (f"The ONS Health Index publishes this series for districts and unitary authorities, not counties; "
+                f"{area.name}'s districts are ranked below, and its own single-year rates follow.")
     if indicators.is_merged_2023(area):
         return ("The area was formed in April 2023; the source publishes rates for the former districts only, and "
                 "rates cannot be added up.")
@@ -387,47 +386,6 @@ def _risk_phrase(row) -> str:
     where = "" if row.value_geography == row.area_name else f"{row.value_geography}, "
     name = re.sub(r"\s*\([^)]*\)$", "", row.indicator)  # the period below says which source it is
     return f"{overview._lower_first(name)} ({where}{row.period}{narrative.old_clause(row.period)})"
-
-
-def _suppressed(frame: pd.DataFrame) -> pd.Series:
-    """Rows the store's disclosure rule withheld (marked [c])."""
-    return frame.value_note.fillna("").str.startswith(disclosure.SUPPRESSED)
-
-
-def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
-    here = points[points.group == "area"]
-    withheld = _suppressed(store.indicator_data("fingertips_infant_mortality", [area.code], "lad")).any()
-    if here.empty and withheld:
-        return (f"{area.name} is not plotted: it had fewer than 3 infant deaths in 2016-18, so its figures are "
-                "suppressed (ONS disclosure control).")
-    if here.empty:
-        return (f"{area.name} is not in the 2016-18 extract, so it is not on the plot; its county's districts or its "
-                "region's authorities are shown as triangles where present.")
-    r = here.iloc[0]
-    where = {"Not significant": "within the control limits (no evidence of a difference from England)",
-             "High (0.025)": "above the 95% limit (higher than England, unlikely to be chance at 95%)",
-             "High (0.001)": "above the 99.8% limit (higher than England, very unlikely to be chance)",
-             "Low (0.025)": "below the 95% limit (lower than England)",
-             "Low (0.001)": "below the 99.8% limit (lower than England)"}.get(str(r.funnel_position),
-                                                                               str(r.funnel_position))
-    caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r.few_deaths else ""
-    return f"{area.name} ({r.value:.2f} per 1,000 live births) is {where}.{caution}"
-
-
-def funnel_tidy(points: pd.DataFrame) -> pd.DataFrame:
-    return points.drop(columns=["label", "suppressed"]).reset_index(drop=True)
-
-
-def funnel_view(points: pd.DataFrame) -> pd.DataFrame:
-    shown = points.sort_values("value", ascending=False)
-    return pd.DataFrame({
-        "Area": shown.area_name,
-        "Live births": shown.denominator.map(lambda v: f"{v:,.0f}"),
-        "Infant deaths": shown["count"].astype("Int64"),
-        "Rate per 1,000": shown.value.round(2),
-        "Against England's rate": shown.funnel_position,
-        "Note": np.where(shown.few_deaths, CAUTION, ""),
-    })
 
 
 def deprived_view(frame: pd.DataFrame) -> pd.DataFrame:

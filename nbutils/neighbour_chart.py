@@ -1,0 +1,58 @@
+"""Small multiples of an upper-tier area against each of its statistical neighbours (one panel per indicator)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .charts import PALETTE, _styled
+
+__all__ = ["neighbour_panels"]
+
+
+@_styled
+def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) -> plt.Figure:
+    """One horizontal bar panel per indicator: the area (dark, bold) and each neighbour, England as a dashed line.
+
+    Parameters
+    ----------
+    frames : frames with ``area_name``, ``value`` and ``is_area``; ``attrs`` give label, period, axis, england,
+        decimals (as :func:`nbutils.topics.dashboard.neighbour_charts` returns them).
+    area_name : the area, for the title.
+    source : source line under the figure.
+    """
+    columns = 2 if len(frames) > 1 else 1
+    rows = math.ceil(len(frames) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(11, 3.6 * rows), squeeze=False)
+    for ax, frame in zip(axes.flat, frames):
+        data = frame[frame.value.notna()].sort_values("value", ascending=False)
+        highlight = data.is_area.astype(bool).to_numpy()
+        decimals = frame.attrs.get("decimals", 1)
+        bars = ax.barh(range(len(data)), data.value, color=[PALETTE[0] if h else "#A6BDDB" for h in highlight])
+        top = float(data.value.max()) if len(data) else 1
+        for rect, value, h in zip(bars, data.value, highlight):
+            ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, f"{value:.{decimals}f}",
+                    va="center", fontsize=7, fontweight="bold" if h else "normal")
+        ax.set_yticks(range(len(data)), data.area_name, fontsize=7.5)
+        for tick, h in zip(ax.get_yticklabels(), highlight):
+            tick.set_fontweight("bold" if h else "normal")
+        ax.invert_yaxis()
+        england = frame.attrs.get("england")
+        if england is not None and pd.notna(england):
+            ax.axvline(england, color=PALETTE[4], linestyle="--", linewidth=1)
+            ax.text(england, -0.8, f"England {england:.{decimals}f}", fontsize=7, color=PALETTE[4], ha="center",
+                    va="bottom")
+        ax.set_xlim(0, top * 1.18)
+        ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", loc="left", fontsize=9.5,
+                     fontweight="bold")
+    for ax in list(axes.flat)[len(frames):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{area_name} and its statistical neighbours", x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    plt.close(fig)
+    return fig

@@ -1,0 +1,299 @@
+"""One PDF per area: a title page with contents, then the overview and the topics in pack order, A4, numbered.
+
+The pack's own HTML pages are printed by headless Chromium (the Debian package ``chromium``, driven through
+playwright) with their print styles, then joined with pypdf. Before a page is printed, each live map (a folium
+iframe, which does not print) is drawn by the same browser and replaced by a PNG of itself, "about this indicator"
+boxes are opened, and links to local files lose their target so that no machine path reaches the PDF. The header
+(area name, pack date) and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each
+page, since page numbers run across the whole document. The browser's own header and footer (URL, date) are off.
+Web requests are refused while printing: the PDF is the same with or without a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import WorkbookError
+from .files import atomic_write
+from .periods import pack_date
+from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
+
+#: Print budgets in A4 pages (issue 14): what a reader is asked to print.
+BUDGET = {"overview": 4}
+TOPIC_BUDGET = 8
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MAP_WIDTH_PX = 700  # about the width of the A4 text block at 96 dpi
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+class BrowserMissing(WorkbookError):
+    """No Chromium (or playwright) to print PDFs with."""
+
+
+@dataclass
+class AreaPdf:
+    """A written PDF and the number of A4 pages each topic took (title page not counted)."""
+
+    path: Path
+    pages: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # why the PDF could not be written (one line), or None
+
+    @property
+    def total(self) -> int:
+        return 1 + sum(self.pages.values())
+
+
+def find_browser() -> str:
+    """Path of the Chromium executable: ``NBUTILS_CHROMIUM`` if set, else the first on PATH.
+
+    Raises
+    ------
+    BrowserMissing : when none is installed.
+    """
+    override = os.environ.get("NBUTILS_CHROMIUM")
+    if override:
+        if Path(override).is_file():
+            return override
+        raise BrowserMissing(f"NBUTILS_CHROMIUM names {override!r}, which is not a file; point it at a Chromium "
+                             "executable or unset it")
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BrowserMissing("no Chromium browser to print PDFs with: install the Debian package 'chromium' "
+                         "(apt-get install chromium), or run without --pdf")
+
+
+def budget(topic: str) -> int:
+    """Most A4 pages a topic may print to."""
+    return BUDGET.get(topic, TOPIC_BUDGET)
+
+
+def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> list[AreaPdf]:
+    """Write ``OUT/<code>-<slug>/<code>-<slug>.pdf`` for each area whose pages exist.
+
+    A PDF that cannot be written is reported in :attr:`AreaPdf.error` and the other areas still get theirs.
+
+    Parameters
+    ----------
+    out_dir : the run's output folder (holding manifest.json and one folder per area).
+    areas : :class:`nbutils.areas.Area` objects.
+    topics : topics to include (default: every topic that succeeded), always in pack order.
+    """
+    out_dir = Path(out_dir).resolve()
+    succeeded = _succeeded(out_dir)
+    jobs = []
+    for area in areas:
+        folder = out_dir / area.folder
+        wanted = [t for t in _pack_order(topics or TOPIC_ORDER)
+                  if (area.code, t) in succeeded and (folder / f"{t}.html").exists()]
+        if wanted:
+            jobs.append((area, folder, wanted))
+    if not jobs:
+        return []
+    written = []
+    with _browser() as browser:
+        for area, folder, wanted in jobs:
+            try:
+                written.append(area_pdf(browser, folder, area.name, wanted))
+            except Exception as error:  # one area's failure (a page that would not load) spares the others
+                lines = str(error).strip().splitlines()
+                written.append(AreaPdf(folder / f"{folder.name}.pdf",
+                                       error=f"{type(error).__name__}: {lines[0] if lines else ''}"))
+    return written
+
+
+def area_pdf(browser, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
+    """Print one area's topic pages (in the order given) into ``folder/<folder name>.pdf``."""
+    from pypdf import PdfReader, PdfWriter
+
+    printed = {topic: PdfReader(io.BytesIO(print_page(browser, folder / f"{topic}.html"))) for topic in topics}
+    counts = {topic: len(reader.pages) for topic, reader in printed.items()}
+    when = pack_date()
+    date_text = f"{when.day} {when:%B %Y}"
+    title_page = PdfReader(io.BytesIO(_print_html(browser, _title_html(area_name, date_text, counts))))
+
+    writer = PdfWriter()
+    writer.append(title_page, pages=(0, 1))
+    for topic, reader in printed.items():
+        start = len(writer.pages)
+        writer.append(reader, outline_item=None)
+        writer.add_outline_item(TOPIC_TITLES.get(topic, topic), start)
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
+    overlay = PdfReader(io.BytesIO(_print_html(browser, _overlay_html(area_name, date_text, sizes))))
+    for number, page in enumerate(writer.pages):
+        if number:  # the title page carries the same facts in large type
+            page.merge_page(overlay.pages[number])
+        page.compress_content_streams()  # merging leaves them uncompressed
+    writer.compress_identical_objects()  # fonts repeated per topic
+    writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
+                         "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
+    path = folder / f"{folder.name}.pdf"
+    atomic_write(path, lambda tmp: writer.write(str(tmp)))
+    return AreaPdf(path, counts)
+
+
+def print_page(browser, page_path: Path) -> bytes:
+    """One pack page as PDF bytes, maps as images, "about" boxes open, no local link targets."""
+    context = browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000}, device_scale_factor=2)
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(page_path.as_uri(), wait_until="load")
+        _maps_to_images(page)
+        page.evaluate(PREPARE)
+        return page.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
+    finally:
+        context.close()
+
+
+PREPARE = """() => {
+  if (window.nbuPreparePrint) { window.nbuPreparePrint(); }
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('a[href]').forEach(a => {
+    if (!/^https?:/.test(a.getAttribute('href'))) { a.removeAttribute('href'); }
+  });
+}"""
+
+
+def _maps_to_images(page) -> None:
+    """Replace each folium iframe (and folium's 'trust this notebook' box around it) by a PNG of the drawn map."""
+    for handle in page.query_selector_all("iframe"):
+        frame = handle.content_frame()
+        if frame is None:
+            continue
+        try:
+            frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
+        except Exception:  # a map with nothing to draw still prints as it looks
+            pass
+        # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
+        frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
+        handle.scroll_into_view_if_needed()
+        # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
+        png = base64.b64encode(handle.screenshot(type="jpeg", quality=72)).decode("ascii")
+        handle.evaluate("""(frame, src) => {
+          const img = document.createElement('img');
+          img.src = src;
+          img.className = 'nbu-map-print';
+          img.alt = frame.title || 'Map';
+          img.style.width = '100%';
+          const box = frame.closest('div[style*="padding-bottom"]');
+          const outer = box && box.parentElement && box.parentElement.children.length === 1 ? box.parentElement
+                        : box;
+          (outer || frame).replaceWith(img);
+        }""", f"data:image/jpeg;base64,{png}")
+
+
+def _print_html(browser, markup: str) -> bytes:
+    context = browser.new_context()
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.set_content(markup, wait_until="load")
+        return page.pdf(prefer_css_page_size=True, print_background=False, display_header_footer=False)
+    finally:
+        context.close()
+
+
+TITLE_STYLE = """
+@page{size:A4;margin:30mm 25mm}
+body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c}
+h1{font-size:26pt;border-bottom:4px solid #12436D;padding-bottom:8pt;margin:0 0 6pt}
+.sub{font-size:15pt;margin:0 0 4pt}.date{color:#3d3d3d;margin:0 0 30pt}
+table{border-collapse:collapse;width:100%;font-size:12pt}
+td{padding:5pt 0;border-bottom:1px solid #b1b4b6}td.n{text-align:right;width:6em}
+.note{color:#3d3d3d;font-size:9.5pt;margin-top:24pt}
+"""
+
+
+def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:
+    """The title page: area, pack date and contents with the page each topic starts on."""
+    rows, start = [], 2
+    for topic, pages in counts.items():
+        rows.append(f"<tr><td>{html.escape(TOPIC_TITLES.get(topic, topic))}</td><td class='n'>{start}</td></tr>")
+        start += pages
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(area_name)}</title>"
+        f"<style>{TITLE_STYLE}</style></head><body><h1>{html.escape(area_name)}</h1>"
+        "<p class='sub'>Infant and maternal health needs assessment</p>"
+        f"<p class='date'>Pack produced {html.escape(date_text)}</p>"
+        f"<h2>Contents</h2><table><thead><tr><th hidden>Topic</th><th hidden>Page</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<p class='note'>Printed from the pack's web pages. Maps are shown as pictures, and long tables are in the "
+        "pack's CSV files; the web pages hold the interactive maps and every table. Data: ONS, OHID, MHCLG and "
+        "NHS England, Open Government Licence v3.0.</p></body></html>"
+    )
+
+
+def _overlay_html(area_name: str, date_text: str, sizes: list[tuple[float, float]]) -> str:
+    """One transparent page per PDF page (same size), with the header and 'Page N of M' in the margins."""
+    total = len(sizes)
+    pages = []
+    for number, (width, height) in enumerate(sizes, start=1):
+        named = "land" if width > height else "port"
+        pages.append(
+            f"<div class='p {named}'><div class='h'><span>{html.escape(area_name)}: infant and maternal health"
+            f"</span><span>{html.escape(date_text)}</span></div>"
+            f"<div class='f'>Page {number} of {total}</div></div>"
+        )
+    style = (
+        "@page{size:A4;margin:0}@page land{size:A4 landscape;margin:0}@page port{size:A4;margin:0}"
+        "html,body{margin:0;padding:0;background:transparent}"
+        "body{font:8.5pt Arial,Helvetica,sans-serif;color:#3d3d3d}"
+        ".p{position:relative;break-after:page;overflow:hidden}.p:last-child{break-after:auto}"
+        ".port{page:port;width:210mm;height:296mm}.land{page:land;width:297mm;height:209mm}"
+        ".h{position:absolute;top:7mm;left:13mm;right:13mm;display:flex;justify-content:space-between}"
+        ".f{position:absolute;bottom:7mm;left:0;right:0;text-align:center}"
+    )
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><style>{style}</style></head><body>"
+            f"{''.join(pages)}</body></html>")
+
+
+def _pack_order(topics) -> list[str]:
+    known = [t for t in TOPIC_ORDER if t in topics]
+    return known + sorted(set(topics) - set(known))
+
+
+def _succeeded(out_dir: Path) -> set[tuple[str, str]]:
+    try:
+        runs = json.loads((out_dir / "manifest.json").read_text()).get("runs", [])
+    except (FileNotFoundError, json.JSONDecodeError):
+        return set()
+    return {(r["area_code"], r["topic"]) for r in runs if r.get("status") == "succeeded"}
+
+
+class _browser:
+    """Headless Chromium through playwright, as a context manager; a clear error when either is missing."""
+
+    def __enter__(self):
+        executable = find_browser()
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as error:
+            raise BrowserMissing("the Python package 'playwright' is needed to print PDFs: "
+                                 "pip install playwright (the browser itself is the system's chromium)") from error
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+            return self._browser
+        except Exception as error:
+            self._playwright.stop()
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise BrowserMissing(f"Chromium at {executable} would not start ({first}); reinstall the 'chromium' "
+                                 "package or run without --pdf") from error
+
+    def __exit__(self, *exc):
+        try:
+            self._browser.close()
+        finally:
+            self._playwright.stop()
+        return False

@@ -1,0 +1,82 @@
+"""Spine chart: Worse/Better ends, data gaps listed, [x] in the legend, a scale an extreme district cannot squash."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from nbutils import charts
+
+
+def _card(**overrides) -> pd.DataFrame:
+    """A fixture scorecard of three indicators (made-up values, clearly a fixture)."""
+    card = pd.DataFrame({
+        "indicator_id": ["fixture_bad_if_high", "fixture_no_judgement", "fixture_missing"],
+        "indicator": ["Bad if high", "Neither", "Not published here"],
+        "area_name": "Fixture district", "value_geography": "Fixture district",
+        "period": ["2021", "2021", "2020"], "value": [30.0, 5.0, np.nan],
+        "benchmark": "England", "benchmark_value": [10.0, 4.0, np.nan],
+        "districts_min": [2.0, 1.0, 1.0], "districts_lower_quartile": [8.0, 3.0, 2.0],
+        "districts_upper_quartile": [12.0, 5.0, 3.0], "districts_max": [80.0, 7.0, 4.0],
+        "polarity": ["low-is-good", "no-judgement", "high-is-good"],
+        "compared_with_england": ["Worse than England", "Higher", "No value"],
+    })
+    return card.assign(**overrides)
+
+
+def _texts(fig) -> list[str]:
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.texts] + [t.get_text() for t in ax.get_xticklabels()]
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        texts += [t.get_text() for t in legend.get_texts()]
+    return texts
+
+
+def test_extreme_district_does_not_squash_the_scale_and_is_marked_beyond():
+    layout = charts.spine_layout(_card())
+    bad = layout.iloc[0]
+    # Tukey's fence (12 + 1.5 x 4 = 18) bounds the scale, not the extreme district at 80: the area's 30 is beyond.
+    assert bad.beyond == -1 and bad.x == -1.0          # low is good, so high values sit on the Worse side
+    assert bad.range_beyond_lo and not bad.range_beyond_hi
+    assert bad.q1 == -0.25 and bad.q3 == 0.25          # quartiles 8 and 12 around 10 on a span of 8
+    assert layout.gap.tolist() == [False, False, True]
+    assert layout.judged.tolist() == [True, False, True]
+
+
+def test_percentile_columns_set_the_scale_when_given():
+    layout = charts.spine_layout(_card(districts_p5=[4.0, 2.0, 1.0], districts_p95=[30.0, 6.0, 4.0]))
+    assert layout.iloc[0].x == -1.0 and layout.iloc[0].beyond == 0    # 30 is the 95th percentile: at the end
+
+
+def test_spine_chart_says_worse_and_better_lists_gaps_and_explains_x():
+    fig = charts.spine_chart(_card(benchmark_value=[10.0, np.nan, np.nan]), title="Fixture", source="fixture")
+    texts = _texts(fig)
+    assert any("Worse" in t for t in texts) and any("Better" in t for t in texts)
+    assert "Lower" in texts and "Higher" in texts              # the no-judgement row says which way is higher
+    assert any(t.startswith("Data gaps") and "Not published here (2020)" in t for t in texts)
+    assert fig.axes[0].get_yticklabels()[-1].get_text() == "Neither"  # the gap has no empty row
+    assert len(fig.axes[0].get_yticks()) == 2
+    assert any(t.startswith("[x] not available") for t in texts)
+    assert "30.0" in texts                                      # the value beyond the scale, written at the arrow
+    assert "80.0" in texts                                      # the extreme district, written at the arrow
+
+
+def test_no_judgement_only_chart_reads_lower_and_higher():
+    card = _card().iloc[[1]]
+    labels = [t.get_text() for t in charts.spine_chart(card, title="F", source="f").axes[0].get_xticklabels()]
+    assert labels[0].endswith("Lower") and labels[2].startswith("Higher")
+
+
+def test_neighbours_band_drawn_only_when_given():
+    plain = _texts(charts.spine_chart(_card(), title="F", source="f"))
+    banded = _texts(charts.spine_chart(_card(neighbours_min=[6.0, 2.0, np.nan], neighbours_max=[14.0, 6.0, np.nan]),
+                                       title="F", source="f"))
+    assert "Range of statistical neighbours" in banded and "Range of statistical neighbours" not in plain
+
+
+def test_neighbours_band_is_the_areas_own_not_its_countys():
+    own = charts.spine_layout(_card(neighbours_of="Fixture district", neighbours_min=6.0, neighbours_max=14.0))
+    county = charts.spine_layout(_card(neighbours_of="Fixture county", neighbours_min=6.0, neighbours_max=14.0))
+    assert own.iloc[0].neighbours_lo == -0.5 and own.iloc[0].neighbours_hi == 0.5
+    assert county.neighbours_lo.isna().all()

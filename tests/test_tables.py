@@ -1,0 +1,146 @@
+"""Reader tables from column specifications (nbutils.tables), catalogue decimals, and Pack.table rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbutils import catalog, tables
+from nbutils.tables import Column, TableSpec
+
+
+def test_catalogue_decimals_follow_fingertips_and_counts_are_whole():
+    places = {k: v.decimals for k, v in catalog.catalogue().items()}
+    assert places["fingertips_infant_mortality"] == 1          # rates per 1,000 at 1
+    assert places["ons_hi_low_birth_weight"] == 2              # low birth weight at 2, as the pages show it
+    assert places["msds_total_babies"] == 0                    # counts at 0
+    assert places["census_ethnic_group"] == 1
+    assert set(places.values()) <= {0, 1, 2}
+
+
+def test_spec_renders_headings_with_units_and_catalogue_decimals():
+    frame = pd.DataFrame({"area_name": ["Swale", "England"], "period": ["2019-21", "2019-21"],
+                          "value": [4.853387, 3.516517], "count": [1234.0, 56789.0], "share_pct": [11.4005, 26.46]})
+    spec = TableSpec([Column("area_name", "Area", kind="text"), Column("period", "Period", kind="period"),
+                      Column("value", "Infant mortality", indicator="ons_hi_infant_mortality"),
+                      Column("count", "Residents", kind="count"),
+                      Column("share_pct", "Ethnic minority", kind="percent")])
+    shown = spec.render(frame)
+    assert list(shown.columns) == ["Area", "Period", "Infant mortality (per 1,000 live births)", "Residents",
+                                   "Ethnic minority (%)"]
+    assert shown.iloc[0].tolist()[2:] == ["4.9", "1,234", "11.4"]
+    assert shown.iloc[1, 3] == "56,789"
+    # The period column marks old figures through nbutils.periods (2019-21 ended over three years ago).
+    assert shown.iloc[0, 1] == "2019-21 (old figure)"
+
+
+def test_spec_marks_withheld_cells_c_and_missing_cells_x():
+    frame = pd.DataFrame({"area_name": ["A", "B", "C"], "value": [np.nan, np.nan, 2.0],
+                          "lower_ci95": [np.nan, np.nan, 1.25], "upper_ci95": [np.nan, np.nan, 3.5],
+                          "value_note": ["[c] suppressed (disclosure control)", "", ""]})
+    spec = TableSpec([Column("area_name", "Area", kind="text"), Column("value", "Rate", decimals=2),
+                      Column(("lower_ci95", "upper_ci95"), "95% confidence interval", kind="interval", decimals=1)])
+    shown = spec.render(frame)
+    assert shown["Rate"].tolist() == ["[c]", "[x]", "2.00"]
+    assert shown["95% confidence interval"].tolist() == ["[c]", "[x]", "1.2 to 3.5"]
+
+
+def test_by_period_puts_years_across_in_role_order_with_markers():
+    frame = pd.DataFrame({
+        "indicator_id": "ons_hi_low_birth_weight",
+        "area_name": ["England", "Swale", "Swale", "England"], "role": ["england", "area", "area", "england"],
+        "period": ["2021", "2020", "2021", "2020"], "value": [2.5658, 2.7397, np.nan, 2.9],
+        "value_note": ["", "", "[c] suppressed", ""]})
+    wide = tables.by_period(frame, role_order={"area": 0, "england": 3})
+    assert wide.columns.tolist()[0] == "Area"
+    assert wide.Area.tolist() == ["Swale", "England"]
+    assert [c.split(" ")[0] for c in wide.columns[1:]] == ["2020", "2021"]
+    assert wide.iloc[0, 1:].tolist() == ["2.74", "[c]"]   # catalogue: low birth weight at 2 places
+    assert wide.iloc[1, 1:].tolist() == ["2.90", "2.57"]
+
+
+def test_across_keeps_category_order_and_marks_gaps():
+    frame = pd.DataFrame({"group": ["b", "a", "b"], "area_name": ["X", "X", "Y"], "role": ["area", "area", "england"],
+                          "share": [1.04, 2.0, 3.0]})
+    out = tables.across(frame, "group", "share", decimals=1, label="Group", role_order={"area": 0, "england": 3})
+    assert out.to_dict("records") == [{"Group": "b", "X": "1.0", "Y": "3.0"}, {"Group": "a", "X": "2.0", "Y": "[x]"}]
+
+
+@pytest.fixture()
+def page(monkeypatch, tmp_path):
+    """A Pack writing into tmp_path, with what it displays captured as HTML strings (a fixture, not a page)."""
+    from nbutils import report
+
+    shown = []
+    monkeypatch.setattr(report, "display", lambda obj: shown.append(obj.data))
+    return report.Pack("E07000113", "fixture", tmp_path), shown
+
+
+def test_pack_table_with_spec_shows_text_and_keeps_numbers_in_csv(page):
+    pack, shown = page
+    frame = pd.DataFrame({"area_name": ["Swale", "Kent"], "share_pct": [0.611234, np.nan], "value_note": ["", ""]})
+    pack.table(frame, "shares", "Shares", shown=TableSpec([Column("area_name", "Area", kind="text"),
+                                                         Column("share_pct", "Share", kind="percent", decimals=2)]))
+    html = shown[-1]
+    assert "<th>Share (%)</th>" in html and "<td>0.61</td>" in html and "<td>[x]</td>" in html
+    assert "share_pct" not in html
+    csv = pd.read_csv(pack.folder / "shares.csv", na_values=["[c]", "[x]"])
+    assert csv.share_pct.iloc[0] == pytest.approx(0.611234)
+
+
+def test_pack_table_csv_only_gives_a_one_line_pointer(page):
+    pack, shown = page
+    frame = pd.DataFrame({"area_name": [f"District {i}" for i in range(300)], "value": np.arange(300.0)})
+    pack.table(frame, "funnel", "Every English district", csv_only=True)
+    html = shown[-1]
+    assert "<table" not in html
+    assert "300 rows" in html and "fixture/funnel.csv" in html
+    assert len(pd.read_csv(pack.folder / "funnel.csv")) == 300
+
+
+def test_pack_table_with_spec_applies_the_disclosure_rule(page):
+    pack, shown = page
+    frame = pd.DataFrame({"area_name": ["A", "B"], "count": [2, 40], "value": [0.1, 2.0], "value_note": ["", ""]})
+    pack.table(frame, "deaths", "Deaths", rule="ons_vital",
+               shown=TableSpec([Column("area_name", "Area", kind="text"), Column("count", "Deaths", kind="count"),
+                                Column("value", "Rate", decimals=1)]))
+    html = shown[-1]
+    assert "<td>[c]</td>" in html and "<td>40</td>" in html and "<td>2.0</td>" in html
+    assert "<td>2</td>" not in html
+
+
+def test_five_ons_high_level_groups_match_ons_published_figures(store_ready):
+    """The 19 TS021 groups summed into ONS's five high-level groups, with White split into British and other.
+
+    England's shares are those ONS published for Census 2021 ("Ethnic group, England and Wales: Census 2021",
+    England: Asian 9.6%, Black 4.2%, Mixed 3.0%, White 81.0%, Other 2.2%; White British 73.5%). Swale's counts
+    are TS021's high-level totals for Swale (E07000113), which ONS publishes as the sums of the detailed groups.
+    """
+    from nbutils.areas import resolve
+    from nbutils.topics import ethnicity
+
+    high = ethnicity.high_level_shares(ethnicity.group_shares(resolve("Swale")))
+    england = high[high.role == "england"].set_index("group").share_pct.round(1)
+    assert england[list(ethnicity.HIGH_LEVEL.values())].tolist() == [9.6, 4.2, 3.0, 81.0, 2.2]
+    assert england[ethnicity.WHITE_SPLIT[0]] == 73.5
+    swale = high[high.role == "area"].set_index("group")["count"]
+    assert swale[list(ethnicity.HIGH_LEVEL.values())].tolist() == [2312, 3487, 2741, 142341, 796]
+    assert swale[list(ethnicity.HIGH_LEVEL.values())].sum() == 151677   # every usual resident, once
+    assert swale[ethnicity.WHITE_SPLIT].sum() == swale["White"]
+
+    shown = ethnicity.high_level_view(high)
+    assert shown.columns.tolist() == ["Ethnic group (ONS high-level)", "Residents in Swale", "Swale (%)", "Kent (%)",
+                                      "South East (%)", "England (%)"]
+    assert shown.iloc[3].tolist() == ["White", "142,341", "93.8", "89.4", "86.3", "81.0"]
+    assert shown.iloc[5, 0] == "of which White: English, Welsh, Scottish, Northern Irish or British"
+
+
+def test_styler_keeps_numbers_for_analysts_and_rounds_on_screen():
+    frame = pd.DataFrame({"area_name": ["Swale", "Kent"], "share_pct": [0.611234, np.nan]})
+    spec = TableSpec([Column("area_name", "Area", kind="text"), Column("share_pct", "Share", kind="percent",
+                                                                        decimals=2)])
+    styled = spec.styler(frame)
+    assert styled.data["Share (%)"].iloc[0] == pytest.approx(0.611234)
+    html = styled.to_html()
+    assert ">0.61<" in html and ">[x]<" in html and "0.611234" not in html
