@@ -108,7 +108,7 @@ FILTER_SCRIPT = """<script>
     document.querySelectorAll('.nbu-group, .nbu-region-block').forEach(function (block) {
       block.hidden = !block.querySelector('tr.nbu-area:not([hidden])');
     });
-    count.textContent = words.length ? shown + ' areas match' : '';
+    count.textContent = words.length ? shown + (shown === 1 ? ' area matches' : ' areas match') : '';
   });
 })();
 </script>"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -176,17 +177,22 @@ def _record(area, topic, status="succeeded", error=None):
             "seconds": 1.0, "outputs": [], "error": error, "executed": None, "inputs": None}
 
 
-def test_the_index_lists_failures_first_then_areas_by_region_and_county(tmp_path):
+def _fixture_index(folder: Path) -> str:
+    """The index for a fixture run record: six areas in three regions, one failed notebook."""
     from nbutils import site
 
     names = ["Swale", "Dover", "Medway", "Westminster", "Kent County Council", "Coventry"]
     swale, dover, medway, westminster, kent, coventry = (areas.resolve(n) for n in names)
     runs = [_record(a, t) for a in (swale, dover, medway, westminster, kent, coventry) for t in ("overview", "sudi")]
-    runs[3] = _record(dover, "sudi", "failed", "ValueError: no births for E07000108")  # fixture failure
-    (tmp_path / "manifest.json").write_text(json.dumps({"generated": "2026-01-01T00:00:00+00:00",
-                                                        "nbutils_version": "0", "runs": runs}))
-    site.write_index(tmp_path)
-    page = (tmp_path / "index.html").read_text()
+    runs[3] = _record(dover, "sudi", "failed", "ValueError: no births for E07000108")
+    (folder / "manifest.json").write_text(json.dumps({"generated": "2026-01-01T00:00:00+00:00",
+                                                      "nbutils_version": "0", "runs": runs}))
+    site.write_index(folder)
+    return (folder / "index.html").read_text()
+
+
+def test_the_index_lists_failures_first_then_areas_by_region_and_county(tmp_path):
+    page = _fixture_index(tmp_path)
 
     failures, areas_part = page.index("Failed notebooks (1)"), page.index("<h2 class='nbu-region'>")
     assert failures < areas_part and page.index("ValueError: no births for E07000108") < areas_part
@@ -202,3 +208,30 @@ def test_the_index_lists_failures_first_then_areas_by_region_and_county(tmp_path
     assert "ready" not in page and "✓" not in page and page.count("✗ failed") == 1
     assert "id='nbu-filter-box'" in page and "<script>" in page and "<script src" not in page
     assert 'href="E07000113-swale/sudi.html"' in page and 'href="E07000108-dover/sudi.html"' not in page
+
+
+@pytest.mark.slow
+def test_the_index_filter_box_works_offline(tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    _fixture_index(tmp_path)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(offline=True).new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto((tmp_path / "index.html").as_uri())
+        rows = page.locator("tr.nbu-area:visible")
+        assert rows.count() == 6 and page.locator("#nbu-filter-box").is_visible()
+        page.fill("#nbu-filter-box", "kent")  # the county and its districts
+        assert rows.count() == 3 and page.locator("h3:visible").all_inner_texts() == ["Kent"]
+        page.fill("#nbu-filter-box", "west midlands")
+        assert rows.count() == 1 and rows.first.inner_text().startswith("Coventry")
+        assert page.locator("#nbu-filter-count").inner_text() == "1 area matches"
+        page.fill("#nbu-filter-box", "")
+        assert rows.count() == 6 and errors == []
+        browser.close()
