@@ -86,12 +86,28 @@ def run_local(todo: list[tuple], jobs: int, finished) -> None:
             for future in done:
                 finished(future.result())
     except BaseException:
+        _quiet_cancelled_futures()
         for future in pending:
             future.cancel()
         _stop_workers(pool)
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _quiet_cancelled_futures() -> None:
+    """Python before 3.12: when stopped workers break the pool, its manager thread tries to fail every queued
+    future, cancelled ones included, and prints an InvalidStateError traceback (seen on Ctrl-C with hundreds of
+    notebooks queued). The futures are cancelled on purpose; that one error is not reported."""
+    from concurrent.futures import InvalidStateError
+
+    previous = threading.excepthook
+
+    def hook(args) -> None:
+        if not issubclass(args.exc_type, InvalidStateError):
+            previous(args)
+
+    threading.excepthook = hook
 
 
 def _stop_workers(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
