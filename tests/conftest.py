@@ -45,3 +45,19 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "nbutils.cli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+def write_notebook(path: Path, *sources: str, parameters: bool = True) -> Path:
+    """Write a small fixture notebook (a papermill parameters cell, then one code cell per source) to ``path``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    if parameters:
+        nb.cells.append(nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None',
+                                                  metadata={"tags": ["parameters"]}))
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from nbutils import areas, runner
+from conftest import write_notebook
 
 pytestmark = pytest.mark.usefixtures("store_ready")
 
@@ -21,13 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _notebook(folder, name, *sources):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None',
-                                          metadata={"tags": ["parameters"]})]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
+    write_notebook(folder / f"{name}.ipynb", *sources)
 
 
 WRITE_CSV = ("import pathlib\nfolder = pathlib.Path(output_dir) / 'tiny'\nfolder.mkdir(exist_ok=True)\n"

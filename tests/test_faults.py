@@ -19,7 +19,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_notebook
 
 pytestmark = pytest.mark.usefixtures("store_ready")
 
@@ -62,11 +62,7 @@ builtins.open = io.open = _open_full
 
 
 def _notebook(folder: Path, name: str, source: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(source)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, folder / f"{name}.ipynb")
+    write_notebook(folder / f"{name}.ipynb", source)
 
 
 @pytest.fixture()
@@ -204,14 +200,19 @@ def test_a_notebook_over_its_time_limit_is_killed_and_keeps_its_partial_copy(pro
 # ------------------------------------------------------------------------------------------- disk full
 
 
-def test_a_full_disk_fails_the_notebook_naming_the_folder_and_a_rerun_completes(project, tmp_path):
-    _, env = project
-    out = tmp_path / "out"
+def _full_disk(env: dict, tmp_path: Path, *folders: Path) -> dict:
+    """The run's environment with a test-only sitecustomize that makes writes under ``folders`` fail with ENOSPC."""
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(FULL_DISK)
-    full = {**env, "PYTHONPATH": os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]),
-            "NBU_TEST_FULL": os.pathsep.join([str(out / SWALE), str(out / "_executed")])}
+    return {**env, "PYTHONPATH": os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]),
+            "NBU_TEST_FULL": os.pathsep.join(str(f) for f in folders)}
+
+
+def test_a_full_disk_fails_the_notebook_naming_the_folder_and_a_rerun_completes(project, tmp_path):
+    _, env = project
+    out = tmp_path / "out"
+    full = _full_disk(env, tmp_path, out / SWALE, out / "_executed")
     result = run_cli("run", "Swale", "--topics", "tiny", "--out", str(out), env=full)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
@@ -229,11 +230,7 @@ def test_a_full_disk_fails_the_notebook_naming_the_folder_and_a_rerun_completes(
 def test_a_full_disk_for_the_run_record_is_exit_1_with_one_line(project, tmp_path):
     _, env = project
     out = tmp_path / "out"
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    (hooks / "sitecustomize.py").write_text(FULL_DISK)
-    full = {**env, "PYTHONPATH": os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")]),
-            "NBU_TEST_FULL": str(out)}
+    full = _full_disk(env, tmp_path, out)
     result = run_cli("run", "Swale", "--topics", "tiny", "--out", str(out), env=full)
     assert result.returncode == 1, result.stdout + result.stderr
     assert _one_line(result.stderr) == (f"nbutils: error: no space left on device in {out}: free some space and run "

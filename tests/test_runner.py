@@ -13,7 +13,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_notebook
 from nbutils import areas, runner
 
 pytestmark = pytest.mark.usefixtures("store_ready")
@@ -22,16 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _notebook(path, *sources, parameters=True):
-    nb = nbformat.v4.new_notebook()
-    cells = []
-    if parameters:
-        cells.append(nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None',
-                                               metadata={"tags": ["parameters"]}))
-    cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.cells = cells
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(path, *sources, parameters=parameters)
 
 
 def test_a_stale_user_python3_kernelspec_does_not_hijack_the_run(tmp_path, monkeypatch):

@@ -19,6 +19,8 @@ from nbutils import areas
 from nbutils.runner.execute import execute_task, notebook_imports
 from nbutils.runner.kernels import WarmKernel
 
+from conftest import write_notebook
+
 pytestmark = pytest.mark.usefixtures("store_ready")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +81,7 @@ print(json.dumps({
 
 
 def _notebook(folder: Path, name: str, *sources: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('area_code = "E07000113"\noutput_dir = None',
-                                          metadata={"tags": ["parameters"]})]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
+    write_notebook(folder / f"{name}.ipynb", *sources)
 
 
 def _printed(out: Path, folder: str, topic: str) -> dict:
