@@ -225,6 +225,13 @@ class Registry:
             members = [a for a in self._districts.values() if a.region_code == area.region_code]
         return sorted(members, key=lambda a: a.name)
 
+    def upper_tier(self, area: Area) -> Area | None:
+        """The authority responsible for public health in the area: itself for a county or unitary, its county for
+        a two-tier district (None where the registry holds no county)."""
+        if area.is_county or area.is_unitary:
+            return area
+        return self._by_code.get(area.upper_tier_code) if area.upper_tier_code else None
+
     def statistical_neighbours(self, area: Area) -> list[Area]:
         """The DfE statistical neighbours (May 2025) of a county or unitary, closest first.
 

@@ -122,3 +122,10 @@ def test_every_topic_runs_for_kent_county(tmp_path):
         text = page.read_text()
         assert "Kent (E10000016) is a county" in text or page.name == "index.html"
         assert "/work/" not in text and "Traceback" not in text
+
+
+def test_the_upper_tier_is_the_authority_responsible_for_public_health():
+    registry = areas.registry()
+    assert registry.upper_tier(areas.resolve("Swale")).code == KENT
+    assert registry.upper_tier(areas.resolve(KENT)).code == KENT
+    assert registry.upper_tier(areas.resolve("Medway")).code == "E06000035"

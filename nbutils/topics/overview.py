@@ -224,8 +224,7 @@ def headline_row(h: Headline, area: Area) -> dict:
 def _neighbours(h: Headline, area: Area, period: str) -> dict:
     """The statistical neighbours' average, range and coverage for one period: the area's own neighbours for a
     county or unitary, its county's for a two-tier district (districts have no open neighbour table)."""
-    upper = area if (area.is_county or area.is_unitary) else (
-        registry().get(area.upper_tier_code) if area.upper_tier_code else None)
+    upper = registry().upper_tier(area)
     neighbours = registry().statistical_neighbours(upper) if upper is not None else []
     values = (dashboard.neighbour_values(h.indicator_id, upper, period, h.category).value.dropna()
               if neighbours and period else pd.Series(dtype=float))

@@ -34,9 +34,7 @@ def routine_manual(area: Area) -> pd.DataFrame:
 
 def satod_geography(area: Area) -> Area | None:
     """The area whose SATOD figure applies: the area itself if a county or unitary, else its county."""
-    if area.is_unitary or area.is_county:
-        return area
-    return registry().get(area.upper_tier_code) if area.upper_tier_code else None
+    return registry().upper_tier(area)
 
 
 def satod(area: Area) -> pd.DataFrame:
