@@ -7,7 +7,7 @@ import math
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .charts import PALETTE, _styled
+from .charts import PALETTE, _styled, fit_layout
 
 __all__ = ["neighbour_panels"]
 
@@ -53,6 +53,6 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
         ax.set_visible(False)
     fig.suptitle(f"{area_name} and its statistical neighbours", x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    fit_layout(fig, bottom=0.03, top=0.97)  # room for the source line and the title
     plt.close(fig)
     return fig

@@ -272,9 +272,12 @@ class Pack:
 
         SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
         """
+        from .charts import fits_figure  # (seaborn, under charts, is imported only when a figure is shown)
+
         buffer = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):
-            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+            fig.savefig(buffer, format="svg", bbox_inches=None if fits_figure(fig) else "tight",
+                        metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         display(HTML(f"<figure class='nbu-figure'><img src='data:image/svg+xml;base64,{data}' "

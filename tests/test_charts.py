@@ -80,3 +80,47 @@ def test_neighbours_band_is_the_areas_own_not_its_countys():
     county = charts.spine_layout(_card(neighbours_of="Fixture county", neighbours_min=6.0, neighbours_max=14.0))
     assert own.iloc[0].neighbours_lo == -0.5 and own.iloc[0].neighbours_hi == 0.5
     assert county.neighbours_lo.isna().all()
+
+
+# ------------------------------------------------------------------------------------- saving a laid-out chart
+def _trend(title: str) -> "charts.plt.Figure":
+    """A fixture trend (made-up values) drawn by the package's trend chart."""
+    frame = pd.DataFrame({
+        "area_name": ["Fixture district"] * 3 + ["England"] * 3, "role": ["area"] * 3 + ["england"] * 3,
+        "period": ["2021", "2022", "2023"] * 2, "value": [10.0, 12.0, 11.0, 9.0, 9.5, 10.0],
+        "lower_ci95": np.nan, "upper_ci95": np.nan, "compared_with_england": "Not compared",
+    })
+    return charts.trend_chart(frame, title=title, ylabel="Percent (%)", source="fixture")
+
+
+def _saved_width(fig, monkeypatch) -> float:
+    """Width in points of the SVG Pack.figure embeds."""
+    import base64
+    import re
+
+    from IPython.display import HTML
+
+    from nbutils import report
+
+    shown = []
+    monkeypatch.setattr(report, "display", shown.append)  # what the page would show, captured
+    report.Pack.figure(None, fig, alt="fixture")  # (figure uses nothing of the pack itself)
+    assert isinstance(shown[0], HTML)
+    svg = base64.b64decode(re.search(r"base64,([^']+)'", shown[0].data).group(1)).decode()
+    return float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+
+
+def test_a_laid_out_chart_is_saved_at_its_own_size_without_remeasuring(monkeypatch):
+    fig = _trend("Fixture trend")
+    assert charts.fits_figure(fig)
+    assert _saved_width(fig, monkeypatch) == fig.get_size_inches()[0] * 72  # the whole figure, as laid out
+
+
+def test_a_chart_changed_after_layout_or_with_an_overflowing_title_is_saved_tight(monkeypatch):
+    long_title = _trend("A title far too long for its figure " * 4)
+    assert not charts.fits_figure(long_title)  # the title overflows: the saved image grows to hold it
+    assert _saved_width(long_title, monkeypatch) > long_title.get_size_inches()[0] * 72
+    changed = _trend("Fixture trend")
+    changed.axes[0].text(50, 50, "a note added afterwards, far outside the axes")
+    assert not charts.fits_figure(changed)
+    assert _saved_width(changed, monkeypatch) > changed.get_size_inches()[0] * 72
