@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .charts import PALETTE, _styled, fit_layout
+from .chart_style import fit_layout
+from .chart_style import styled as _styled
+from .charts import PALETTE
 
 __all__ = ["neighbour_panels"]
 
@@ -47,8 +50,9 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
         ax.set_xlim(0, top * 1.18)
         ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
-        ax.set_title(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", loc="left", fontsize=9.5,
-                     fontweight="bold")
+        # Wrapped: a long indicator name would otherwise run past its panel (and the figure's right edge).
+        ax.set_title(textwrap.fill(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", 60),
+                     loc="left", fontsize=9.5, fontweight="bold")
     for ax in list(axes.flat)[len(frames):]:
         ax.set_visible(False)
     fig.suptitle(f"{area_name} and its statistical neighbours", x=0.01, ha="left", fontsize=12, fontweight="bold")

@@ -272,7 +272,7 @@ class Pack:
 
         SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
         """
-        from .charts import fits_figure  # (seaborn, under charts, is imported only when a figure is shown)
+        from .chart_style import fits_figure
 
         buffer = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):

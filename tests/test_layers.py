@@ -99,11 +99,13 @@ FORBIDDEN = [
      "topics read tidy tables from the store, never raw files"),
     ("nbutils.charts", ["nbutils.store", "nbutils.sources"], True,
      "charts draw the frames they are given"),
+    ("nbutils.chart_style", ["nbutils.store", "nbutils.sources", "nbutils.topics"], True,
+     "the chart style and layout know figures, not data"),
     ("nbutils.maps", ["nbutils.store", "nbutils.sources"], True,
      "maps draw the frames they are given"),
-    ("nbutils.runner", ["nbutils.charts", "nbutils.maps"], True,
+    ("nbutils.runner", ["nbutils.charts", "nbutils.chart_style", "nbutils.maps"], True,
      "the runner executes notebooks; drawing happens inside them"),
-    ("nbutils.cli", ["nbutils.charts", "nbutils.maps"], True,
+    ("nbutils.cli", ["nbutils.charts", "nbutils.chart_style", "nbutils.maps"], True,
      "the command line executes notebooks; drawing happens inside them"),
 ]
 

@@ -113,6 +113,16 @@ def test_store_is_rebuilt_when_a_raw_file_hash_changes(project_copy, monkeypatch
     built = store.build()
     first = json.loads((built / "build.json").read_text())
     assert store.build() == built and json.loads((built / "build.json").read_text()) == first  # current: kept
+    from nbutils.areas import resolve
+    from nbutils.topics import indicators
+
+    hartlepool = resolve("E06000001")
+
+    def hartlepool_migrants() -> float:  # read through the per-process caches of series and district values
+        rows = indicators.series("census_migrant_outside_uk", hartlepool)
+        return rows[rows.role == "area"]["count"].iloc[0]
+
+    before = hartlepool_migrants()
 
     # Restage one file with new content (as tools/stage_data.py would) and update the manifest.
     import gzip
@@ -136,3 +146,15 @@ def test_store_is_rebuilt_when_a_raw_file_hash_changes(project_copy, monkeypatch
     assert second["raw"] != first["raw"]
     migrants = store.indicator_data("census_migrant_outside_uk", ["E02002483"])
     assert migrants["count"].iloc[0] == 9 + 1  # TS019: Hartlepool 001 had 9 before the edit
+    assert hartlepool_migrants() == before + 1  # cached reads follow the rebuilt store
+
+
+def test_a_cached_series_cannot_be_changed_by_its_caller():
+    from nbutils.areas import resolve
+    from nbutils.topics import indicators
+
+    swale = resolve("Swale")
+    first = indicators.series("ncmp_year6_obesity", swale)
+    expected = first.value.copy()
+    first["value"] = -1.0  # a caller working on its copy (the scorecard turns some values into complements)
+    assert indicators.series("ncmp_year6_obesity", swale).value.equals(expected)

@@ -13,6 +13,7 @@ One rule decides how an area is compared with England, so every page says it the
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -94,6 +95,12 @@ def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
 
 def series(indicator_id: str, area: Area, periods: re.Pattern | None = None, category: str = "") -> pd.DataFrame:
     """All periods of an indicator for the area and its comparators, with comparisons; oldest first."""
+    # The scorecard, the dashboard and the topic pages ask for the same series: worked out once per process.
+    return _series(query.store_stamp(), indicator_id, area, periods, category).copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _series(stamp: tuple, indicator_id: str, area: Area, periods: re.Pattern | None, category: str) -> pd.DataFrame:
     frame = query.with_comparators(indicator_id, area)
     frame = frame[frame.indicator_id.notna()]
     frame = frame[frame.category.fillna("") == category]
@@ -121,9 +128,7 @@ def value_of(frame: pd.DataFrame, role: str, column: str = "value"):
 
 def district_distribution(indicator_id: str, period: str, category: str = "") -> dict[str, float]:
     """Median and quartiles of all English districts' values: the benchmark when a source has no England row."""
-    codes = [a.code for a in registry().districts()]
-    data = query.districts_of(indicator_id, codes)
-    values = data[(data.period == period) & (data.category.fillna("") == category)].value.dropna()
+    values = query.district_values(indicator_id, period, category)
     if values.empty:
         return {"median": np.nan, "lower_quartile": np.nan, "upper_quartile": np.nan, "districts": 0}
     return {"median": float(values.median()), "lower_quartile": float(values.quantile(0.25)),

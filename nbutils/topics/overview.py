@@ -103,9 +103,7 @@ def _slice(h: Headline, area: Area) -> pd.DataFrame:
 
 
 def _districts(h: Headline, period: str) -> pd.Series:
-    codes = [a.code for a in registry().districts()]
-    data = query.districts_of(h.indicator_id, codes)
-    values = data[(data.period == period) & (data.category.fillna("") == h.category)].value.dropna()
+    values = query.district_values(h.indicator_id, period, h.category)
     return 100 - values if h.complement else values
 
 
