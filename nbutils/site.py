@@ -227,32 +227,92 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
     atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
 
 
+#: Up to this many upper-tier areas, the index shows each one's dashboard in full; beyond it (England), one line each.
+DASHBOARDS_IN_FULL = 4
+_DASHBOARDS: dict[Path, tuple[tuple, str]] = {}
+_RAG: dict[Path, tuple[int, dict]] = {}
+
+
 def dashboards(out_dir: Path, areas: list[tuple[str, str, str]]) -> str:
     """The upper-tier dashboards of the run (counties first), re-rendered from their overview CSVs, so the index
-    opens with each authority's dashboard and its districts side by side; '' when the run has none."""
+    opens with each authority's dashboard and its districts side by side; with more than
+    :data:`DASHBOARDS_IN_FULL` authorities (a national run), a table of them with their RAG counts, each linked to
+    its dashboard. '' when the run has none."""
     found = [(name, code, folder) for name, code, folder in areas
              if (out_dir / folder / "overview" / "dashboard.csv").exists()]
     if not found:
         return ""
+    found.sort(key=lambda a: (not a[1].startswith("E10"), a[0]))
+    if len(found) <= DASHBOARDS_IN_FULL:
+        return "".join(_dashboard(out_dir, name, code, folder) for name, code, folder in found)
+    rows = []
+    for name, code, folder in found:
+        rag = _rag_counts(out_dir / folder / "overview" / "dashboard.csv")
+        region, _, _ = _placement(code)
+        counts = "".join(f"<td>{rag.get(colour, 0)}</td>" for colour in RAG_COLOURS)
+        rows.append(f"<tr data-search='{html.escape(' '.join([name, code, region]).lower(), quote=True)}'>"
+                    f"<th scope='row'><a href='{folder}/overview.html#dashboard'>{html.escape(name)}</a> "
+                    f"<small>{code}</small></th><td>{html.escape(region)}</td>{counts}</tr>")
+    header = "".join(f"<th scope='col'>{colour}</th>" for colour in RAG_COLOURS)
+    return ("<section class='nbu-index-dashboard'><h2>Dashboards of the upper-tier authorities</h2>"
+            f"<p>{len(found)} counties and unitary authorities in this run. Each has a dashboard on its overview "
+            "page: the headline indicators rated against England (red significantly worse, amber similar, green "
+            "significantly better, grey not tested or no value). The counts below are of its headline "
+            "indicators.</p><table class='nbu-dashboard-list'><thead><tr><th scope='col'>Authority</th>"
+            f"<th scope='col'>Region</th>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+
+
+#: The dashboard's RAG ratings, in the order the index counts them.
+RAG_COLOURS = ("Red", "Amber", "Green", "Grey")
+
+
+def _dashboard(out_dir: Path, name: str, code: str, folder: str) -> str:
+    """One authority's dashboard as the index shows it; re-rendered only when its CSVs change (the index is
+    rewritten many times during a run)."""
+    board_path = out_dir / folder / "overview" / "dashboard.csv"
+    grid_path = out_dir / folder / "overview" / "districts.csv"
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (board_path, grid_path))
+    cached = _DASHBOARDS.get(board_path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     import pandas as pd
 
     from .areas import registry
     from .topics import dashboard
 
-    blocks = []
-    for name, code, folder in sorted(found, key=lambda a: (not a[1].startswith("E10"), a[0])):
-        area = registry().get(code)
-        card = pd.read_csv(out_dir / folder / "overview" / "dashboard.csv", na_values=["[c]", "[x]"],
-                           keep_default_na=False, dtype={"period": str, "previous_period": str})
-        part = dashboard.dashboard_html(card, area)
-        grid_path = out_dir / folder / "overview" / "districts.csv"
-        if grid_path.exists():
-            grid = pd.read_csv(grid_path, na_values=["[c]", "[x]"], keep_default_na=False, dtype={"period": str})
-            part += dashboard.district_grid_html(grid, area)
-        blocks.append(f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
-                      f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
-                      f"statistical neighbours, the charts and every source.</p>{part}</section>")
-    return "".join(blocks)
+    area = registry().get(code)
+    card = pd.read_csv(board_path, na_values=["[c]", "[x]"], keep_default_na=False,
+                       dtype={"period": str, "previous_period": str})
+    part = dashboard.dashboard_html(card, area)
+    if grid_path.exists():
+        grid = pd.read_csv(grid_path, na_values=["[c]", "[x]"], keep_default_na=False, dtype={"period": str})
+        part += dashboard.district_grid_html(grid, area)
+    block = (f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
+             f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
+             f"statistical neighbours, the charts and every source.</p>{part}</section>")
+    _DASHBOARDS[board_path] = (stamp, block)
+    return block
+
+
+def _rag_counts(board_path: Path) -> dict[str, int]:
+    """How many of a dashboard's headline indicators are rated each RAG colour (read again only when changed)."""
+    stamp = board_path.stat().st_mtime_ns
+    cached = _RAG.get(board_path)
+    if cached is None or cached[0] != stamp:
+        counts: dict[str, int] = {}
+        with open(board_path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                counts[row.get("rag", "")] = counts.get(row.get("rag", ""), 0) + 1
+        cached = _RAG[board_path] = (stamp, counts)
+    return cached[1]
+
+
+def write_area(out_dir: Path, folder: str, manifest: dict) -> None:
+    """Rewrite one area's landing page from the run record (as a notebook of it finishes)."""
+    cells = {r["topic"]: r for r in manifest["runs"] if r["folder"] == folder}
+    if cells:
+        first = next(iter(cells.values()))
+        write_area_page(out_dir, first["area_name"], first["area_code"], folder, cells, manifest)
 
 
 def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dict[str, dict],

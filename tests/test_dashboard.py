@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -117,3 +119,30 @@ def test_the_set_index_opens_with_the_county_dashboard_rebuilt_from_its_csvs(tmp
         assert f">{district.name}<" in page
     assert ">3.6<" in page  # Kent's 2023 infant mortality, read back from the CSV
     assert site.dashboards(tmp_path, [("Swale", "E07000113", "x")]) == ""
+
+
+def test_a_national_index_lists_the_dashboards_with_their_rag_counts_instead_of_showing_each(tmp_path, kent,
+                                                                                            kent_card):
+    from nbutils import disclosure, site
+
+    names = ["Kent", "Medway", "Coventry", "Westminster", "Kensington and Chelsea"]
+    areas = [resolve(name) for name in names]
+    for area in areas:
+        folder = tmp_path / area.folder / "overview"
+        folder.mkdir(parents=True)
+        disclosure.for_csv(kent_card.assign(area_code=area.code)).to_csv(folder / "dashboard.csv", index=False)
+    listed = [(a.name, a.code, a.folder) for a in areas]
+    page = site.dashboards(tmp_path, listed)
+    assert len(areas) > site.DASHBOARDS_IN_FULL and "Dashboard: " not in page  # no five full dashboards
+    assert page.count("#dashboard'>") == 5 and "E10000016-kent/overview.html#dashboard" in page
+    rag = kent_card.rag.value_counts()
+    kent_row = page[page.index(">Kent</a>"):].split("</tr>")[0]
+    assert kent_row.endswith("".join(f"<td>{rag.get(c, 0)}</td>" for c in site.RAG_COLOURS))
+    assert sum(rag.get(c, 0) for c in site.RAG_COLOURS) == len(kent_card)  # every headline counted once
+    # A rewritten dashboard is counted afresh (the index is rewritten many times during a run).
+    kent_folder = tmp_path / kent.folder / "overview"
+    disclosure.for_csv(kent_card.head(2)).to_csv(kent_folder / "dashboard.csv", index=False)
+    import os
+    os.utime(kent_folder / "dashboard.csv", ns=(1, 10**18))  # newer, whatever the clock's resolution
+    kent_row = site.dashboards(tmp_path, listed)
+    assert sum(int(n) for n in re.findall(r"<td>(\d+)</td>", kent_row.split(">Kent</a>")[1].split("</tr>")[0])) == 2

@@ -70,6 +70,22 @@ def test_failed_notebook_keeps_its_executed_copy_and_gets_no_html(project_copy, 
     assert runs["broken"]["executed"] == "_executed/E07000113-swale/broken.ipynb"
 
 
+def test_an_index_left_behind_its_run_record_is_rewritten_by_the_next_run(project_copy, tmp_path):
+    # A run killed between two index writes (they are a few seconds apart) leaves the record ahead of the index.
+    _notebook(project_copy / "notebooks" / "tiny.ipynb", "print(area_code)")
+    out, env = tmp_path / "out", {"NBUTILS_HOME": str(project_copy)}
+    assert run_cli("run", "Swale", "--topics", "tiny", "--out", str(out), env=env).returncode == 0
+    index, manifest = out / "index.html", out / "manifest.json"
+    index.write_text("left behind")
+    os.utime(index, ns=(1, manifest.stat().st_mtime_ns - 10**9))
+    again = run_cli("run", "Swale", "--topics", "tiny", "--out", str(out), env=env)
+    assert again.returncode == 0 and "0 succeeded, 0 failed, 1 skipped" in again.stdout, again.stdout
+    assert 'href="E07000113-swale/tiny.html"' in index.read_text()  # rewritten, though nothing ran
+    before = index.stat().st_mtime_ns
+    run_cli("run", "Swale", "--topics", "tiny", "--out", str(out), env=env)
+    assert index.stat().st_mtime_ns == before  # an index as new as its record is left alone
+
+
 def test_topics_are_offered_in_pack_order(tmp_path, monkeypatch):
     # The six notebooks in the reading order of a pack, whatever order they are asked for in.
     assert runner.available_topics() == ["overview", "ethnicity", "housing", "nutrition", "sudi", "smoking"]

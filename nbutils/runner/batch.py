@@ -1,7 +1,8 @@
 """A batch: every topic for every area, skipping what is up to date, recording each result as it finishes.
 
-The run holds an exclusive lock on the output folder; ``manifest.json`` and ``index.html`` are rewritten
-(atomically) as each notebook finishes, so a killed run loses nothing finished.
+The run holds an exclusive lock on the output folder; ``manifest.json`` and the area's landing page are rewritten
+(atomically) as each notebook finishes, so a killed run loses nothing finished; ``index.html`` every few seconds
+and at the end (and by the next run if a killed run left it behind its record).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from pathlib import Path
 from .. import locks, paths, store
 from ..errors import WorkbookError
 from .manifest import Result, load_previous, repair_manifest, task_fingerprint, up_to_date, write_manifest
+
+#: Seconds between two rewrites of the run's index.html while notebooks finish (each area's own page is rewritten
+#: as soon as one of its notebooks finishes, and the index once more at the end).
+INDEX_EVERY = 10.0
 
 
 class OutputBusyError(WorkbookError):
@@ -137,12 +142,20 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
         records = dict(previous)  # the manifest's records, kept in memory for the whole run
         progress.start(len(todo), len(skipped))
 
+        last_index = [time.monotonic()]
+
         def finished(result: Result) -> None:
             results.append(result)
             progress.advance(result)
-            # Recorded as each notebook finishes, and the index with it, so a killed run loses nothing finished.
+            # Recorded as each notebook finishes, with the area's landing page, so a killed run loses nothing
+            # finished. The index (every area of the run) is rewritten at most every INDEX_EVERY seconds, and at
+            # the end: for all of England, rewriting it after each of 1,776 notebooks would cost the workers a core.
             manifest = write_manifest(out_dir, [result], fingerprints, records)
-            site.write_index(out_dir, folders={result.folder}, manifest=manifest)
+            if time.monotonic() - last_index[0] >= INDEX_EVERY:
+                site.write_index(out_dir, folders={result.folder}, manifest=manifest)
+                last_index[0] = time.monotonic()
+            else:
+                site.write_area(out_dir, result.folder, manifest)
 
         try:
             if todo:
@@ -160,8 +173,17 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             raise Interrupted(len(results), out_dir) from None
         finally:
             progress.close()
-            if todo or repaired or not (out_dir / "index.html").exists():
+            if todo or repaired or _index_stale(out_dir):
                 site.write_index(out_dir)
     order = {(a.code, t): i for i, (a, t, *_) in enumerate(todo)}
     results.sort(key=lambda r: order[(r.area_code, r.topic)])
     return RunSummary(results, skipped, time.perf_counter() - started, notes)
+
+
+def _index_stale(out_dir: Path) -> bool:
+    """No index, or one older than the run record (a run killed between two index writes)."""
+    index, manifest = out_dir / "index.html", out_dir / "manifest.json"
+    try:
+        return not index.exists() or (manifest.exists() and manifest.stat().st_mtime_ns > index.stat().st_mtime_ns)
+    except OSError:
+        return True
