@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from . import paths, store
+from . import paths, store_state
 from .errors import AreaSetError, UnknownAreaError
 from .names import normalise
 
@@ -89,29 +89,35 @@ def _county_aliases(name: str) -> set[str]:
             f"{base} council"}
 
 
-def _area_from_row(row) -> Area:
+def _area_from_row(row: dict) -> Area:
+    """An area from a record of the store's registry index (:data:`nbutils.store_state.AREA_FIELDS`)."""
     def text(value):
         return value if isinstance(value, str) and value else None
 
     return Area(
-        code=row.area_code,
-        name=row.area_name,
-        area_type=row.area_type,
-        kind=text(row.lad_kind) or ("county" if row.area_type == "county" else ""),
-        upper_tier_code=text(row.upper_tier_code),
-        region_code=text(row.region_code),
+        code=row["area_code"],
+        name=row["area_name"],
+        area_type=row["area_type"],
+        kind=text(row["lad_kind"]) or ("county" if row["area_type"] == "county" else ""),
+        upper_tier_code=text(row["upper_tier_code"]),
+        region_code=text(row["region_code"]),
     )
 
 
 class Registry:
-    """All areas in the store, with look-up by code or name."""
+    """All areas in the store (but MSOAs), with look-up by code or name.
 
-    def __init__(self) -> None:
-        areas = store.table("areas")
-        self._by_code = {
-            row.area_code: _area_from_row(row)
-            for row in areas[areas.area_type != "msoa"].itertuples(index=False)
-        }
+    Parameters
+    ----------
+    index : the store's registry index, ``{"areas": [...], "predecessors": [...]}`` (default: read from the current
+        store by :func:`nbutils.store_state.registry_index`, with the standard library only).
+    """
+
+    def __init__(self, index: dict | None = None) -> None:
+        index = store_state.registry_index() if index is None else index
+        self._by_code = {row["area_code"]: _area_from_row(row) for row in index["areas"]
+                         if row["area_type"] != "msoa"}
+        self._england = next(a for a in self._by_code.values() if a.area_type == "england")
         self._districts = {code: a for code, a in self._by_code.items() if a.area_type == "lad"}
         self._counties = {code: a for code, a in self._by_code.items() if a.area_type == "county"}
         self._reportable = {**self._districts, **self._counties}
@@ -123,9 +129,7 @@ class Registry:
         for code, area in self._districts.items():
             for alias in _aliases(area.name):
                 self._by_name[alias] = code
-        self._predecessors = {
-            row.lad22_code: (row.lad22_name, row.lad_code) for row in store.table("predecessors").itertuples()
-        }
+        self._predecessors = {row["lad22_code"]: (row["lad22_name"], row["lad_code"]) for row in index["predecessors"]}
         self._predecessor_names = {normalise(name): code for code, (name, _) in self._predecessors.items()}
 
     # ----- look-ups
@@ -202,7 +206,7 @@ class Registry:
             out.append(Comparator("county", self._by_code[area.upper_tier_code]))
         if area.region_code and area.region_code in self._by_code:
             out.append(Comparator("region", self._by_code[area.region_code]))
-        out.append(Comparator("england", self._by_code[store.ENGLAND_CODE]))
+        out.append(Comparator("england", self._england))
         return out
 
     def districts_of(self, county: Area) -> list[Area]:
@@ -239,6 +243,8 @@ class Registry:
         """
         if not (area.area_type == "county" or area.is_unitary):
             return []
+        from . import store  # the DfE table is read with pandas, only when asked for
+
         table = store.table("statistical_neighbours")
         rows = table[table.area_code == area.code].sort_values("neighbour_rank")
         return [self._by_code[code] for code in rows.neighbour_code if code in self._by_code]

@@ -194,7 +194,7 @@ def _topics_option(value: str | None) -> list[str] | None:
 
 
 def _cmd_run(args) -> int:
-    from . import local_data, runner
+    from . import runner
     from .areas import resolve_targets, set_or_area_notes
 
     if args.jobs < 1:
@@ -206,7 +206,6 @@ def _cmd_run(args) -> int:
     areas = resolve_targets(args.targets)
     for note in set_or_area_notes(args.targets):
         print(note, flush=True)
-    local_data.validate()  # a bad local file stops the run here, with one message, before any notebook starts
     if args.pdf:
         from .pdf import find_browser
 

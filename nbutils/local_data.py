@@ -12,7 +12,6 @@ national indicator table, so a local figure is always shown as what it is: "loca
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import re
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import catalog, disclosure, paths
 from .build.common import INDICATOR_COLUMNS
 from .errors import UnknownIndicatorError, WorkbookError
+from .local_files import dataset_folders, file_hashes, local_dir  # noqa: F401 (part of this module's interface)
 
 #: Columns of the ``local_indicators`` store table.
 LOCAL_COLUMNS = [*INDICATOR_COLUMNS, "dataset", "publisher", "title", "published", "licence", "reference",
@@ -138,40 +138,12 @@ class LocalDataset:
 # --------------------------------------------------------------------------------------------------- files
 
 
-def local_dir() -> Path:
-    """``data/local/`` in the project (each sub-folder is one dataset)."""
-    return paths.data_dir() / "local"
-
-
 def _shown(path: Path) -> str:
     """The path as the user knows it (relative to the project), never a machine path."""
     try:
         return str(path.resolve().relative_to(paths.project_root()))
     except ValueError:
         return f"{path.parent.name}/{path.name}"
-
-
-def dataset_folders(root: Path | None = None) -> list[Path]:
-    """The dataset folders under ``root`` (default ``data/local/``), sorted; hidden folders are ignored."""
-    root = local_dir() if root is None else root
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-
-
-def file_hashes(root: Path | None = None) -> dict[str, str]:
-    """sha256 of every file in every dataset folder, keyed by path relative to ``root``.
-
-    Part of the store fingerprint: adding, changing or removing a local file rebuilds the store and reruns
-    the packs.
-    """
-    root = local_dir() if root is None else root
-    hashes = {}
-    for folder in dataset_folders(root):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                hashes[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
 
 
 def _read_text(path: Path) -> str:

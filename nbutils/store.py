@@ -12,17 +12,19 @@
 - the small tables of ``build.TABLE_BUILDERS``: ``dfe_la_codes`` (DfE LA number -> GSS code),
   ``statistical_neighbours`` (DfE, May 2025), ``maternity_providers`` (NHS maternity units and their locations)
   and ``msoa_names`` (readable MSOA names);
-- ``boundaries_<level>.parquet``: GeoParquet boundaries per mapped level.
+- ``boundaries_<level>.parquet``: GeoParquet boundaries per mapped level;
+- ``registry.json``: the areas (all but MSOAs) and predecessors the area registry needs, read without pandas;
+- ``build.json``: what the store was built from and each file's sha256 (:mod:`nbutils.store_state`).
 
 The store is rebuilt when it is missing, when a raw file's sha256 changes, or when the code that builds it
 changes; never as a side effect of every notebook run (the check is a hash comparison, the build happens once).
+The check itself (:func:`nbutils.store_state.ensure`) imports no pandas; building and reading tables here does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import shutil
@@ -31,13 +33,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, local_data, locks, paths
-from .fingerprint import code_sha256
+from . import local_data, locks, paths, store_state
 from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
-from .sources import fetched_manifest, geography
-from .sources.manifest import load_manifest, require_valid
+from .sources import geography
+from .store_state import ensure  # noqa: F401 (part of this module's interface; checking needs no pandas)
 
 ENGLAND_NAME = "England"
 
@@ -126,37 +127,16 @@ def _boundaries(areas: pd.DataFrame, lsoa_lookup: pd.DataFrame) -> dict[str, obj
             "lad": lad[["area_code", "area_name", "geometry"]]}
 
 
-def _fingerprint(manifest: dict) -> dict:
-    """What the store was built from: raw hashes, package version and the build code itself."""
-    here = Path(__file__).parent
-    code = code_sha256([here / "store.py", here / "local_data.py", *(here / "sources").glob("*.py"),
-                         *(here / "build").glob("*.py")], here)
-    fetched = fetched_manifest.path()
-    return {
-        "version": __version__,
-        "code_sha256": code,
-        "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
-        # Data fetched by `nbutils data fetch`: a new fetch changes this, so the next run rebuilds the store.
-        "fetched_sha256": hashlib.sha256(fetched.read_bytes()).hexdigest() if fetched.exists() else None,
-        # An authority's own data/local/ files: a changed file rebuilds the store and reruns the packs.
-        "local": local_data.file_hashes(),
-    }
-
-
 def build(force: bool = False, quiet: bool = True) -> Path:
     """Build the store from data/raw/ (verifying hashes first) unless it is already current."""
     store = paths.store_dir()
-    manifest = load_manifest()
-    fingerprint = _fingerprint(manifest)
-    # Every check hashes the raw files (a few tens of milliseconds): a missing or altered file is reported
-    # by name instead of silently serving a store built from other data.
-    require_valid(manifest)
+    fingerprint = store_state.inputs()  # hashes the raw files: a missing or altered one is named, never served
     # A current store is used without taking the lock: checking writes nothing (an analyst's kernel leaves the
     # project as it found it); a stale or damaged one is rebuilt under the lock, checked again there.
-    if not force and _current(store, fingerprint):
+    if not force and store_state.current(store, fingerprint):
         return store
     with _lock(store):
-        if not force and _current(store, fingerprint):
+        if not force and store_state.current(store, fingerprint):
             return store
         if not quiet:
             print(f"building the data store in {store} ...", flush=True)
@@ -170,6 +150,8 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             local.to_parquet(staging / "local_indicators.parquet", index=False)
             for name, frame in geo.items():
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
+            # The area registry's own small index, read without pandas by commands that run no notebook.
+            store_state.write_registry_index(staging, geo["areas"], geo["predecessors"])
             context = Geography(areas=geo["areas"], lsoa=geo["lsoa_lookup"])
             indicators = pd.concat([builder(context) for builder in INDICATOR_BUILDERS], ignore_index=True)
             indicators = indicators[INDICATOR_COLUMNS]
@@ -183,8 +165,9 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             for level, frame in _boundaries(geo["areas"], geo["lsoa_lookup"]).items():
                 frame.to_parquet(staging / f"boundaries_{level}.parquet", index=False)
             # Each table's sha256, so a damaged store (truncated or altered file) is detected and rebuilt.
-            files = {str(f.relative_to(staging).as_posix()): _sha256(f) for f in sorted(staging.rglob("*.parquet"))}
-            (staging / "build.json").write_text(json.dumps({**fingerprint, "files": files}, indent=1))
+            written = [*staging.rglob("*.parquet"), staging / store_state.REGISTRY_INDEX]
+            files = {f.relative_to(staging).as_posix(): store_state.sha256(f) for f in sorted(written)}
+            (staging / store_state.BUILD_RECORD).write_text(json.dumps({**fingerprint, "files": files}, indent=1))
             # Swap in the finished store in one step so readers never see half a store.
             old = store.with_name(f".store-old-{os.getpid()}")
             if store.exists():
@@ -204,39 +187,11 @@ def _write_indicators(indicators: pd.DataFrame, folder: Path) -> None:
         rows.reset_index(drop=True).to_parquet(folder / f"{indicator_id}.parquet", index=False)
 
 
-def _current(store: Path, fingerprint: dict) -> bool:
-    """Built from these inputs, and every table still the file that build wrote (not truncated or altered)."""
-    try:
-        recorded = json.loads((store / "build.json").read_text())
-        files = recorded.pop("files")
-        if recorded != fingerprint:
-            return False
-        return all(_sha256(store / name) == digest for name, digest in files.items())
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        return False
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @contextlib.contextmanager
 def _lock(store: Path):
     """Serialise builds between processes (parallel notebooks may all ask at once)."""
     with locks.exclusive(store.parent / ".store.lock"):
         yield
-
-
-_checked: set[Path] = set()
-
-
-def ensure() -> Path:
-    """Return the store folder, building it first if missing or out of date (checked once per process)."""
-    store = paths.store_dir()
-    if store not in _checked:
-        build()
-        _checked.add(store)
-    return store
 
 
 def _clear_caches() -> None:

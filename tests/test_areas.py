@@ -127,3 +127,35 @@ def test_area_set_with_unknown_area_names_it(tmp_path):
 def test_unknown_area_set():
     with pytest.raises(AreaSetError, match="no area set 'nowhere'.*known sets: bi-borough, coventry, england, kent"):
         areas.load_area_set("nowhere")
+
+
+def test_registry_read_from_the_json_index_matches_the_parquet_tables(store_ready):
+    # The registry is read from the store's registry.json (no pandas); every reportable area must be exactly what
+    # the areas and predecessors tables say.
+    import pandas as pd
+
+    table = pd.read_parquet(store_ready / "areas.parquet")
+    successors = pd.read_parquet(store_ready / "predecessors.parquet")
+    registry = areas.Registry()
+    reportable = table[table.area_type.isin(["lad", "county"])]
+    assert [a.code for a in registry.reportable()] == sorted(reportable.area_code)
+    assert len(reportable) == 296 + 21
+    names = dict(zip(table.area_code, table.area_name))
+    for row in reportable.itertuples():
+        area = registry.get(row.area_code)
+        upper = None if pd.isna(row.upper_tier_code) else row.upper_tier_code
+        kind = "county" if row.area_type == "county" else row.lad_kind
+        assert (area.code, area.name, area.area_type, area.kind, area.upper_tier_code, area.region_code) == \
+            (row.area_code, row.area_name, row.area_type, kind, upper, row.region_code)
+        assert registry.resolve(row.area_code) == area
+        assert registry.get(area.region_code).name == names[row.region_code]
+        assert registry.upper_tier(area).code == (upper if row.area_type == "lad" else row.area_code)
+        merged = successors[successors.lad_code == row.area_code]
+        assert registry.predecessors(area) == list(zip(merged.lad22_code, merged.lad22_name))
+    assert sum(len(registry.predecessors(a)) for a in registry.reportable()) == len(successors) == 17
+    for old in successors.itertuples():
+        with pytest.raises(UnknownAreaError, match=rf"{old.lad22_name} \({old.lad22_code}\) was abolished"):
+            registry.resolve(old.lad22_code)
+    kent = registry.resolve("E10000016")
+    assert [a.code for a in registry.districts_of(kent)] == \
+        list(reportable[reportable.upper_tier_code == "E10000016"].sort_values("area_name").area_code)

@@ -270,18 +270,18 @@ def test_a_corrupt_data_manifest_is_one_line_and_exit_2(project, tmp_path, conte
 
 
 def test_a_truncated_store_file_is_detected(store_ready, tmp_path):
-    from nbutils import store
+    from nbutils import store_state
     from nbutils.sources.manifest import load_manifest
 
-    fingerprint = store._fingerprint(load_manifest())
+    fingerprint = store_state.fingerprint(load_manifest())
     copy = tmp_path / "store"
     shutil.copytree(store_ready, copy)
-    assert store._current(copy, fingerprint)
+    assert store_state.current(copy, fingerprint)
     table = copy / "indicators" / "satod.parquet"
     table.write_bytes(table.read_bytes()[: table.stat().st_size // 2])
-    assert not store._current(copy, fingerprint)
+    assert not store_state.current(copy, fingerprint)
     table.unlink()
-    assert not store._current(copy, fingerprint)
+    assert not store_state.current(copy, fingerprint)
 
 
 @pytest.mark.slow

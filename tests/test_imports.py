@@ -2,6 +2,9 @@
 
 Each check runs in a fresh interpreter with the JupyterLab kernel's backend (matplotlib-inline) selected, as a
 kernel does, snapshots matplotlib's backend and rcParams, imports the module(s) and reports what changed.
+
+And commands that run no notebook (listing areas and topics, a run with everything up to date) answer at once:
+they import no pandas, pyarrow, matplotlib or geopandas (issue 16; the timings are in benchmarks/bench_cli.py).
 """
 
 import json
@@ -12,6 +15,8 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+
+from conftest import write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 INLINE = "module://matplotlib_inline.backend_inline"
@@ -92,3 +97,57 @@ def test_chart_style_applies_only_inside_the_context():
         assert matplotlib.rcParams["axes.grid"] is True
         assert matplotlib.rcParams["font.size"] == pytest.approx(12 * 0.95)
     assert dict(matplotlib.rcParams) == before
+
+
+# --------------------------------------------------------------------------------------------------- quick commands
+HEAVY = ("pandas", "pyarrow", "matplotlib", "geopandas")
+# Runs in the child: the command line in-process, then which heavy libraries it imported.
+CLI_CHILD = f"""
+import contextlib, io, json, sys
+from nbutils import cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = cli.main(sys.argv[1:])
+print(json.dumps({{"code": code, "stdout": out.getvalue(), "heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
+"""
+
+
+def _cli_in_fresh_process(*args, env=None):
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    done = subprocess.run([sys.executable, "-c", CLI_CHILD, *args], cwd=ROOT, env=full, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_modules_behind_quick_commands_import_no_pandas():
+    names = ["nbutils.cli", "nbutils.areas", "nbutils.store_state", "nbutils.runner", "nbutils.runner.batch"]
+    code = f"import json, sys\nimport {', '.join(names)}\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == []
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["areas"], "296 English districts and unitary authorities and 21 counties"),
+    (["areas", "kent"], "E07000113  Swale"),
+    (["topics"], "sudi       Sudden unexpected death in infancy"),
+])
+def test_listing_commands_import_no_data_or_drawing_library(store_ready, args, shown):
+    done = _cli_in_fresh_process(*args, env={"NBUTILS_STORE": str(store_ready)})
+    assert done["code"] == 0 and shown in done["stdout"]
+    assert done["heavy"] == []
+
+
+def test_an_up_to_date_run_imports_no_data_or_drawing_library(project_copy, store_ready, tmp_path):
+    write_notebook(project_copy / "notebooks" / "tiny.ipynb", "print(area_code)")
+    env = {"NBUTILS_HOME": str(project_copy), "NBUTILS_STORE": str(store_ready)}
+    args = ["run", "kent", "--topics", "tiny", "--jobs", "2", "--out", str(tmp_path / "out")]
+    first = _cli_in_fresh_process(*args, env=env)
+    assert first["code"] == 0 and "14 succeeded, 0 failed, 0 skipped" in first["stdout"]
+    assert "pandas" in first["heavy"]  # the check sees pandas: a run with work validates the local data with it
+    again = _cli_in_fresh_process(*args, env=env)
+    assert again["code"] == 0 and "0 succeeded, 0 failed, 14 skipped (up to date)" in again["stdout"]
+    assert "'kent' is the area set parameters/kent.yaml" in again["stdout"]
+    assert again["heavy"] == []

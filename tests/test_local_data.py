@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nbutils import local_data, query, report, store
+from nbutils import local_data, query, report, store, store_state
 from nbutils.local_data import LocalDataError
 
 from conftest import ROOT, run_cli
@@ -121,12 +121,12 @@ def test_store_fingerprint_changes_when_a_local_file_changes(tmp_path, monkeypat
     home = tmp_path / "project"
     shutil.copytree(EXAMPLE, home / "data" / "local" / EXAMPLE.name)
     monkeypatch.setenv("NBUTILS_HOME", str(home))
-    before = store._fingerprint({"files": []})
+    before = store_state.fingerprint({"files": []})
     assert set(before["local"]) == {f"{EXAMPLE.name}/{p.name}" for p in EXAMPLE.iterdir()}
-    assert store._fingerprint({"files": []}) == before  # unchanged files: same fingerprint (incremental)
+    assert store_state.fingerprint({"files": []}) == before  # unchanged files: same fingerprint (incremental)
     csv = home / "data" / "local" / EXAMPLE.name / "breastfeeding_6_8_weeks.csv"
     csv.write_text(csv.read_text().replace("38.9", "39.0"))
-    assert store._fingerprint({"files": []})["local"] != before["local"]
+    assert store_state.fingerprint({"files": []})["local"] != before["local"]
 
 
 def test_footer_names_each_local_dataset_used(monkeypatch):

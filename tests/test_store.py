@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
-from nbutils import store
+from conftest import run_cli
+from nbutils import store, store_state
 from nbutils.errors import DataError, UnknownIndicatorError
 from nbutils.sources.manifest import verify
 
@@ -158,3 +160,20 @@ def test_a_cached_series_cannot_be_changed_by_its_caller():
     expected = first.value.copy()
     first["value"] = -1.0  # a caller working on its copy (the scorecard turns some values into complements)
     assert indicators.series("ncmp_year6_obesity", swale).value.equals(expected)
+
+
+def test_a_store_with_a_damaged_registry_index_is_rebuilt(store_ready, tmp_path):
+    copy = tmp_path / "store"
+    shutil.copytree(store_ready, copy)
+    index = copy / store_state.REGISTRY_INDEX
+    original = index.read_bytes()
+    inputs = store_state.inputs()
+    assert store_state.current(copy, inputs)
+    index.unlink()
+    assert not store_state.current(copy, inputs)  # deleted
+    index.write_bytes(original[: len(original) // 2])
+    assert not store_state.current(copy, inputs)  # truncated
+    result = run_cli("areas", "kent", env={"NBUTILS_STORE": str(copy)})
+    assert result.returncode == 0, result.stderr
+    assert "E07000113  Swale" in result.stdout and result.stdout.count("\nE") == 14
+    assert index.read_bytes() == original and store_state.current(copy, inputs)

@@ -12,7 +12,7 @@ not stop the others.
 Modules: :mod:`.tasks` (topics), :mod:`.kernels` (kernels, warm kernels), :mod:`.isolation` (runs inside a kernel),
 :mod:`.execute` (one notebook, as named steps), :mod:`.html` (pages), :mod:`.pool` (workers, Dask),
 :mod:`.manifest` (the run record), :mod:`.batch` (a run). Names are loaded on first use, so listing topics or a
-no-op run never imports Jupyter, papermill or nbconvert.
+no-op run never imports Jupyter, papermill, nbconvert or pandas.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import locks, paths, store
+from .. import locks, paths, store_state
 from ..errors import WorkbookError
 from .manifest import Result, load_previous, repair_manifest, task_fingerprint, up_to_date, write_manifest
 
@@ -122,7 +122,8 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
     started = time.perf_counter()
     notes: list[str] = []
     with output_lock(out_dir):
-        store_state = (store.build() / "build.json").read_text()  # once, up front; notebooks only read it
+        # Once, up front (notebooks only read it); pandas is imported only if the store has to be built.
+        store_record = (store_state.ready() / store_state.BUILD_RECORD).read_text()
         repaired = repair_manifest(out_dir)
         if repaired:
             notes.append(repaired)
@@ -131,7 +132,7 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
         todo, skipped, fingerprints = [], [], {}
         for area in areas:
             for topic in topics:
-                fingerprint = task_fingerprint(area, topic, notebooks, store_state)
+                fingerprint = task_fingerprint(area, topic, notebooks, store_record)
                 fingerprints[(area.code, topic)] = fingerprint
                 record = previous.get((area.code, topic))
                 if not force and up_to_date(record, fingerprint, out_dir):
@@ -140,6 +141,12 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
                     todo.append((area, topic, out_dir, timeout, notebooks))
         results: list[Result] = []
         records = dict(previous)  # the manifest's records, kept in memory for the whole run
+        if todo:
+            from .. import local_data
+
+            # A bad local file stops the run here, with one message, before any notebook starts. Only when there is
+            # work: everything validation reads (local files, catalogue, code) is in every task's fingerprint.
+            local_data.validate()
         progress.start(len(todo), len(skipped))
 
         last_index = [time.monotonic()]

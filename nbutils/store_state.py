@@ -1,0 +1,137 @@
+"""Is the data store current? Its build record and its area registry index, with the standard library only.
+
+Building the store and reading its tables needs pandas (:mod:`nbutils.store`); knowing whether it is current does
+not. ``build.json`` records what the store was built from (:func:`fingerprint`) and the sha256 of each file it
+wrote, and :func:`current` compares both. The area registry (:class:`nbutils.areas.Registry`) is read from
+``registry.json``, a small index of the areas table (every area but MSOAs) and the 2023 predecessors, written by
+the build beside the tables and hashed like them. So a command that runs no notebook (``nbutils areas``, an up to
+date ``nbutils run``) imports no pandas; only a missing or stale store is built, by :func:`nbutils.store.build`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import __version__, local_files, paths
+from .errors import DataError
+from .fingerprint import code_sha256
+from .sources import fetched_manifest
+from .sources.manifest import load_manifest, require_valid
+
+BUILD_RECORD = "build.json"
+REGISTRY_INDEX = "registry.json"
+#: Columns of the areas table kept in the registry index: those an :class:`~nbutils.areas.Area` is made from.
+AREA_FIELDS = ("area_code", "area_name", "area_type", "lad_kind", "upper_tier_code", "region_code")
+#: Columns of the predecessors table kept in the registry index.
+PREDECESSOR_FIELDS = ("lad22_code", "lad22_name", "lad_code")
+
+_PACKAGE = Path(__file__).parent
+
+
+def fingerprint(manifest: dict) -> dict:
+    """What the store was built from: raw hashes, package version and the build code itself."""
+    here = _PACKAGE
+    code = code_sha256([here / "store.py", here / "store_state.py", here / "local_data.py", here / "local_files.py",
+                        *(here / "sources").glob("*.py"), *(here / "build").glob("*.py")], here)
+    fetched = fetched_manifest.path()
+    return {
+        "version": __version__,
+        "code_sha256": code,
+        "raw": {entry["path"]: entry["sha256"] for entry in manifest["files"]},
+        # Data fetched by `nbutils data fetch`: a new fetch changes this, so the next run rebuilds the store.
+        "fetched_sha256": hashlib.sha256(fetched.read_bytes()).hexdigest() if fetched.exists() else None,
+        # An authority's own data/local/ files: a changed file rebuilds the store and reruns the packs.
+        "local": local_files.file_hashes(),
+    }
+
+
+def inputs() -> dict:
+    """The fingerprint of the store's inputs as they are now, once every raw file is checked against the manifest.
+
+    Raises
+    ------
+    DataError
+        Naming a missing or altered raw file (or an unreadable data/manifest.json).
+    """
+    manifest = load_manifest()
+    found = fingerprint(manifest)
+    # Every check hashes the raw files (a few tens of milliseconds): a missing or altered file is reported
+    # by name instead of silently serving a store built from other data.
+    require_valid(manifest)
+    return found
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def current(store: Path, inputs_now: dict) -> bool:
+    """Built from these inputs, and every file still the one the build wrote (not truncated, altered or deleted)."""
+    try:
+        recorded = json.loads((store / BUILD_RECORD).read_text())
+        files = recorded.pop("files")
+        if recorded != inputs_now or REGISTRY_INDEX not in files:
+            return False
+        return all(sha256(store / name) == digest for name, digest in files.items())
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return False
+
+
+def ready() -> Path:
+    """The store folder, checked now and built first if missing or stale (only building imports pandas)."""
+    store = paths.store_dir()
+    if current(store, inputs()):
+        return store
+    from . import store as builder
+
+    return builder.build()
+
+
+_checked: set[Path] = set()
+
+
+def ensure() -> Path:
+    """Return the store folder, building it first if missing or out of date (checked once per process)."""
+    store = paths.store_dir()
+    if store not in _checked:
+        ready()
+        _checked.add(store)
+    return store
+
+
+def write_registry_index(folder: Path, areas, predecessors) -> Path:
+    """Write ``registry.json`` into ``folder`` from the areas and predecessors tables (data frames).
+
+    Every area but MSOAs, with :data:`AREA_FIELDS`; every predecessor, with :data:`PREDECESSOR_FIELDS`. A missing
+    value (NaN) is written as null.
+    """
+    def records(frame, fields):
+        return [{f: (row[f] if isinstance(row[f], str) else None) for f in fields}
+                for row in frame[list(fields)].to_dict("records")]
+
+    index = {"areas": [r for r in records(areas, AREA_FIELDS) if r["area_type"] != "msoa"],
+             "predecessors": records(predecessors, PREDECESSOR_FIELDS)}
+    path = folder / REGISTRY_INDEX
+    # One record a line: small, and still readable when someone opens it.
+    parts = (f'"{key}": [\n' + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]"
+             for key, rows in index.items())
+    path.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
+    return path
+
+
+def registry_index() -> dict[str, list[dict]]:
+    """The current store's registry index: ``{"areas": [...], "predecessors": [...]}``, lists of records.
+
+    The store is checked (and built if needed) first, once per process.
+    """
+    try:
+        index = json.loads((ensure() / REGISTRY_INDEX).read_text(encoding="utf-8"))
+        if not all(set(AREA_FIELDS) <= r.keys() for r in index["areas"]) \
+                or not all(set(PREDECESSOR_FIELDS) <= r.keys() for r in index["predecessors"]):
+            raise ValueError("missing fields")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise DataError(f"the data store's {REGISTRY_INDEX} is unreadable: rebuild the store with "
+                        "`nbutils data build --force`") from None
+    return index
