@@ -290,13 +290,14 @@ class AreaSet(BaseModel):
         return value
 
 
-BUILT_IN_SETS = {"england": "every English district and unitary authority"}
+BUILT_IN_SETS = {"england": "every English district and unitary authority",
+                 "counties": "every English county council (the upper tier of two-tier areas)"}
 #: An area set name: a file stem in parameters/, never a path.
 SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def area_set_names() -> list[str]:
-    """Names of the area sets in parameters/ plus the built-in 'england'."""
+    """Names of the area sets in parameters/ plus the built-in 'england' and 'counties'."""
     files = {p.stem for p in paths.parameters_dir().glob("*.yaml") if SET_NAME.fullmatch(p.stem)}
     return sorted(files | set(BUILT_IN_SETS), key=str.lower)
 
@@ -308,9 +309,10 @@ def load_area_set(name: str) -> tuple[AreaSet, list[Area]]:
         # Only files in parameters/ are area sets: a path such as ../../x must not read YAML from elsewhere.
         raise AreaSetError(f"'{name}' is not an area set name (letters, digits, '-' and '_' only); known sets: "
                            f"{', '.join(area_set_names())}")
-    if name.lower() == "england":
-        areas = registry().districts()
-        return AreaSet(name="England", description=BUILT_IN_SETS["england"], areas=[a.code for a in areas]), areas
+    if name.lower() in BUILT_IN_SETS:
+        areas = registry().districts() if name.lower() == "england" else registry().counties()
+        return (AreaSet(name="England" if name.lower() == "england" else "Counties",
+                        description=BUILT_IN_SETS[name.lower()], areas=[a.code for a in areas]), areas)
     files = {p.stem.lower(): p for p in paths.parameters_dir().glob("*.yaml")}
     path = files.get(name.lower())
     if path is None:
@@ -358,7 +360,7 @@ def set_or_area_notes(targets: list[str]) -> list[str]:
     sets = {name.lower() for name in area_set_names()}
     notes = []
     for target in dict.fromkeys(targets):
-        if target.lower() not in sets or target.lower() == "england":
+        if target.lower() not in sets or target.lower() in BUILT_IN_SETS:
             continue
         try:
             area = registry().resolve(target)

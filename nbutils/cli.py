@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="execute topic notebooks for areas and export HTML packs",
         description="Execute the topic notebooks for each area and write HTML, CSV tables and maps to "
                     "OUT/<code>-<name>/, plus OUT/index.html and OUT/manifest.json.",
-        epilog="TARGET is an area set in parameters/ (kent, coventry, bi-borough, or england for all), a district, "
+        epilog="TARGET is an area set in parameters/ (kent, coventry, bi-borough), england (every district and unitary authority) or counties (every county council), a district, "
                "unitary authority or county name (quote names with spaces) or a GSS code. A name that is also an "
                "area set means the set (kent = parameters/kent.yaml); use the code for the area alone (E10000016).",
     )

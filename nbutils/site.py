@@ -73,9 +73,12 @@ def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
     def where(r):
         return f"{r['value_geography']}, " if r.get("value_geography") else ""
 
+    def value(r):  # a withheld or unpublished value is its marker alone: "[x]", never "[x]%"
+        shown = r.get("value", "") or "[x]"
+        return shown if shown.startswith("[") else shown + _unit(r.get("unit", ""))
+
     items = "".join(
-        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(r.get('value', '') or '[x]')}"
-        f"{html.escape(_unit(r.get('unit', '')))}</strong> "
+        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(value(r))}</strong> "
         f"({html.escape(where(r))}{html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
         for r in rows
     )
@@ -254,12 +257,19 @@ def dashboards(out_dir: Path, areas: list[tuple[str, str, str]]) -> str:
                     f"<th scope='row'><a href='{folder}/overview.html#dashboard'>{html.escape(name)}</a> "
                     f"<small>{code}</small></th><td>{html.escape(region)}</td>{counts}</tr>")
     header = "".join(f"<th scope='col'>{colour}</th>" for colour in RAG_COLOURS)
-    return ("<section class='nbu-index-dashboard'><h2>Dashboards of the upper-tier authorities</h2>"
-            f"<p>{len(found)} counties and unitary authorities in this run. Each has a dashboard on its overview "
-            "page: the headline indicators rated against England (red significantly worse, amber similar, green "
-            "significantly better, grey not tested or no value). The counts below are of its headline "
-            "indicators.</p><table class='nbu-dashboard-list'><thead><tr><th scope='col'>Authority</th>"
-            f"<th scope='col'>Region</th>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+    counties = sum(code.startswith("E10") for _, code, _ in found)
+    kinds = ", ".join(part for part in (
+        f"{counties} count{'y' if counties == 1 else 'ies'}" if counties else "",
+        f"{len(found) - counties} unitary authorit{'y' if len(found) - counties == 1 else 'ies'} and metropolitan "
+        "and London boroughs" if len(found) > counties else "") if part)
+    # Folded by default: in a national run the list is long, and the areas (with the filter box) come after it.
+    return ("<section class='nbu-index-dashboard'><details><summary><h2 style='display:inline'>Dashboards of the "
+            f"{len(found)} upper-tier authorities</h2> ({kinds}): open the list</summary>"
+            "<p>Each has a dashboard on its overview page: the headline indicators rated against England (red "
+            "significantly worse, amber similar, green significantly better, grey not tested or no value). The "
+            "counts are of its headline indicators.</p><table class='nbu-dashboard-list'><thead><tr>"
+            f"<th scope='col'>Authority</th><th scope='col'>Region</th>{header}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></details></section>")
 
 
 #: The dashboard's RAG ratings, in the order the index counts them.

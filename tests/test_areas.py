@@ -98,6 +98,14 @@ def test_other_shipped_area_sets():
     assert len(areas.load_area_set("england")[1]) == 296
 
 
+def test_counties_is_every_county_council_and_with_england_every_reportable_area():
+    counties = areas.load_area_set("counties")[1]
+    # The 21 county councils of April 2023 (Cumbria, North Yorkshire and Somerset became unitary).
+    assert len(counties) == 21 and all(a.is_county for a in counties)
+    assert {"Kent", "Essex", "Surrey", "Norfolk"} <= {a.name for a in counties}
+    assert len(areas.resolve_targets(["england", "counties"])) == 296 + 21 == len(areas.registry().reportable())
+
+
 def test_targets_mix_sets_names_and_codes_without_duplicates():
     members = areas.resolve_targets(["bi-borough", "Westminster", "E07000113"])
     assert [a.code for a in members] == ["E09000020", "E09000033", "E07000113"]
@@ -125,7 +133,7 @@ def test_area_set_with_unknown_area_names_it(tmp_path):
 
 
 def test_unknown_area_set():
-    with pytest.raises(AreaSetError, match="no area set 'nowhere'.*known sets: bi-borough, coventry, england, kent"):
+    with pytest.raises(AreaSetError, match="no area set 'nowhere'.*known sets: bi-borough, counties, coventry, england, kent"):
         areas.load_area_set("nowhere")
 
 

@@ -230,3 +230,16 @@ def test_the_index_filter_box_works_offline(tmp_path):
         page.fill("#nbu-filter-box", "")
         assert rows.count() == 6 and errors == []
         browser.close()
+
+
+def test_an_unpublished_headline_on_the_index_is_its_marker_without_a_unit(tmp_path):
+    from nbutils import site
+
+    folder = tmp_path / "E07000032-amber-valley" / "overview"
+    folder.mkdir(parents=True)
+    (folder / "headlines.csv").write_text(
+        "indicator,value,unit,period,value_geography,comparison\n"  # a fixture of the overview's headlines.csv
+        "Obesity in Year 6 (age 10-11),22.7,%,2024/25,,Similar\n"
+        "Smoking at time of delivery,[x],%,2023/24,,No value\n")
+    shown = site.headlines(tmp_path, "E07000032-amber-valley")
+    assert "<strong>22.7%</strong>" in shown and "<strong>[x]</strong>" in shown and "[x]%" not in shown

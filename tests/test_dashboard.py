@@ -134,6 +134,8 @@ def test_a_national_index_lists_the_dashboards_with_their_rag_counts_instead_of_
     listed = [(a.name, a.code, a.folder) for a in areas]
     page = site.dashboards(tmp_path, listed)
     assert len(areas) > site.DASHBOARDS_IN_FULL and "Dashboard: " not in page  # no five full dashboards
+    assert "Dashboards of the 5 upper-tier authorities</h2> (1 county, 4 unitary authorities and metropolitan " \
+           "and London boroughs)" in page and "<details>" in page  # folded: the areas and filter come next
     assert page.count("#dashboard'>") == 5 and "E10000016-kent/overview.html#dashboard" in page
     rag = kent_card.rag.value_counts()
     kent_row = page[page.index(">Kent</a>"):].split("</tr>")[0]
