@@ -102,20 +102,27 @@ def _comparison_letter(label) -> str:
 @_styled
 def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, period: str = "period",
                 value: str = "value", lower: str | None = "lower_ci95", upper: str | None = "upper_ci95",
-                comparison: str | None = "compared_with_england", label_col: str = "area_name") -> plt.Figure:
+                comparison: str | None = "compared_with_england", label_col: str = "area_name",
+                area: str | None = None) -> plt.Figure:
     """Lines over time, one per comparison area (colour + marker shape by role), with 95% CI ribbons where present.
 
-    The area's (and county's or region's) points carry a letter for their comparison with England (B better, W worse, S similar, H higher,
-    L lower); a filled marker means a significant difference, a hollow one no significant difference.
+    Points compared with England have a filled marker when significantly different and a hollow one when not.
+    The area's points also carry a letter for the comparison (B better, W worse, S similar, H higher, L lower), or,
+    where the area has no value in the chart, the points of the comparator standing in for it (its county): one
+    line of letters, drawn above every marker, so none hides under another line's point. When ``area`` (the
+    area's name) has no value at all, the chart says so inside it, so a title naming the area is never misread.
     """
+    from matplotlib import patheffects
+
     periods = sorted(frame[period].dropna().unique())
     position = {p: i for i, p in enumerate(periods)}
     fig, ax = plt.subplots(figsize=(8.5, 4.6))
     legend_note = False
-    for role in [r for r in ROLE_STYLE if r in set(frame.role)]:
+    roles = [r for r in ROLE_STYLE if r in set(frame.role)]
+    plotted = [r for r in roles if frame[(frame.role == r)][value].notna().any()]
+    lettered = next((r for r in plotted if r != "england"), None)
+    for role in plotted:
         group = frame[(frame.role == role) & frame[value].notna()].sort_values(period)
-        if group.empty:
-            continue
         style = ROLE_STYLE[role]
         x = group[period].map(position).to_numpy()
         if lower and upper and lower in group and group[lower].notna().any():
@@ -127,18 +134,26 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
         ax.plot(x, group[value], color=style["color"], linewidth=2 if role == "area" else 1.4,
                 linestyle="-" if role in ("area", "england") else "--", label=group[label_col].iloc[0], zorder=3)
         if role != "england" and comparison and comparison in group:
-            for xi, yi, label in zip(x, group[value], group[comparison]):
-                letter = _comparison_letter(label)
-                filled = letter in ("B", "W", "H", "L")
-                ax.scatter([xi], [yi], marker=style["marker"], s=style["size"], zorder=4,
-                           facecolor=style["color"] if filled else "white", edgecolor=style["color"], linewidth=1.5)
-                if letter:
-                    legend_note = True
-                    ax.annotate(letter, (xi, yi), textcoords="offset points", xytext=(0, 8), ha="center",
-                                fontsize=8, fontweight="bold", color="#0b0c0c")
+            letters = [_comparison_letter(label) for label in group[comparison]]
+            filled = pd.Series([letter in ("B", "W", "H", "L") for letter in letters], index=group.index)
+            for fill, part in ((True, filled), (False, ~filled)):  # one scatter per fill, not one per point
+                if part.any():
+                    ax.scatter(x[part.to_numpy()], group[value][part], marker=style["marker"], s=style["size"],
+                               zorder=4, facecolor=style["color"] if fill else "white", edgecolor=style["color"],
+                               linewidth=1.5)
+            if role == lettered:
+                for xi, yi, letter in zip(x, group[value], letters):
+                    if letter:
+                        legend_note = True
+                        ax.annotate(letter, (xi, yi), textcoords="offset points", xytext=(0, 8), ha="center",
+                                    fontsize=8, fontweight="bold", color="#0b0c0c", zorder=6,
+                                    path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
         else:
             ax.scatter(x, group[value], marker=style["marker"], s=style["size"] * 0.6, color=style["color"],
                        zorder=4, edgecolor="white", linewidth=0.5)
+    if area and "area" not in plotted:
+        ax.text(0.01, 0.97, f"No value for {area} in this source: comparators only", transform=ax.transAxes,
+                ha="left", va="top", fontsize=8.5, style="italic", color="#3D3D3D")
     ax.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 6 else 0,
                   ha="right" if len(periods) > 6 else "center")
     ax.set_xlabel("Period")
@@ -149,7 +164,7 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
     if legend_note:
         from matplotlib.lines import Line2D
 
-        area_style = ROLE_STYLE["area"]
+        area_style = ROLE_STYLE[lettered]
         handles += [Line2D([], [], marker=area_style["marker"], linestyle="", markerfacecolor=area_style["color"],
                            markeredgecolor=area_style["color"], markersize=8),
                     Line2D([], [], marker=area_style["marker"], linestyle="", markerfacecolor="white",

@@ -124,3 +124,25 @@ def test_a_chart_changed_after_layout_or_with_an_overflowing_title_is_saved_tigh
     changed.axes[0].text(50, 50, "a note added afterwards, far outside the axes")
     assert not charts.fits_figure(changed)
     assert _saved_width(changed, monkeypatch) > changed.get_size_inches()[0] * 72
+
+
+def test_trend_letters_are_on_one_line_above_every_marker_and_a_missing_area_is_said():
+    frame = pd.DataFrame({  # a fixture (made-up values): an area, its county and England, three years
+        "area_name": ["Fixture district"] * 3 + ["Fixture county"] * 3 + ["England"] * 3,
+        "role": ["area"] * 3 + ["county"] * 3 + ["england"] * 3, "period": ["2021", "2022", "2023"] * 3,
+        "value": [10.0, 12.0, 11.0, 10.5, 11.5, 11.0, 9.0, 9.5, 10.0], "lower_ci95": np.nan, "upper_ci95": np.nan,
+        "compared_with_england": ["Similar to England", "Worse than England", "Similar to England"] * 2 + [""] * 3,
+    })
+    fig = charts.trend_chart(frame, title="Fixture", ylabel="%", source="fixture", area="Fixture district")
+    ax = fig.axes[0]
+    letters = [t for t in ax.texts if t.get_text() in ("S", "W")]
+    assert [t.get_text() for t in letters] == ["S", "W", "S"]  # the area's points only, not the county's too
+    markers = max(c.get_zorder() for c in ax.collections)
+    assert all(t.get_zorder() > markers for t in letters)  # never hidden under another line's marker
+    assert not any(t.get_text().startswith("No value") for t in ax.texts)
+
+    county_only = charts.trend_chart(frame[frame.role != "area"], title="Fixture", ylabel="%", source="fixture",
+                                     area="Fixture district")
+    texts = [t.get_text() for t in county_only.axes[0].texts]
+    assert "No value for Fixture district in this source: comparators only" in texts
+    assert [t for t in texts if t in ("S", "W")] == ["S", "W", "S"]  # the county stands in, with its letters

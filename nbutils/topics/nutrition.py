@@ -197,12 +197,13 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
     bhc = poverty[(poverty.role == "area") & (poverty.measure == "Before housing costs") & poverty.value.notna()]
     if len(ahc):
         row = ahc.iloc[-1]
-        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 lived in relative poverty "
-                        "after housing costs, the context for Healthy Start and food insecurity.")
+        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 in {area.name} "
+                        "lived in relative poverty after housing costs (the page's chart shows the measure before "
+                        "housing costs), the context for Healthy Start and food insecurity.")
     elif len(bhc):
         row = bhc.iloc[-1]
-        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 lived in relative low "
-                        "income families (before housing costs).")
+        messages.append(f"In {row.period}{narrative.old_flag(row.period)}, {narrative.pct(row.value)} of children under 16 in {area.name} "
+                        "lived in relative low income families (before housing costs).")
     adult_latest = indicators.latest(adult)
     if len(adult_latest):
         here = adult_latest[adult_latest.role == "area"].iloc[0]
