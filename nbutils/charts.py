@@ -80,8 +80,11 @@ def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, 
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(len(wide.columns), 6), fontsize=8,
-              frameon=False)
+    # Below the axis label at a fixed distance (about 0.65 in), whatever the number of bars: a fraction of the
+    # axes' height put it on the label for short charts.
+    height = fig.get_size_inches()[1]
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.65 / max(height - 1.4, 0.8)),
+              ncol=min(len(wide.columns), 6), fontsize=8, frameon=False)
     return _finish(fig, ax, title, source)
 
 
@@ -200,7 +203,8 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
         if annotation and isinstance(row.get(annotation), str) and row[annotation]:
             text += f"  {row[annotation]}"
         ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, text, va="center",
-                fontsize=8, fontweight="bold" if h else "normal")
+                fontsize=8, fontweight="bold" if h else "normal", zorder=3,  # over a reference line, readable
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
     ax.set_yticks(range(len(data)), data[label])
     for tick, h in zip(ax.get_yticklabels(), is_highlight):
         if h:
@@ -208,8 +212,10 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
     ax.invert_yaxis()
     if reference is not None and pd.notna(reference[0]):
         ax.axvline(reference[0], color=PALETTE[4], linestyle="--", linewidth=1.2)
-        ax.text(reference[0], -0.7, f"{reference[1]} {reference[0]:.{decimals}f}", fontsize=8, color=PALETTE[4],
-                ha="center", va="bottom")
+        # Labelled inside the axes, in a row kept free above the first bar (above the axes it ran into the title).
+        ax.set_ylim(len(data) - 0.5, -1.3)
+        ax.text(reference[0], -0.85, f"{reference[1]} {reference[0]:.{decimals}f}", fontsize=8, color=PALETTE[4],
+                ha="center", va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_xlim(0, top * (1.45 if annotation else 1.15))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
