@@ -8,8 +8,6 @@ units. No comparison is made here: the rule for comparing with England is in :mo
 
 from __future__ import annotations
 
-import functools
-
 import pandas as pd
 
 from . import store
@@ -64,25 +62,14 @@ def districts_of(indicator_id: str, codes: list[str]) -> pd.DataFrame:
     return data.assign(area_name=data.area_code.map(names))
 
 
-def store_stamp() -> tuple:
-    """The store folder and when it was built: the key of every per-process cache of what is read from it, so
-    that a rebuilt store is read afresh."""
-    folder = store.ensure()
-    return folder, (folder / "build.json").stat().st_mtime_ns
-
-
+@store.per_build(maxsize=1024)
 def district_values(indicator_id: str, period: str, category: str = "") -> pd.Series:
     """Every English district's and unitary authority's value for one period and category (areas without one
     left out): the distribution each area is placed in. The same for every area of a batch, so it is read once
     per process."""
-    return pd.Series(_district_values(store_stamp(), indicator_id, str(period), category), dtype=float)
-
-
-@functools.lru_cache(maxsize=1024)
-def _district_values(stamp: tuple, indicator_id: str, period: str, category: str) -> tuple[float, ...]:
     data = districts_of(indicator_id, [a.code for a in registry().districts()])
-    chosen = data[(data.period.astype(str) == period) & (data.category.fillna("") == category)]
-    return tuple(chosen.value.dropna())
+    chosen = data[(data.period.astype(str) == str(period)) & (data.category.fillna("") == category)]
+    return chosen.value.dropna().reset_index(drop=True)
 
 
 def local_values(indicator_id: str, area_codes: list[str] | None = None) -> pd.DataFrame:

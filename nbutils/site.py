@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+from collections import Counter
 from pathlib import Path
 
 from .files import atomic_write_text
@@ -90,9 +91,18 @@ def load_runs(out_dir: Path) -> tuple[dict, list[dict]]:
     return manifest, manifest["runs"]
 
 
-#: Headline lists already read, by overview CSV path: (modification time, HTML). The index is rewritten as each
-#: notebook finishes; re-reading every area's CSV each time would make an England run quadratic.
-_HEADLINES: dict[Path, tuple[int, str]] = {}
+#: What the index made from an area's overview CSVs, by (what, files): (their modification times, result). The
+#: index is rewritten many times during a run; re-reading every area's CSVs each time would make England quadratic.
+_FROM_FILES: dict[tuple, tuple[tuple, object]] = {}
+
+
+def _from_files(what: str, files: tuple[Path, ...], make):
+    """``make()``, made again only when one of ``files`` has changed (or appeared) since it was last made."""
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in files)
+    cached = _FROM_FILES.get((what, files))
+    if cached is None or cached[0] != stamp:
+        cached = _FROM_FILES[(what, files)] = (stamp, make())
+    return cached[1]
 
 KIND_GROUPS = {"unitary authority": "Unitary authorities", "metropolitan borough": "Metropolitan boroughs",
                "London borough": "London boroughs", "district": "Districts", "county": "Counties"}
@@ -118,15 +128,8 @@ FILTER_SCRIPT = """<script>
 
 
 def _cached_headlines(out_dir: Path, folder: str) -> str:
-    path = out_dir / folder / "overview" / "headlines.csv"
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        return ""
-    cached = _HEADLINES.get(path)
-    if cached is None or cached[0] != stamp:
-        cached = _HEADLINES[path] = (stamp, headlines(out_dir, folder))
-    return cached[1]
+    return _from_files("headlines", (out_dir / folder / "overview" / "headlines.csv",),
+                       lambda: headlines(out_dir, folder))
 
 
 def _placement(code: str) -> tuple[str, str, str]:
@@ -232,8 +235,6 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
 
 #: Up to this many upper-tier areas, the index shows each one's dashboard in full; beyond it (England), one line each.
 DASHBOARDS_IN_FULL = 4
-_DASHBOARDS: dict[Path, tuple[tuple, str]] = {}
-_RAG: dict[Path, tuple[int, dict]] = {}
 
 
 def dashboards(out_dir: Path, areas: list[tuple[str, str, str]]) -> str:
@@ -277,14 +278,14 @@ RAG_COLOURS = ("Red", "Amber", "Green", "Grey")
 
 
 def _dashboard(out_dir: Path, name: str, code: str, folder: str) -> str:
-    """One authority's dashboard as the index shows it; re-rendered only when its CSVs change (the index is
-    rewritten many times during a run)."""
+    """One authority's dashboard as the index shows it, re-rendered only when its CSVs change."""
     board_path = out_dir / folder / "overview" / "dashboard.csv"
     grid_path = out_dir / folder / "overview" / "districts.csv"
-    stamp = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (board_path, grid_path))
-    cached = _DASHBOARDS.get(board_path)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+    return _from_files("dashboard", (board_path, grid_path),
+                       lambda: _render_dashboard(board_path, grid_path, name, code, folder))
+
+
+def _render_dashboard(board_path: Path, grid_path: Path, name: str, code: str, folder: str) -> str:
     import pandas as pd
 
     from .areas import registry
@@ -297,24 +298,18 @@ def _dashboard(out_dir: Path, name: str, code: str, folder: str) -> str:
     if grid_path.exists():
         grid = pd.read_csv(grid_path, na_values=["[c]", "[x]"], keep_default_na=False, dtype={"period": str})
         part += dashboard.district_grid_html(grid, area)
-    block = (f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
-             f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
-             f"statistical neighbours, the charts and every source.</p>{part}</section>")
-    _DASHBOARDS[board_path] = (stamp, block)
-    return block
+    return (f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
+            f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
+            f"statistical neighbours, the charts and every source.</p>{part}</section>")
 
 
 def _rag_counts(board_path: Path) -> dict[str, int]:
     """How many of a dashboard's headline indicators are rated each RAG colour (read again only when changed)."""
-    stamp = board_path.stat().st_mtime_ns
-    cached = _RAG.get(board_path)
-    if cached is None or cached[0] != stamp:
-        counts: dict[str, int] = {}
+    def count() -> dict[str, int]:
         with open(board_path, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                counts[row.get("rag", "")] = counts.get(row.get("rag", ""), 0) + 1
-        cached = _RAG[board_path] = (stamp, counts)
-    return cached[1]
+            return dict(Counter(row.get("rag", "") for row in csv.DictReader(handle)))
+
+    return _from_files("rag", (board_path,), count)
 
 
 def write_area(out_dir: Path, folder: str, manifest: dict) -> None:

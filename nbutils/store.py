@@ -347,6 +347,33 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
     return frame[mask].reset_index(drop=True)
 
 
+def build_stamp() -> tuple:
+    """The store folder and when it was built: what a per-process cache of store data is keyed by."""
+    folder = ensure()
+    return folder, (folder / store_state.BUILD_RECORD).stat().st_mtime_ns
+
+
+def per_build(maxsize: int = 512):
+    """Cache a function of store data for this process and this store build; each caller gets its own copy.
+
+    For what every area of a batch reads alike (all districts' values, a county's neighbours, an indicator's
+    series): worked out once per warm kernel, read afresh when the store is rebuilt. Arguments must be hashable.
+    """
+    def decorate(function):
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(stamp, *args, **kwargs):
+            return function(*args, **kwargs)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            result = cached(build_stamp(), *args, **kwargs)
+            return result.copy() if hasattr(result, "copy") else result  # a caller may change its frame
+
+        wrapper.cache_clear = cached.cache_clear
+        return wrapper
+    return decorate
+
+
 def all_indicators() -> pd.DataFrame:
     """The whole long indicator table (every indicator), disclosure-controlled as :func:`indicator_data` is."""
     folder = ensure()

@@ -114,10 +114,7 @@ def write_registry_index(folder: Path, areas, predecessors) -> Path:
     index = {"areas": [r for r in records(areas, AREA_FIELDS) if r["area_type"] != "msoa"],
              "predecessors": records(predecessors, PREDECESSOR_FIELDS)}
     path = folder / REGISTRY_INDEX
-    # One record a line: small, and still readable when someone opens it.
-    parts = (f'"{key}": [\n' + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]"
-             for key, rows in index.items())
-    path.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
+    path.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
 
 

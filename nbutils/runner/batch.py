@@ -149,18 +149,19 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             local_data.validate()
         progress.start(len(todo), len(skipped))
 
-        last_index = [time.monotonic()]
+        last_index = time.monotonic()
 
         def finished(result: Result) -> None:
+            nonlocal last_index
             results.append(result)
             progress.advance(result)
             # Recorded as each notebook finishes, with the area's landing page, so a killed run loses nothing
             # finished. The index (every area of the run) is rewritten at most every INDEX_EVERY seconds, and at
             # the end: for all of England, rewriting it after each of 1,776 notebooks would cost the workers a core.
             manifest = write_manifest(out_dir, [result], fingerprints, records)
-            if time.monotonic() - last_index[0] >= INDEX_EVERY:
+            if time.monotonic() - last_index >= INDEX_EVERY:
                 site.write_index(out_dir, folders={result.folder}, manifest=manifest)
-                last_index[0] = time.monotonic()
+                last_index = time.monotonic()
             else:
                 site.write_area(out_dir, result.folder, manifest)
 

@@ -93,19 +93,14 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return sorted(frame.period.dropna().astype(str).unique(), key=periods.sort_key)
 
 
+@store.per_build(maxsize=1024)  # every district of a county is shown its county's neighbours: asked many times
 def neighbour_values(indicator_id: str, area: Area, period: str, category: str = "") -> pd.DataFrame:
     """The area's statistical neighbours' values for one period (name, value; NaN where none is published)."""
-    return _neighbour_values(query.store_stamp(), indicator_id, area, str(period), category).copy()
-
-
-@functools.lru_cache(maxsize=1024)
-def _neighbour_values(stamp: tuple, indicator_id: str, area: Area, period: str, category: str) -> pd.DataFrame:
-    # Cached: every district of a county is shown its county's neighbours, so a batch asks for them many times.
     neighbours = statistical_neighbours(area)
     if not neighbours:
         return pd.DataFrame(columns=["area_code", "area_name", "value"])
     data = store.indicator_data(indicator_id, area_codes=[a.code for a in neighbours])
-    data = data[(data.period.astype(str) == period) & (data.category.fillna("") == category)]
+    data = data[(data.period.astype(str) == str(period)) & (data.category.fillna("") == category)]
     names = pd.DataFrame({"area_code": [a.code for a in neighbours], "area_name": [a.name for a in neighbours]})
     return names.merge(data[["area_code", "value"]].drop_duplicates("area_code"), on="area_code", how="left")
 

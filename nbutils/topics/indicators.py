@@ -13,7 +13,6 @@ One rule decides how an area is compared with England, so every page says it the
 
 from __future__ import annotations
 
-import functools
 import re
 
 import numpy as np
@@ -93,14 +92,9 @@ def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     return out
 
 
+@store.per_build(maxsize=512)  # the scorecard, the dashboard and the topic pages ask for the same series
 def series(indicator_id: str, area: Area, periods: re.Pattern | None = None, category: str = "") -> pd.DataFrame:
     """All periods of an indicator for the area and its comparators, with comparisons; oldest first."""
-    # The scorecard, the dashboard and the topic pages ask for the same series: worked out once per process.
-    return _series(query.store_stamp(), indicator_id, area, periods, category).copy()
-
-
-@functools.lru_cache(maxsize=512)
-def _series(stamp: tuple, indicator_id: str, area: Area, periods: re.Pattern | None, category: str) -> pd.DataFrame:
     frame = query.with_comparators(indicator_id, area)
     frame = frame[frame.indicator_id.notna()]
     frame = frame[frame.category.fillna("") == category]
