@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys; print(hash
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,dask]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -21,8 +21,8 @@ packs: $(STAMP)  ## build every topic pack (HTML and one PDF per area) for Kent,
 test: $(STAMP)  ## the whole test suite, notebooks included (as CI runs it)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
 
-test-fast: $(STAMP)  ## unit tests only, skipping end-to-end notebook and browser runs
-	$(BIN)/python -m pytest -m "not slow" tests
+test-fast: $(STAMP)  ## what needs no data store, kernel or browser (statistics, disclosure, layers, ...): under a minute
+	NBUTILS_TEST_LANE=fast $(BIN)/python -m pytest -q -m "not slow and not store and not kernel" tests
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

@@ -11,10 +11,24 @@ import os
 from pathlib import Path
 
 
+def _is_project(folder: Path) -> bool:
+    return (folder / "notebooks").is_dir() and (folder / "data" / "manifest.json").is_file()
+
+
 def project_root() -> Path:
-    """Return the project folder (holding data/, notebooks/, parameters/)."""
+    """Return the project folder (holding data/, notebooks/, parameters/).
+
+    In order: ``NBUTILS_HOME``; the checkout the package lives in (an editable install); else, for a package
+    installed from a wheel, the working folder or the nearest parent of it that is a project folder.
+    """
     override = os.environ.get("NBUTILS_HOME")
-    return Path(override).resolve() if override else Path(__file__).resolve().parents[1]
+    if override:
+        return Path(override).resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if _is_project(checkout):
+        return checkout
+    here = Path.cwd().resolve()
+    return next((folder for folder in (here, *here.parents) if _is_project(folder)), checkout)
 
 
 def data_dir() -> Path:

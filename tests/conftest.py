@@ -61,3 +61,57 @@ def write_notebook(path: Path, *sources: str, parameters: bool = True) -> Path:
     nbformat.write(nb, path)
     return path
 
+
+
+# ------------------------------------------------------------------------------------------------- test lanes
+# `make test-fast` sets NBUTILS_TEST_LANE=fast and deselects the store, kernel and slow markers. A test in that lane
+# that reaches for the store or starts a kernel anyway fails at once, naming the marker it needs, so the fast lane
+# stays fast without anyone timing it.
+FAST_LANE = os.environ.get("NBUTILS_TEST_LANE") == "fast"
+STORE_FIXTURES = {"store_ready", "project_copy"}
+# Tests that read the store without asking for a fixture (a whole module, or named tests of a mixed module). The
+# fast lane's guard finds any that are missing here.
+STORE_TESTS = {
+    "test_upper_tier.py": None,
+    "test_topic_housing.py": None,
+    "test_topic_nutrition.py": None,
+    "test_topic_sudi.py": None,
+    "test_analyst.py": {"test_missing_2016_18_is_none_when_the_area_has_a_rate",
+                        "test_pack_helpers_say_nothing_when_a_topic_helper_has_nothing_to_say",
+                        "test_pack_save_writes_every_table_and_map",
+                        "test_pack_with_output_dir_writes_at_once_and_frames_the_map_file",
+                        "test_pack_without_output_dir_writes_nothing_and_keeps_tables_and_maps",
+                        "test_scale_of_need_section_without_births_says_why"},
+    "test_tables.py": {"test_pack_table_csv_only_gives_a_one_line_pointer",
+                       "test_pack_table_with_spec_applies_the_disclosure_rule",
+                       "test_pack_table_with_spec_shows_text_and_keeps_numbers_in_csv"},
+    # a subprocess that builds the store before it looks for the browser
+    "test_pdf.py": {"test_pdf_without_a_browser_is_one_line_and_exit_2"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = Path(str(item.fspath)).name
+        named = STORE_TESTS.get(module, set())
+        if STORE_FIXTURES & set(item.fixturenames) or module in STORE_TESTS and (
+                named is None or item.originalname in named):
+            item.add_marker(pytest.mark.store)
+
+
+def _refuse(what: str, marker: str):
+    def refuse(*args, **kwargs):
+        pytest.fail(f"this test {what} but runs in the fast lane: mark it @pytest.mark.{marker}", pytrace=False)
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _fast_lane_guard(monkeypatch):
+    if FAST_LANE:
+        from jupyter_client import KernelManager
+
+        from nbutils import store_state
+
+        monkeypatch.setattr(store_state, "ready", _refuse("needs the data store", "store"))
+        monkeypatch.setattr(KernelManager, "start_kernel", _refuse("starts a kernel", "kernel"))
+    yield
