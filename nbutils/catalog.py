@@ -40,6 +40,8 @@ class Indicator(BaseModel):
     multiplier: float = 1
     polarity: Literal["high-is-good", "low-is-good", "no-judgement"]
     ci_method: str
+    # A whole-population count (every resident, every LSOA ranked): no sampling error, described and never tested.
+    whole_population: bool = False
     disclosure: Literal["census", "ons_vital", "hospital", "maternity", "none"]
     # Rates published without counts: estimate the events and withhold rates implying fewer than 3.
     implied_events: ImpliedEvents | None = None
