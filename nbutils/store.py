@@ -241,9 +241,9 @@ def _indicator_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
 def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
     """The indicator's rows as they may leave the store: this is the only way data leave it.
 
-    Values and limits are rounded to the decimals the catalogue says the source publishes, so no page or CSV
-    carries more precision than the source. Indicators with a disclosure rule (or rates without counts) are then
-    controlled together with every other copy of the same statistic (catalogue ``statistic``), over the union of
+    Indicators with a disclosure rule (or rates without counts) have their values and limits rounded to the
+    decimals the catalogue says the source publishes, so no page or CSV carries more precision than the source
+    (a rate to ten significant figures is a count in disguise), and are then controlled together with every other copy of the same statistic (catalogue ``statistic``), over the union of
     what the copies show: see :func:`nbutils.disclosure.control_statistic` (count rule, implied events, one
     withheld cell withheld in every copy, complementary suppression along the area hierarchy and across
     overlapping periods), then across any category total. Withheld rows keep their place with count, value and
@@ -258,7 +258,7 @@ def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
         return frame
     copies = catalog.copies_of(indicator_id)
     if meta.disclosure in ("census", "none") and meta.implied_events is None and len(copies) == 1:
-        return disclosure.round_published(frame, meta.decimals)
+        return frame  # nothing disclosive: published as held (the CSV writer shows the stated precision)
     safe = _disclosed_statistic(folder, tuple(copies))[indicator_id]
     if meta.category_total and safe["suppressed"].any():
         derived = list(disclosure.VALUE_COLUMNS)

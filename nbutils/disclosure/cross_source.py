@@ -198,11 +198,12 @@ def control_statistic(copies: dict[str, pd.DataFrame], rules: dict[str, Copy], e
             for key, value in zip(zip(k.area_code, k._first, k._last), d):
                 if np.isfinite(value):
                     shown_denominators[key] = value
-    parts, primary = [], {}
+    parts, primary, applied = [], {}, {}
     for name, frame in rounded.items():
         copy, k = rules[name], keys[name]
         size = implied_sizes(frame, k, copy, shown_denominators, births)
         safe = apply(frame, copy.rule, derived_cols=[c for c in VALUE_COLUMNS if c in frame.columns])
+        applied[name] = safe  # counts rounded as the rule requires (hospital/maternity: nearest 5)
         with np.errstate(invalid="ignore"):
             small = (size > 0) & (size < threshold) if copy.per is not None else np.zeros(len(frame), bool)
         withheld = is_suppressed(safe, note_col) | small
@@ -227,11 +228,11 @@ def control_statistic(copies: dict[str, pd.DataFrame], rules: dict[str, Copy], e
     withheld = {c for c, w in zip(cell_keys, cells._withheld) if w}
 
     out = {}
-    for name, frame in rounded.items():
+    for name, frame in applied.items():
         k = keys[name]
         hit = np.array([c in withheld for c in zip(k.area_code, k._first, k._last, k._cat)], dtype=bool)
         hit |= primary[name]
-        safe = frame.copy()
+        safe = frame.drop(columns=["suppressed"]).copy()
         for c in [*VALUE_COLUMNS, "count"]:
             if c in safe.columns:
                 safe[c] = np.where(hit, np.nan, _numeric(safe[c]).to_numpy())
