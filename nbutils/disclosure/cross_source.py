@@ -152,6 +152,9 @@ def _period_round(cells: pd.DataFrame) -> set:
     """Cells to withhold so that no withheld window of an area is a sum/difference of its shown exact windows."""
     added = set()
     years = cells[cells._first.map(lambda y: isinstance(y, (int, np.integer)))]
+    # Only an area with a withheld window and an exact shown one can give anything away.
+    either = years.groupby(["area_code", "_cat"], sort=False)[["_withheld", "_exact"]].transform("any")
+    years = years[either._withheld & either._exact]
     for (area, cat), rows in years.groupby(["area_code", "_cat"], sort=False):
         withheld = [(a, b) for a, b in zip(rows._first[rows._withheld], rows._last[rows._withheld])]
         exact = rows[rows._exact & ~rows._withheld].sort_values("_size")

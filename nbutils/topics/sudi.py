@@ -64,6 +64,7 @@ def infant_mortality_series(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     spread = published.groupby("period").value.agg(
         p10=lambda v: v.quantile(0.1), q1=lambda v: v.quantile(0.25), median="median",
         q3=lambda v: v.quantile(0.75), p90=lambda v: v.quantile(0.9), districts="count").reset_index()
+    spread[["p10", "q1", "median", "q3", "p90"]] = spread[["p10", "q1", "median", "q3", "p90"]].round(2)
     columns = ["area_code", "area_name", "period", "value", "value_note"]
     here = data[data.area_code == area.code][columns].reset_index(drop=True)
     sibling_codes = [a.code for a in registry().siblings(area) if a.code != area.code]
@@ -283,8 +284,17 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
                  siblings: pd.DataFrame | None = None) -> list[str]:
     messages = []
     if single is not None:
-        messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
-                        + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
+        own = single[single.role == "area"]
+        if len(own) and own.value.isna().all() and _suppressed(own).any():
+            # Withheld is not "not published": say which it is.
+            messages.append(f"{SINGLE_YEAR} is withheld (disclosure control: a small number of deaths) or not "
+                            f"published for {area.name} in every year held.")
+        else:
+            later = indicators.withheld_after(single, "area")
+            messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
+                            + (f" Later years ({narrative.list_phrase(later)}) are withheld (disclosure control)."
+                               if later else "")
+                            + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
     if area.is_county and siblings is not None and len(siblings):
         latest = districts_latest(siblings)
         top, bottom = latest.iloc[0], latest.dropna(subset=["value"]).iloc[-1]
