@@ -308,7 +308,7 @@ def test_funnel_says_why_an_area_is_not_on_it(store_ready):
     assert int((points.group == "sibling").sum()) == 6
     adur = resolve("Adur")
     points, *_ = sudi.funnel(adur)
-    assert "suppressed" in sudi.funnel_sentence(adur, points)
+    assert "withheld (disclosure control" in sudi.funnel_sentence(adur, points)
 
 
 def test_county_pages_never_call_the_county_a_district(store_ready):

@@ -111,8 +111,8 @@ def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
                 + (" and listed in the table below." if districts else "."))
     withheld = _suppressed(store.indicator_data("fingertips_infant_mortality", [area.code], "lad")).any()
     if here.empty and withheld:
-        return (f"{area.name} is not plotted: it had fewer than 3 infant deaths in 2016-18, so its figures are "
-                "suppressed (ONS disclosure control).")
+        return (f"{area.name} is not plotted: its 2016-18 figures are withheld (disclosure control: a small "
+                "count, or a figure from which one could be worked out).")
     if here.empty:
         in_extract = store.indicator_data("fingertips_infant_mortality", [area.code], "lad")
         why = ("it is in the extract without a count of deaths or births" if len(in_extract)

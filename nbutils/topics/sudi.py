@@ -369,7 +369,7 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
 
 
 def missing_2016_18(area: Area, frame: pd.DataFrame) -> str | None:
-    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract; None
+    """Why the area has no 2016-18 rate with counts: withheld (disclosure control) or not in the extract; None
     when it has one."""
     if frame.loc[frame.role == "area", "value"].notna().any():
         return None
