@@ -202,3 +202,17 @@ def test_count_rules_still_round_and_suppress_inside_a_statistic():
     out = D.control_statistic({"a": frame}, {"a": Copy("maternity", 1)}, EDGES.iloc[0:0], BIRTHS)["a"]
     assert out["count"].iloc[0] == 2175 and out.value.iloc[0] == 13.8
     assert out.suppressed.tolist() == [False, True] and np.isnan(out["count"].iloc[1])
+
+
+def test_a_withheld_2016_18_row_is_shown_as_c_never_dropped_or_not_available(store_ready):
+    from nbutils.areas import resolve
+    from nbutils.topics import sudi
+
+    # Adur 2016-18 (walkthrough extract: 2 deaths) is withheld: its row stays, every figure derived from the
+    # deaths reads [c]; births (a denominator) are shown.
+    frame = sudi.shown_2016_18(sudi.infant_mortality_2016_18(resolve("Adur")))
+    adur = sudi.infant_mortality_view(frame).set_index("Area").loc["Adur"]
+    assert [adur["Infant deaths"], adur["Rate per 1,000"], adur["95% confidence interval"],
+            adur["Compared with England"]] == ["[c]"] * 4
+    here, *_ = sudi.infant_mortality_series(resolve("Adur"))
+    assert sudi.series_view(here).set_index("Period").loc["2016-18 (old figure)", "Rate per 1,000 live births"] == "[c]"

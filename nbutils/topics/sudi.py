@@ -127,6 +127,8 @@ def shown_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
 
 def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
     safe = disclosure.apply(frame, "ons_vital")
+    # Withheld by the store (the [c] note) or here: either way the reader sees [c], never "not available".
+    withheld = (safe.suppressed | _suppressed(safe)).to_numpy()
 
     def num(v, d=0):
         return f"{v:,.{d}f}" if pd.notna(v) else None
@@ -137,11 +139,13 @@ def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
         "Infant deaths": safe["count"].astype("Int64"),
         "Live births": safe.live_births.map(lambda v: num(v) or "[x]"),
         "Rate per 1,000": safe.value,
-        "95% confidence interval": [f"{lo:.{FT_DECIMALS}f} to {hi:.{FT_DECIMALS}f}" if pd.notna(lo) else None
-                                    for lo, hi in zip(safe.lower_ci95, safe.upper_ci95)],
-        "Compared with England": safe.compared_with_england.replace({"Benchmark": "(benchmark)"}),
+        "95% confidence interval": [f"{lo:.{FT_DECIMALS}f} to {hi:.{FT_DECIMALS}f}" if pd.notna(lo) else
+                                    (disclosure.SUPPRESSED if w else disclosure.NOT_AVAILABLE)
+                                    for lo, hi, w in zip(safe.lower_ci95, safe.upper_ci95, withheld)],
+        "Compared with England": np.where(withheld, disclosure.SUPPRESSED,
+                                          safe.compared_with_england.replace({"Benchmark": "(benchmark)"})),
         "Note": safe.caution,
-        "suppressed": safe.suppressed,
+        "suppressed": withheld,
     })
     view["Rate per 1,000"] = view["Rate per 1,000"].round(FT_DECIMALS)
     # '[c]' where suppressed, '[x]' where not available, rendered here so the bookkeeping column is not shown.
