@@ -32,7 +32,9 @@ def _row(meta: catalog.Indicator, codes: list[str] | None) -> dict:
         data = store.indicator_data(meta.id, area_codes=codes)
     except UnknownIndicatorError:
         data = pd.DataFrame(columns=["period", "value", "area_type", "source"])
-    data = data[data["value"].notna()]
+    # A withheld period ([c]) is held, just not shown: the data are as current as the latest period, withheld or not.
+    withheld = data["value_note"].fillna("").astype(str).str.startswith("[c]") if "value_note" in data else False
+    data = data[data["value"].notna() | withheld]
     if data.empty:
         row["latest period"] = "none held" + (" (fetched live only)" if meta.fingertips_id else "")
         return row

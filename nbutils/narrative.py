@@ -123,3 +123,18 @@ def comparison_phrase(label: str | None, method: str) -> str:
 def capital_first(text: str) -> str:
     """Upper-case the first letter only ('districts of Kent' -> 'Districts of Kent'; str.capitalize lowers the rest)."""
     return text[:1].upper() + text[1:]
+
+
+#: Words that mark a note or clause saying later periods are withheld (see :func:`withheld_clause`).
+WITHHELD_LATER = "later periods withheld"
+
+
+def withheld_clause(periods: list[str]) -> str:
+    """'; later periods withheld (2015-17 to 2019-21, disclosure control)' or '' when none are.
+
+    Said beside a figure whose later periods are withheld, so the last published period never reads as current.
+    """
+    if not periods:
+        return ""
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    return f"; {WITHHELD_LATER} ({span}, disclosure control)"

@@ -199,6 +199,7 @@ def _clear_caches() -> None:
     _indicator_ids.cache_clear()
     _indicator_rows.cache_clear()
     _disclosed_rows.cache_clear()
+    _disclosed_statistic.cache_clear()
     _births.cache_clear()
     _hierarchy.cache_clear()
     _read_boundaries.cache_clear()
@@ -238,14 +239,15 @@ def _indicator_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=64)
 def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
-    """The indicator's rows with its disclosure rule applied: this is the only way data leave the store.
+    """The indicator's rows as they may leave the store: this is the only way data leave it.
 
-    In order: the catalogue's count rule (:func:`nbutils.disclosure.apply`); for rates published without
-    counts, the events they imply (catalogue ``implied_events``; births are the store's residents aged under 1,
-    an approximation, see :func:`nbutils.disclosure.suppress_implied_events`); then complementary suppression
-    across the area hierarchy and any category total, so no withheld value can be recovered by subtraction.
-    Suppressed rows keep their place with count, value and limits blanked and a ``[c]`` note that replaces any
-    published comparison (a significance claim must not outlive the numbers behind it).
+    Indicators with a disclosure rule (or rates without counts) have their values and limits rounded to the
+    decimals the catalogue says the source publishes, so no page or CSV carries more precision than the source
+    (a rate to ten significant figures is a count in disguise), and are then controlled together with every other copy of the same statistic (catalogue ``statistic``), over the union of
+    what the copies show: see :func:`nbutils.disclosure.control_statistic` (count rule, implied events, one
+    withheld cell withheld in every copy, complementary suppression along the area hierarchy and across
+    overlapping periods), then across any category total. Withheld rows keep their place with count, value and
+    limits blanked and the one ``[c]`` note, which replaces any published comparison.
     """
     from . import catalog, disclosure
 
@@ -254,47 +256,37 @@ def _disclosed_rows(folder: Path, indicator_id: str) -> pd.DataFrame:
         meta = catalog.indicator(indicator_id)
     except UnknownIndicatorError:
         return frame
-    rule, implied = meta.disclosure, meta.implied_events
-    if rule in ("census", "none") and implied is None:
-        return frame
-    derived = ["value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998"]
-    safe = frame.assign(_size=pd.to_numeric(frame["count"], errors="coerce"))
-    safe = disclosure.apply(safe, rule, derived_cols=derived)
-    if rule not in ("census", "none"):
-        safe.loc[safe["suppressed"], "value_note"] = disclosure.RULES[rule].note
-    if implied is not None:
-        safe = disclosure.suppress_implied_events(safe, _births(folder), implied.per, implied.births_years,
-                                                  derived_cols=derived)
-        safe["_size"] = safe["_size"].fillna(safe["implied_events"])
-    if safe["suppressed"].any():
-        keys = ["indicator_id", "period", "category_type", "category"]
-        safe = disclosure.complementary_suppression(safe, _hierarchy(folder), keys, size="_size",
-                                                    derived_cols=derived)
-        if meta.category_total:
-            edges = _category_edges(safe, meta.category_total)
-            cells = ["indicator_id", "area_code", "area_type", "period", "category_type"]
-            safe = disclosure.complementary_suppression(safe, edges, cells, key="category", size="_size",
-                                                        derived_cols=derived)
-    if meta.same_statistic_as:
-        safe = _mirror(safe, _disclosed_rows(folder, meta.same_statistic_as), derived)
+    copies = catalog.copies_of(indicator_id)
+    if meta.disclosure in ("census", "none") and meta.implied_events is None and len(copies) == 1:
+        return frame  # nothing disclosive: published as held (the CSV writer shows the stated precision)
+    safe = _disclosed_statistic(folder, tuple(copies))[indicator_id]
+    if meta.category_total and safe["suppressed"].any():
+        derived = list(disclosure.VALUE_COLUMNS)
+        edges = _category_edges(safe, meta.category_total)
+        cells = ["indicator_id", "area_code", "area_type", "period", "category_type"]
+        size = pd.to_numeric(frame["count"], errors="coerce")
+        safe = disclosure.complementary_suppression(safe.assign(_size=size), edges, cells, key="category",
+                                                    size="_size", derived_cols=derived)
     return safe[INDICATOR_COLUMNS]
 
 
-def _mirror(frame: pd.DataFrame, linked: pd.DataFrame, derived: list[str]) -> pd.DataFrame:
-    """Withhold the rows (area, period) withheld in another indicator publishing the same statistic: a value
-    suppressed there (or suppressed there to protect another) must not be readable here."""
-    from . import disclosure
+@functools.lru_cache(maxsize=16)
+def _disclosed_statistic(folder: Path, indicator_ids: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Every held copy of one statistic, disclosure-controlled together (see :func:`_disclosed_rows`)."""
+    from . import catalog, disclosure
 
-    withheld = linked[disclosure.is_suppressed(linked)]
-    pairs = pd.MultiIndex.from_frame(frame[["area_code", "period"]])
-    hit = pairs.isin(list(zip(withheld.area_code, withheld.period))) & ~disclosure.is_suppressed(frame)
-    if not hit.any():
-        return frame
-    notes = withheld.drop_duplicates(["area_code", "period"]).set_index(["area_code", "period"])["value_note"]
-    out = frame.copy()
-    out.loc[hit, [c for c in derived + ["count"] if c in out.columns]] = float("nan")
-    out.loc[hit, "value_note"] = pairs[hit].map(notes)
-    return out
+    held = _indicator_ids(folder)
+    copies, rules = {}, {}
+    for indicator_id in indicator_ids:
+        if indicator_id not in held:
+            continue
+        meta = catalog.indicator(indicator_id)
+        copies[indicator_id] = _indicator_rows(folder, indicator_id)
+        implied = meta.implied_events
+        rules[indicator_id] = disclosure.Copy(rule=meta.disclosure, decimals=meta.decimals,
+                                              per=implied.per if implied else None,
+                                              births_years=implied.births_years if implied else 1)
+    return disclosure.control_statistic(copies, rules, _hierarchy(folder), _births(folder))
 
 
 @functools.lru_cache(maxsize=None)

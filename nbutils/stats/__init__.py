@@ -40,7 +40,7 @@ from .process_control import SPECIAL_CAUSE_LABELS, spc
 from .proportions import proportion, wilson_ci
 from .rates import byars_ci, exact_poisson_ci, rate, rate_ci
 from .standardised_rates import DSR_SMALL_COUNT_NOTE, dsr, european_standard_population
-from .trend import TREND_CRITICAL_VALUE, TREND_LABELS, recent_trend
+from .trend import CHANGE_NOT_TESTED, TREND_CRITICAL_VALUE, TREND_LABELS, change_between, recent_trend
 
 __all__ = [
     "COMPARISON_LABELS",
@@ -59,6 +59,8 @@ __all__ = [
     "comparison_kind",
     "rag_colour",
     "recent_trend",
+    "change_between",
+    "CHANGE_NOT_TESTED",
     "funnel_limits",
     "funnel_significance",
     "spc",

@@ -169,3 +169,56 @@ def recent_trend(values=None, counts=None, denominators=None, lower=None, upper=
         label = ("Increasing" if increasing else "Decreasing") + \
             (" and getting better" if better else " and getting worse")
     return out(label, **info)
+
+
+# ------------------------------------------------------------------------------------------------ two periods
+
+#: What a page says about the change between two periods when no counts are published to test it.
+CHANGE_NOT_TESTED = "Change not tested: no counts published"
+
+
+def change_between(previous_count, previous_denominator, latest_count, latest_denominator,
+                   polarity="no-judgement", method="proportion", confidence=0.95) -> dict:
+    """Test the change between two periods and say it in words only a test can justify.
+
+    * ``method="proportion"``: two-sample test of proportions (pooled z-test, the chi-square test of the 2 x 2
+      table without continuity correction);
+    * ``method="rate"``: events as Poisson counts, compared by the exact conditional test (given both periods'
+      events, the latest period's share is binomial with p = its share of the denominators).
+
+    Without both counts and denominators the change is not tested: the label is :data:`CHANGE_NOT_TESTED`
+    and never "getting better/worse".
+
+    Returns
+    -------
+    dict
+        ``label`` ("Significantly up (getting worse)", "No significant change", ...), ``tested``,
+        ``significant``, ``p_value``, ``direction`` ("up", "down", "same" or "").
+    """
+    pol = _polarity(polarity)
+    values = [previous_count, previous_denominator, latest_count, latest_denominator]
+    if any(v is None or not np.isfinite(float(v)) for v in values) or min(values[1], values[3]) <= 0:
+        return {"label": CHANGE_NOT_TESTED, "tested": False, "significant": False, "p_value": np.nan,
+                "direction": ""}
+    c0, d0, c1, d1 = (float(v) for v in values)
+    if method == "proportion":
+        pooled = (c0 + c1) / (d0 + d1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / d0 + 1 / d1))
+        p_value = 1.0 if se == 0 else float(2 * stats.norm.sf(abs(c1 / d1 - c0 / d0) / se))
+    elif method == "rate":
+        total = int(round(c0 + c1))
+        p_value = 1.0 if total == 0 else float(stats.binomtest(int(round(c1)), total, d1 / (d0 + d1)).pvalue)
+    else:
+        raise ValueError(f"change_between: unknown method {method!r}; use 'proportion' or 'rate'")
+    r0, r1 = c0 / d0, c1 / d1
+    direction = "same" if r1 == r0 else ("up" if r1 > r0 else "down")
+    significant = p_value < 1 - confidence and direction != "same"
+    if not significant:
+        label = "No significant change"
+    else:
+        label = f"Significantly {direction}"
+        if pol != "no-judgement":
+            better = (direction == "up") == (pol == "high-is-good")
+            label += " (getting better)" if better else " (getting worse)"
+    return {"label": label, "tested": True, "significant": bool(significant), "p_value": p_value,
+            "direction": direction}

@@ -150,8 +150,8 @@ def headline(item: Item, area: Area) -> dict:
     direction = rules.direction_of_travel(
         mine[mine.period == previous].value.iloc[0] if previous else None, here.value, meta.polarity, item.decimals)
     label = here.compared_with_england
-    if meta.disclosure == "census" or meta.ci_method.lower().startswith("none"):
-        label, method = indicators.NOT_TESTED, "whole-population count: described, not tested"
+    if reason := indicators.not_tested_reason(item.indicator):  # "whole-population" only for real ones
+        label, method = indicators.NOT_TESTED, reason
     else:
         method = here.comparison_method
     row.update(

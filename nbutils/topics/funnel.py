@@ -1,5 +1,5 @@
 """The 2016-18 infant mortality funnel plot: districts and unitaries in the Fingertips extract against England's
-rate, with exact Poisson control limits, and a plain sentence saying where the page's area is or why it is not
+rate, with exact Poisson control limits (lines and labels from the same limits), and a plain sentence saying where the page's area is or why it is not
 on the plot (a county, suppressed, or not in the extract).
 """
 
@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .. import disclosure, stats, store
+from .. import catalog, disclosure, store
 from ..areas import Area, registry
 
 FEW_DEATHS = 20  # ONS: rates based on fewer than 20 events are unreliable
 CAUTION = "rate based on fewer than 20 deaths: treat with caution"
+DECIMALS = catalog.indicator("fingertips_infant_mortality").decimals  # as the source publishes the rate
 
 
 def _funnel_limits(rate_per_1000: float, births: np.ndarray) -> pd.DataFrame:
@@ -32,12 +33,29 @@ def _funnel_limits(rate_per_1000: float, births: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def funnel_positions(rates: np.ndarray, limits: pd.DataFrame) -> np.ndarray:
+    """Each point's position against the control limits evaluated at its own denominator (the lines drawn).
+
+    ``rates`` and ``limits`` (one row per point, from :func:`_funnel_limits`) are per 1,000. The label is read
+    from the same limits the chart draws, so a point's label always agrees with the side of the lines it sits on.
+    """
+    rates = np.asarray(rates, dtype=float)
+    out = np.full(rates.shape, "Not significant", dtype=object)
+    out = np.where(rates < limits.lower_95.to_numpy(), "Low (0.025)", out)
+    out = np.where(rates < limits.lower_998.to_numpy(), "Low (0.001)", out)
+    out = np.where(rates > limits.upper_95.to_numpy(), "High (0.025)", out)
+    out = np.where(rates > limits.upper_998.to_numpy(), "High (0.001)", out)
+    return np.where(np.isnan(rates), None, out).astype(object)
+
+
 def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
     """Districts and unitaries with published 2016-18 deaths and births, their position against England's rate,
-    the control limits, England's rate, and the number of areas left off because their count is suppressed.
+    the control limits, England's rate, and the number of areas left off because their figures are withheld.
 
-    Significance uses PHEindicatormethods' exact/Byar's test of observed against expected deaths (expected =
-    England's rate x births), via :func:`nbutils.stats.funnel_significance` with ``statistic='ratio'``.
+    One method for lines and labels: exact Poisson control limits around England's rate (:func:`_funnel_limits`)
+    are drawn, and each point is labelled by where its rate (deaths / births, both published) sits against those
+    limits at its own births (:func:`funnel_positions`). Points are drawn at that rate; the table and CSV show it
+    at the published decimals.
     """
     data = store.indicator_data("fingertips_infant_mortality")  # already disclosure-controlled by the store
     england = float(data.loc[data.area_type == "england", "value"].iloc[0])
@@ -48,17 +66,20 @@ def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
     lads["area_name"] = lads.area_code.map(names)
     safe = disclosure.apply(lads, "ons_vital")  # a no-op now; kept as the last line of defence
     safe = safe[~safe.suppressed].copy()
-    expected = england * safe.denominator / 1000
-    safe["expected_deaths"] = expected
-    safe["funnel_position"] = stats.funnel_significance(safe["count"].to_numpy(), expected.to_numpy(),
-                                                        statistic="ratio")
+    safe["expected_deaths"] = england * safe.denominator / 1000
+    # Drawn at deaths / births (both shown, so no more is disclosed than the table gives).
+    safe["value"] = safe["count"] / safe.denominator * 1000
+    safe["funnel_position"] = funnel_positions(safe.value.to_numpy(),
+                                               _funnel_limits(england, safe.denominator.to_numpy(dtype=float)))
     siblings = {a.code for a in registry().siblings(area)}
     safe["group"] = np.where(safe.area_code == area.code, "area",
                              np.where(safe.area_code.isin(siblings), "sibling", "other"))
     outlier = safe.funnel_position.astype(str).str.contains("0.001")
     safe["label"] = np.where((safe.group == "area") | outlier, safe.area_name, "")
     safe["few_deaths"] = safe["count"] < FEW_DEATHS
-    grid = np.unique(np.geomspace(max(200, safe.denominator.min() * 0.8), safe.denominator.max() * 1.05, 120))
+    grid = np.geomspace(max(200, safe.denominator.min() * 0.8), safe.denominator.max() * 1.05, 120)
+    # The lines pass through every point's own denominator, so what is drawn is what was compared.
+    grid = np.unique(np.concatenate([grid, safe.denominator.to_numpy(dtype=float)]))
     points = safe[["area_code", "area_name", "period", "count", "denominator", "value", "lower_ci95", "upper_ci95",
                    "expected_deaths", "funnel_position", "few_deaths", "group", "label", "suppressed"]]
     return points.reset_index(drop=True), _funnel_limits(england, grid), england, suppressed
@@ -83,15 +104,15 @@ def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
         own = store.indicator_data("fingertips_infant_mortality", [area.code])
         own = own[own.value.notna()]
         districts = int((points.group == "sibling").sum())
-        where = (f"; {area.name}'s own 2016-18 rate ({own.value.iloc[0]:.2f} per 1,000 live births) is in the "
+        where = (f"; {area.name}'s own 2016-18 rate ({own.value.iloc[0]:.{DECIMALS}f} per 1,000 live births) is in the "
                  "table above" if len(own) else "")
         return (f"The plot compares districts and unitary authorities, so {area.name}, a county, is not a point on "
                 f"it{where}. {districts} of its districts are in the extract and are drawn as triangles"
                 + (" and listed in the table below." if districts else "."))
     withheld = _suppressed(store.indicator_data("fingertips_infant_mortality", [area.code], "lad")).any()
     if here.empty and withheld:
-        return (f"{area.name} is not plotted: it had fewer than 3 infant deaths in 2016-18, so its figures are "
-                "suppressed (ONS disclosure control).")
+        return (f"{area.name} is not plotted: its 2016-18 figures are withheld (disclosure control: a small "
+                "count, or a figure from which one could be worked out).")
     if here.empty:
         in_extract = store.indicator_data("fingertips_infant_mortality", [area.code], "lad")
         why = ("it is in the extract without a count of deaths or births" if len(in_extract)
@@ -108,11 +129,13 @@ def funnel_sentence(area: Area, points: pd.DataFrame) -> str:
              "Low (0.001)": "below the 99.8% limit (lower than England)"}.get(str(r.funnel_position),
                                                                                str(r.funnel_position))
     caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r.few_deaths else ""
-    return f"{area.name} ({r.value:.2f} per 1,000 live births) is {where}.{caution}"
+    return f"{area.name} ({r.value:.{DECIMALS}f} per 1,000 live births) is {where}.{caution}"
 
 
 def funnel_tidy(points: pd.DataFrame) -> pd.DataFrame:
-    return points.drop(columns=["label", "suppressed"]).reset_index(drop=True)
+    """The funnel CSV: rates at the published decimals, expected deaths to one decimal place."""
+    out = points.drop(columns=["label", "suppressed"]).reset_index(drop=True)
+    return out.assign(value=out.value.round(DECIMALS), expected_deaths=out.expected_deaths.round(1))
 
 
 def funnel_view(points: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +144,7 @@ def funnel_view(points: pd.DataFrame) -> pd.DataFrame:
         "Area": shown.area_name,
         "Live births": shown.denominator.map(lambda v: f"{v:,.0f}"),
         "Infant deaths": shown["count"].astype("Int64"),
-        "Rate per 1,000": shown.value.round(2),
+        "Rate per 1,000": shown.value.round(DECIMALS),
         "Against England's rate": shown.funnel_position,
         "Note": np.where(shown.few_deaths, CAUTION, ""),
     })

@@ -18,13 +18,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import catalog, narrative, query, stats, store, tables
+from .. import catalog, narrative, periods, query, stats, store, tables
 from ..areas import Area, registry
 from ..tables import Column, TableSpec
 
 METHOD_CI = "95% confidence intervals"
 METHOD_PUBLISHED = "Fingertips' published comparison (95% confidence intervals)"
 METHOD_NONE = "Not tested: the source publishes no confidence intervals or counts"
+METHOD_WHOLE_POPULATION = "whole-population count: described, not tested"
 NOT_TESTED = "Not tested"
 PUBLISHED_PREFIX = "fingertips_compared_to_england="
 # Fingertips wording in the 2020 extract, turned into the workbook's labels for a low-is-good/high-is-good measure.
@@ -61,7 +62,7 @@ def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
         out[column] = pd.to_numeric(out[column], errors="coerce")
     # Wilson intervals where a count and denominator exist but no interval was stored, except for whole-population
     # counts (Census, the ranking of every LSOA): those have no sampling error and are described, never tested.
-    whole_population = meta.disclosure == "census" or meta.ci_method.lower().startswith("none")
+    whole_population = meta.whole_population or meta.ci_method.lower().startswith("none")
     needs_ci = (out.lower_ci95.isna() & out["count"].notna() & out.denominator.gt(0) & out.value.notna()
                 & (not whole_population))
     if needs_ci.any():
@@ -112,6 +113,22 @@ def latest(frame: pd.DataFrame, role: str = "area") -> pd.DataFrame:
         return frame.iloc[0:0]
     period = sorted(have.period)[-1]
     return frame[frame.period == period].reset_index(drop=True)
+
+
+def withheld_after(frame: pd.DataFrame, role: str = "area") -> list[str]:
+    """Periods of ``role`` after its latest published one that the store withheld (``[c]``), oldest first.
+
+    A page quoting the latest published value must say these exist, or the reader takes an old figure for now.
+    """
+    rows = frame[frame.role == role] if "role" in frame else frame
+    withheld = rows[rows.value.isna() & rows.value_note.fillna("").astype(str).str.startswith("[c]")]
+    shown = rows[rows.value.notna()]
+    if withheld.empty:
+        return []
+    key = lambda s: s.astype(str).map(periods.sort_key)  # noqa: E731
+    last = shown.period.astype(str).map(periods.sort_key).max() if len(shown) else None
+    later = withheld[key(withheld.period) > last] if last is not None else withheld
+    return sorted(dict.fromkeys(later.period.astype(str)), key=periods.sort_key)
 
 
 def value_of(frame: pd.DataFrame, role: str, column: str = "value"):
@@ -196,6 +213,36 @@ def missing_comparators(frame: pd.DataFrame) -> list[str]:
 def is_merged_2023(area: Area) -> bool:
     """True for unitaries created in April 2023, which sources on older boundaries do not cover."""
     return bool(registry().predecessors(area))
+
+
+def not_tested_reason(indicator_id: str) -> str | None:
+    """Why an indicator is never tested against England: a real whole-population count (catalogue
+    ``whole_population``), or a source with no intervals or counts; None when it can be tested."""
+    meta = catalog.indicator(indicator_id)
+    if meta.whole_population:
+        return METHOD_WHOLE_POPULATION
+    if meta.ci_method.lower().startswith("none"):
+        return METHOD_NONE
+    return None
+
+
+def change_label(frame: pd.DataFrame, indicator_id: str, role: str = "area") -> str:
+    """The change between the role's two latest published periods, tested where counts exist.
+
+    With counts and denominators in both periods the change is tested (:func:`nbutils.stats.change_between`:
+    proportions for percentages, an exact Poisson test for rates) and said with its significance; otherwise it
+    is "Change not tested: no counts published", never "getting better/worse".
+    """
+    rows = frame[(frame.role == role) & frame.value.notna()]
+    rows = rows.sort_values("period", key=lambda s: s.astype(str).map(periods.sort_key))
+    if len(rows) < 2:
+        return "Not available: fewer than two periods with a value"
+    before, after = rows.iloc[-2], rows.iloc[-1]
+    meta = catalog.indicator(indicator_id)
+    method = "proportion" if meta.unit.startswith("%") else "rate"
+    result = stats.change_between(before["count"], before.denominator, after["count"], after.denominator,
+                                  meta.polarity, method=method)
+    return f"{result['label']} ({before.period} to {after.period})"
 
 
 def trend_label(frame: pd.DataFrame, indicator_id: str, role: str = "area") -> str:

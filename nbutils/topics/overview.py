@@ -67,7 +67,7 @@ HEADLINES = [
     Headline("infant_mortality_single_year", "Infant mortality (single year, county or unitary)", "sudi",
              "per 1,000 live births", county_fallback=True),
     Headline("ons_hi_infant_mortality", "Infant mortality (3-year pooled, district series)", "sudi",
-             "per 1,000 live births", decimals=2),
+             "per 1,000 live births"),
     Headline("fingertips_low_birth_weight_term", "Low birth weight of term babies (county or unitary)", "sudi", "%",
              decimals=2, county_fallback=True),
     Headline("ons_hi_low_birth_weight", "Low birth weight of term babies (district series)", "sudi", "%",
@@ -147,7 +147,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         if not period and area.is_county:  # district-only source: the county's districts' latest period
             period = _own_latest_period(h, area)
         latest = real[real.period == period]
-        notes.append(f"no value for {area.name} in the source"
+        withheld = indicators.withheld_after(real, "area")
+        notes.append((f"withheld for {area.name} (disclosure control)" if withheld else
+                      f"no value for {area.name} in the source")
                      + (" (formed in April 2023, after the source's data)" if indicators.is_merged_2023(area) else "")
                      + (": the county value is not published and cannot be derived correctly from district rates;"
                         f" its districts are shown on the {TOPIC_TITLES.get(h.topic, h.topic)} page"
@@ -167,7 +169,10 @@ def headline_row(h: Headline, area: Area) -> dict:
     method = here.comparison_method.iloc[0] if len(here) and pd.notna(value) else ""
     if len(here) and here.value_note.fillna("").str.startswith(disclosure.SUPPRESSED).iloc[0]:
         label, method = "Suppressed [c]", ""
-        notes.append("fewer than 3 events: suppressed with anything derived from it (disclosure control)")
+        notes.append("withheld with anything derived from it (disclosure control)")
+    later = indicators.withheld_after(real, role) if pd.notna(value) else []
+    if later:  # the latest published period is not the latest period: never headline it as current
+        notes.append(narrative.withheld_clause(later).removeprefix("; "))
     if h.census and pd.notna(value):
         label, method = indicators.NOT_TESTED, NOT_TESTED_CENSUS
         notes.append(narrative.describe_difference(value, england, "England").replace("%", "")
@@ -339,15 +344,30 @@ def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
         whose = area.name if single.value_geography == area.name else f"{single.value_geography} (the county)"
         england = f" (England {single.england:.1f})" if pd.notna(single.england) else ""
         parts.append(f"Infant mortality in {whose} was {single.value:.1f} per 1,000 live births in {single.period}"
-                     f"{narrative.old_flag(single.period)}{england}; a single year rests on few deaths, so it is "
-                     "not tested against England")
+                     f"{narrative.old_flag(single.period)}{england}{_later(single)}; a single year rests on few "
+                     "deaths, so it is not tested against England")
     if pooled is not None and pd.notna(pooled.value) and not area.is_county:
         lead = f"{area.name}'s own three-year rate was" if parts else f"Infant mortality in {area.name} was"
-        parts.append(f"{lead} {pooled.value:.2f} in {pooled.period}{narrative.old_flag(pooled.period)}, "
-                     f"{pooled.position_among_districts} (median {pooled.districts_median:.2f})")
+        said = (f"{pooled.value:.1f} in {pooled.period}{narrative.old_flag(pooled.period)}, "
+                f"{pooled.position_among_districts} (median {pooled.districts_median:.2f})")
+        if _later(pooled):  # said first: the last published period must not read as the current one
+            span = _later(pooled).split("(", 1)[1].split(", disclosure control")[0]
+            whose = f"{area.name}'s own three-year rate" if parts else f"Infant mortality in {area.name}"
+            parts.append(f"{whose} is withheld for {span} (disclosure control); the latest published three-year "
+                         f"rate was {said}")
+        else:
+            parts.append(f"{lead} {said}")
     if not parts:
         return f"No infant mortality rate for {area.name} is held in this build (see the SUDI page)."
     return "; ".join(parts) + ". Read it with the SUDI page: rates resting on few deaths move by chance."
+
+
+def _later(row) -> str:
+    """'; later periods withheld (...)' when the row's note says so (from :func:`headline_row`), else ''."""
+    for part in str(getattr(row, "note", "") or "").split("; "):
+        if part.startswith(narrative.WITHHELD_LATER):
+            return f"; {part}"
+    return ""
 
 
 def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
@@ -369,7 +389,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
             where = "" if r.value_geography == r.area_name else f" in {r.value_geography}"
             parts.append(f"{_lower_first(r.indicator)}{where} ({_fmt(r.value, decimals.get(r.indicator_id, 1))} against "
                          f"England's {_fmt(r.england, decimals.get(r.indicator_id, 1))}, {r.period}"
-                         f"{narrative.old_clause(r.period)})")
+                         f"{narrative.old_clause(r.period)}{_later(r)})")
         return narrative.list_more(parts, MESSAGE_LIST_LIMIT, more)
 
     worse = card[kinds == "worse"]
@@ -385,7 +405,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
                 & card.polarity.eq("low-is-good")]
     for position, rows in high.groupby("position_among_districts", sort=False):
         parts = [f"{_lower_first(r.indicator)} ({_fmt(r.value, decimals.get(r.indicator_id, 1))}, {r.period}"
-                 f"{narrative.old_clause(r.period)})" for r in rows.itertuples()]
+                 f"{narrative.old_clause(r.period)}{_later(r)})" for r in rows.itertuples()]
         messages.append(f"{narrative.capital_first(position)} (not tested for significance): "
                         + narrative.list_more(parts, MESSAGE_LIST_LIMIT, more) + ".")
     if births is not None and pd.notna(births):

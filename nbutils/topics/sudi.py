@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import disclosure, narrative, planning, query, stats
+from .. import catalog, disclosure, narrative, planning, query, stats
 from ..areas import Area, registry
 from . import indicators, levels, overview, places, scale_of_need
 # The funnel plot lives in its own module; its functions stay reachable as sudi.funnel etc. for the notebook.
@@ -27,6 +27,9 @@ HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
 SMALL_AREA_SOURCE = "ONS Census 2021 (TS052) and MHCLG English Indices of Deprivation 2025, OGL v3"
 CARRIED = overview.CARRIED_FORWARD
+#: Decimals the Health Index infant mortality rate is shown at (the catalogue's: no more than the source's).
+RATE_DECIMALS = catalog.indicator("ons_hi_infant_mortality").decimals
+FT_DECIMALS = catalog.indicator("fingertips_infant_mortality").decimals
 
 RISK_FACTORS = [
     # County figures stand in, named as the county's, where a district's own value is not published (LAIT years).
@@ -47,33 +50,42 @@ RISK_FACTORS = [
 
 def infant_mortality_series(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
     """The district's Health Index series, the spread of all English districts each period, its siblings' series,
-    and the periods dropped because ONS carried them forward (not new data points)."""
+    and the periods dropped because ONS carried them forward (not new data points).
+
+    Withheld periods stay in the area's and siblings' series as rows without a value and with the ``[c]`` note
+    (tables show them as ``[c]``; they are never dropped); the spread is of published values only.
+    """
     codes = [a.code for a in registry().districts()]
     data = query.districts_of("ons_hi_infant_mortality", codes)
     carried = data.value_note.fillna("").str.contains(CARRIED)
     dropped = sorted(set(data.loc[carried & (data.area_code == area.code), "period"]))
-    data = data[~carried & data.value.notna()]
-    spread = data.groupby("period").value.agg(
+    data = data[~carried & (data.value.notna() | _suppressed(data))]
+    published = data[data.value.notna()]
+    spread = published.groupby("period").value.agg(
         p10=lambda v: v.quantile(0.1), q1=lambda v: v.quantile(0.25), median="median",
         q3=lambda v: v.quantile(0.75), p90=lambda v: v.quantile(0.9), districts="count").reset_index()
-    here = data[data.area_code == area.code][["area_code", "area_name", "period", "value"]].reset_index(drop=True)
+    spread[["p10", "q1", "median", "q3", "p90"]] = spread[["p10", "q1", "median", "q3", "p90"]].round(2)
+    columns = ["area_code", "area_name", "period", "value", "value_note"]
+    here = data[data.area_code == area.code][columns].reset_index(drop=True)
     sibling_codes = [a.code for a in registry().siblings(area) if a.code != area.code]
-    siblings = data[data.area_code.isin(sibling_codes)][["area_code", "area_name", "period", "value"]]
+    siblings = data[data.area_code.isin(sibling_codes)][columns]
     here = here.merge(spread, on="period", how="left")
     here["position_among_districts"] = [
         indicators.position_in_distribution(v, {"upper_quartile": q3, "lower_quartile": q1, "median": m,
-                                                "districts": n})
+                                                "districts": n}) if pd.notna(v) else "withheld"
         for v, q1, m, q3, n in zip(here.value, here.q1, here["median"], here.q3, here.districts)]
     return here, spread, siblings.reset_index(drop=True), dropped
 
 
 def sibling_latest(area: Area, siblings: pd.DataFrame, here: pd.DataFrame) -> pd.DataFrame:
     """The area and its siblings in the latest period, ranked (1 = highest rate)."""
-    if here.empty:
-        return here
-    period = here.period.max()
+    if here.value.notna().sum() == 0:
+        return here.iloc[0:0]
+    period = here.period[here.value.notna()].max()
     rows = pd.concat([here[here.period == period][["area_code", "area_name", "period", "value"]],
-                      siblings[siblings.period == period]], ignore_index=True)
+                      siblings[siblings.period == period][["area_code", "area_name", "period", "value"]]],
+                     ignore_index=True)
+    rows = rows[rows.value.notna()]
     rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
     rows["is_area"] = rows.area_code == area.code
     return rows.sort_values("value", ascending=False).reset_index(drop=True)
@@ -87,10 +99,10 @@ def single_years(area: Area) -> pd.DataFrame:
 
 def districts_latest(siblings: pd.DataFrame) -> pd.DataFrame:
     """A county's districts in the latest Health Index period, ranked (1 = highest rate); empty if none."""
-    if siblings.empty:
-        return siblings
-    period = siblings.period.max()
-    rows = siblings[siblings.period == period].copy()
+    if siblings.value.notna().sum() == 0:
+        return siblings.iloc[0:0]
+    period = siblings.period[siblings.value.notna()].max()
+    rows = siblings[(siblings.period == period) & siblings.value.notna()].copy()
     rows["rank_highest_first"] = rows.value.rank(ascending=False, method="min")
     rows["is_area"] = False
     return rows.sort_values("value", ascending=False).reset_index(drop=True)
@@ -108,8 +120,15 @@ def infant_mortality_2016_18(area: Area) -> pd.DataFrame:
     return frame.rename(columns={"infant_deaths": "count"})
 
 
+def shown_2016_18(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 2016-18 rows a table shows: published ones and withheld ones (as ``[c]`` rows, never dropped)."""
+    return frame[frame.value.notna() | _suppressed(frame)]
+
+
 def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
     safe = disclosure.apply(frame, "ons_vital")
+    # Withheld by the store (the [c] note) or here: either way the reader sees [c], never "not available".
+    withheld = (safe.suppressed | _suppressed(safe)).to_numpy()
 
     def num(v, d=0):
         return f"{v:,.{d}f}" if pd.notna(v) else None
@@ -120,13 +139,15 @@ def infant_mortality_view(frame: pd.DataFrame) -> pd.DataFrame:
         "Infant deaths": safe["count"].astype("Int64"),
         "Live births": safe.live_births.map(lambda v: num(v) or "[x]"),
         "Rate per 1,000": safe.value,
-        "95% confidence interval": [f"{lo:.2f} to {hi:.2f}" if pd.notna(lo) else None
-                                    for lo, hi in zip(safe.lower_ci95, safe.upper_ci95)],
-        "Compared with England": safe.compared_with_england.replace({"Benchmark": "(benchmark)"}),
+        "95% confidence interval": [f"{lo:.{FT_DECIMALS}f} to {hi:.{FT_DECIMALS}f}" if pd.notna(lo) else
+                                    (disclosure.SUPPRESSED if w else disclosure.NOT_AVAILABLE)
+                                    for lo, hi, w in zip(safe.lower_ci95, safe.upper_ci95, withheld)],
+        "Compared with England": np.where(withheld, disclosure.SUPPRESSED,
+                                          safe.compared_with_england.replace({"Benchmark": "(benchmark)"})),
         "Note": safe.caution,
-        "suppressed": safe.suppressed,
+        "suppressed": withheld,
     })
-    view["Rate per 1,000"] = view["Rate per 1,000"].round(2)
+    view["Rate per 1,000"] = view["Rate per 1,000"].round(FT_DECIMALS)
     # '[c]' where suppressed, '[x]' where not available, rendered here so the bookkeeping column is not shown.
     return disclosure.for_output(view).drop(columns="suppressed")
 
@@ -184,9 +205,10 @@ def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
 
 def latest_district_rate(here: pd.DataFrame) -> tuple[float | None, str | None]:
     """The district's latest Health Index infant mortality rate (carried-forward periods already dropped)."""
-    if here.empty:
+    published = here[here.value.notna()]
+    if published.empty:
         return None, None
-    row = here.sort_values("period").iloc[-1]
+    row = published.sort_values("period").iloc[-1]
     return float(row.value), row.period
 
 
@@ -266,23 +288,43 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
                  siblings: pd.DataFrame | None = None) -> list[str]:
     messages = []
     if single is not None:
-        messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
-                        + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
+        own = single[single.role == "area"]
+        if len(own) and own.value.isna().all() and _suppressed(own).any():
+            # Withheld is not "not published": say which it is.
+            messages.append(f"{SINGLE_YEAR} is withheld (disclosure control: a small number of deaths) or not "
+                            f"published for {area.name} in every year held.")
+        else:
+            later = indicators.withheld_after(single, "area")
+            messages.append(levels.latest_sentence(area, single, SINGLE_YEAR, "per 1,000 live births")
+                            + (f" Later years ({narrative.list_phrase(later)}) are withheld (disclosure control)."
+                               if later else "")
+                            + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
     if area.is_county and siblings is not None and len(siblings):
         latest = districts_latest(siblings)
         top, bottom = latest.iloc[0], latest.dropna(subset=["value"]).iloc[-1]
         messages.append(
             f"The three-year Health Index series is published for districts, not counties: in {top.period}"
-            f"{narrative.old_flag(top.period)} {area.name}'s districts ranged from {bottom.value:.2f} "
-            f"({bottom.area_name}) to {top.value:.2f} ({top.area_name}) per 1,000 live births.")
-    elif len(here):
-        latest = here.sort_values("period").iloc[-1]
-        first = here.sort_values("period").iloc[0]
+            f"{narrative.old_flag(top.period)} {area.name}'s districts ranged from {bottom.value:.{RATE_DECIMALS}f} "
+            f"({bottom.area_name}) to {top.value:.{RATE_DECIMALS}f} ({top.area_name}) per 1,000 live births.")
+    elif here.value.notna().any():
+        published = here[here.value.notna()].sort_values("period")
+        latest, first = published.iloc[-1], published.iloc[0]
+        places = RATE_DECIMALS
+        later = indicators.withheld_after(here.assign(role="area"))
+        # The last published period is not "now" when later ones are withheld: say so before quoting it.
+        lead = (f"Infant mortality in {area.name} is withheld for {narrative.list_phrase(later)} (disclosure "
+                f"control: a small number of deaths); the latest published figure is {latest.value:.{places}f} "
+                f"per 1,000 live births in {latest.period}" if later else
+                f"Infant mortality in {area.name} was {latest.value:.{places}f} per 1,000 live births in "
+                f"{latest.period}")
         messages.append(
-            f"Infant mortality in {area.name} was {latest.value:.2f} per 1,000 live births in {latest.period}"
-            f"{narrative.old_flag(latest.period)}, against {first.value:.2f} in {first.period}; that is "
-            f"{latest.position_among_districts} (median {latest['median']:.2f}). No counts or intervals are published with this series, so the change is "
-            "not tested; a district's rate rests on few deaths.")
+            f"{lead}{narrative.old_flag(latest.period)}, against {first.value:.{places}f} in {first.period}; "
+            f"in {latest.period} that was {latest.position_among_districts} (median {latest['median']:.2f}). No "
+            "counts or intervals are published with this series, so the change is not tested; a district's rate "
+            "rests on few deaths.")
+    elif len(here):
+        messages.append(f"Every period of the Health Index infant mortality series is withheld for {area.name} "
+                        "(disclosure control: a small number of deaths).")
     else:
         messages.append(f"The Health Index infant mortality series has no figure for {area.name}"
                         + (" (formed in April 2023; rates for the former districts cannot be added up)."
@@ -292,19 +334,20 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
     withheld = fingertips[(fingertips.role == "area") & _suppressed(fingertips)]
     if len(withheld):
         messages.append(
-            f"In 2016-18{narrative.old_flag('2016-18')} {area.name} had fewer than 3 infant deaths, so its count, rate "
-            "and comparison with England are suppressed (ONS disclosure control for births and deaths).")
+            f"In 2016-18{narrative.old_flag('2016-18')} {area.name}'s count, rate and comparison with England are "
+            "withheld (disclosure control: a small count, or a figure from which one could be worked out).")
     elif len(own):
         r = own.iloc[0]
         caution = f" The rate rests on fewer than {FEW_DEATHS} deaths: treat with caution." if r["count"] < FEW_DEATHS else ""
         messages.append(
-            f"In 2016-18{narrative.old_flag('2016-18')} the rate was {r.value:.2f} (95% confidence interval {r.lower_ci95:.2f} to "
-            f"{r.upper_ci95:.2f}) against England's {indicators.value_of(fingertips, 'england'):.2f}: "
+            f"In 2016-18{narrative.old_flag('2016-18')} the rate was {r.value:.{FT_DECIMALS}f} (95% confidence interval "
+            f"{r.lower_ci95:.{FT_DECIMALS}f} to {r.upper_ci95:.{FT_DECIMALS}f}) against England's "
+            f"{indicators.value_of(fingertips, 'england'):.{FT_DECIMALS}f}: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}.{caution}")
     elif len(county):
         r = county.iloc[0]
         messages.append(
-            f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.2f} per 1,000: "
+            f"Deaths and intervals for 2016-18{narrative.old_flag('2016-18')} are published for {r.area_name} ({r.value:.{FT_DECIMALS}f} per 1,000: "
             f"{narrative.comparison_phrase(r.compared_with_england, r.comparison_method)}), but not for "
             f"{area.name} in the extract held here (it covers {extract_coverage()}).")
     kinds = card.compared_with_england.map(stats.comparison_kind)
@@ -330,13 +373,13 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
 
 
 def missing_2016_18(area: Area, frame: pd.DataFrame) -> str | None:
-    """Why the area has no 2016-18 rate with counts: suppressed (fewer than 3 deaths) or not in the extract; None
+    """Why the area has no 2016-18 rate with counts: withheld (disclosure control) or not in the extract; None
     when it has one."""
     if frame.loc[frame.role == "area", "value"].notna().any():
         return None
     if (_suppressed(frame) & (frame.role == "area")).any():
-        return (f"{area.name} had fewer than 3 infant deaths in 2016-18, so its deaths, rate and interval are "
-                "suppressed (ONS disclosure control); its county or England is shown where published.")
+        return (f"{area.name}'s 2016-18 deaths, rate and interval are withheld (disclosure control: a small count, "
+                "or a figure from which one could be worked out); its county or England is shown where published.")
     if area.is_county:
         return f"The extract held here has no 2016-18 row for {area.name}; England is shown."
     return (f"The extract held here covers {extract_coverage()} and does not include this one; "
@@ -364,9 +407,11 @@ def missing_reason(area: Area) -> str:
 def series_view(here: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Period": here.period.map(narrative.period_label),
-        "Rate per 1,000 live births": here.value.map(lambda v: f"{v:.2f}"),
-        "Median of English districts": here["median"].map(lambda v: f"{v:.2f}"),
-        "Middle half of districts": [f"{a:.2f} to {b:.2f}" for a, b in zip(here.q1, here.q3)],
+        "Rate per 1,000 live births": [f"{v:.{RATE_DECIMALS}f}" if pd.notna(v) else
+                                       (disclosure.SUPPRESSED if w else disclosure.NOT_AVAILABLE)
+                                       for v, w in zip(here.value, _suppressed(here))],
+        "Median of English districts": here["median"].map(lambda v: f"{v:.2f}" if pd.notna(v) else "[x]"),
+        "Middle half of districts": [f"{a:.2f} to {b:.2f}" if pd.notna(a) else "[x]" for a, b in zip(here.q1, here.q3)],
         "Position": here.position_among_districts,
     })
 
@@ -408,7 +453,7 @@ def births_for_model(area: Area, override: float | None) -> tuple[float | None, 
 
 def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_now, smoking_note) -> str:
     parts = []
-    parts.append(f"Infant mortality: {rate:.2f} per 1,000 live births ({rate_period}, ONS Health Index)"
+    parts.append(f"Infant mortality: {rate:.{RATE_DECIMALS}f} per 1,000 live births ({rate_period}, ONS Health Index)"
                  if rate is not None else "Infant mortality: not held for this area")
     parts.append(f"births: {births:,.0f} a year ({births_note})" if births is not None else f"births: {births_note}")
     parts.append(f"smoking in pregnancy now: {smoking_now:.1f}% ({smoking_note})" if smoking_now is not None
