@@ -30,9 +30,9 @@ from .perinatal_need import NeedAssumption, perinatal_need, round_sensibly
 from .prevalence_shift import (REPORT_SOURCE, RR_SMOKING_IN_PREGNANCY, RR_TEENAGE_MOTHER, GapResult, Scenario,
                                attributable_fraction, deaths_per_year, district_scenario, gap_narrowing,
                                implied_prevalence, implied_relative_risk, rate_factor, scenarios_table)
-from .stratified_need import (KENT_PMH_SOURCE, SENSITIVITY_PREVALENCES, ParentInfantInputs, PerinatalInputs,
-                              ScaleOfNeed, ScaleOfNeedInputs, apportion, flat_rate_inputs, scale_of_need,
-                              sensitivity, whole)
+from .stratified_need import (KENT_PMH_SOURCE, SENSITIVITY_PREVALENCES, OverallRates, ParentInfantInputs,
+                              PerinatalInputs, ScaleOfNeed, ScaleOfNeedInputs, apportion, flat_rate_inputs,
+                              overall_rates, scale_of_need, sensitivity, whole)
 
 __all__ = [
     "CombinedEffect", "LeverInput", "LeverResult", "NationalLever", "combined_fraction", "lever_check", "local_lever",
@@ -41,7 +41,7 @@ __all__ = [
     "REPORT_SOURCE", "RR_SMOKING_IN_PREGNANCY", "RR_TEENAGE_MOTHER", "GapResult", "Scenario", "attributable_fraction",
     "deaths_per_year", "district_scenario", "gap_narrowing", "implied_prevalence", "implied_relative_risk",
     "rate_factor", "scenarios_table",
-    "KENT_PMH_SOURCE", "SENSITIVITY_PREVALENCES", "ParentInfantInputs", "PerinatalInputs", "ScaleOfNeed",
+    "KENT_PMH_SOURCE", "SENSITIVITY_PREVALENCES", "OverallRates", "overall_rates", "ParentInfantInputs", "PerinatalInputs", "ScaleOfNeed",
     "ScaleOfNeedInputs", "apportion", "flat_rate_inputs", "scale_of_need", "sensitivity", "whole",
 ]
 

@@ -25,7 +25,7 @@ class PerinatalInputs(BaseModel):
     rejected_pct: float = Field(100, ge=0, le=100)
     remaining_mothers_pct: float = Field(20, ge=0, le=100)
     referred_partners_pct: float = Field(25, ge=0, le=100)
-    other_partners_pct: float = Field(17.5, ge=0, le=100)
+    other_partners_pct: float | None = Field(17.5, ge=0, le=100)  # None: not in the area's published inputs
 
     @model_validator(mode="after")
     def _rejected_within_referred(self):
@@ -47,7 +47,7 @@ class ParentInfantInputs(BaseModel):
     care_pct: float = Field(90, ge=0, le=100)
     camhs_referrals_0_5: float | None = Field(None, ge=0)
     camhs_pct: float = Field(100, ge=0, le=100)
-    remaining_pct: float = Field(10, ge=0, le=100)
+    remaining_pct: float | None = Field(10, ge=0, le=100)  # None: parent-infant need not in the published inputs
 
 
 class ScaleOfNeedInputs(BaseModel):
@@ -69,6 +69,7 @@ class ScaleOfNeedInputs(BaseModel):
     licence: str = ""
     note: str = ""
     neighbouring_areas: list[str] = []
+    mothers_low_pct: float | None = Field(None, ge=0, le=100)  # the low end where the inputs give a range
 
     @model_validator(mode="after")
     def _groups_fit_in_births(self):
@@ -110,9 +111,11 @@ def flat_rate_inputs(births: float, mothers_pct: float = 20, partners_pct: float
 def whole(value: float) -> int:
     """Round to whole people, halves up, as Kent's paper prints its figures (598.5 -> 599; Python's round gives 598).
 
-    >>> whole(598.5), whole(2937.2), whole(33317.375)
-    (599, 2937, 33317)
+    >>> whole(598.5), whole(2937.2), whole(33317.375), whole(float("nan"))
+    (599, 2937, 33317, None)
     """
+    if value is None or math.isnan(float(value)):
+        return None  # a part of the model the inputs leave out (not zero)
     return int(math.floor(float(value) + 0.5))
 
 
@@ -210,23 +213,29 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
                    sums)
     total("mothers", "Mothers in need of support a year", mothers)
 
-    # Partners
-    partners = 0.0
-    if per.referred is not None:
+    # Partners (left out, not zero, when the published inputs have no rate for them)
+    partners = 0.0 if per.other_partners_pct is not None else float("nan")
+    if per.referred is not None and per.other_partners_pct is not None:
         partners += row("partners", "Partners of mothers referred to the specialist service", referred,
                         per.referred_partners_pct, share(referred, per.referred_partners_pct),
                         f"{_num(referred)} x {per.referred_partners_pct:g}%")
-    others = births - referred
-    label = ("Other partners (births - referred)" if per.referred is not None else "Partners (births)")
-    sums = (f"({_num(births)} - {_num(referred)}) x {per.other_partners_pct:g}%" if per.referred is not None
-            else f"{_num(births)} x {per.other_partners_pct:g}%")
-    partners += row("partners", label, others, per.other_partners_pct, share(others, per.other_partners_pct), sums)
-    total("partners", "Partners in need of support a year", partners)
-
-    row("parents", "Parents in need of support a year (mothers and partners)", None, None, mothers + partners,
-        f"{_num(mothers)} + {_num(partners)}", part=False)
-    row("parents", f"Parents in need of support over {years} years", None, None, (mothers + partners) * years,
-        f"{_num(mothers + partners)} x {years}", part=False)
+    if per.other_partners_pct is not None:
+        others = births - referred
+        label = ("Other partners (births - referred)" if per.referred is not None else "Partners (births)")
+        sums = (f"({_num(births)} - {_num(referred)}) x {per.other_partners_pct:g}%" if per.referred is not None
+                else f"{_num(births)} x {per.other_partners_pct:g}%")
+        partners += row("partners", label, others, per.other_partners_pct, share(others, per.other_partners_pct),
+                        sums)
+        total("partners", "Partners in need of support a year", partners)
+        row("parents", "Parents in need of support a year (mothers and partners)", None, None, mothers + partners,
+            f"{_num(mothers)} + {_num(partners)}", part=False)
+        row("parents", f"Parents in need of support over {years} years", None, None, (mothers + partners) * years,
+            f"{_num(mothers + partners)} x {years}", part=False)
+    else:
+        row("mothers", f"Mothers in need of support over {years} years", None, None, mothers * years,
+            f"{_num(mothers)} x {years}", part=False)
+    if pi.remaining_pct is None:
+        return ScaleOfNeed(pd.DataFrame(rows), mothers, partners, float("nan"), years)
 
     # Parent-infant relationships (one year's births)
     babies, rest, taken = 0.0, births, []
@@ -251,6 +260,31 @@ def scale_of_need(inputs: ScaleOfNeedInputs) -> ScaleOfNeed:
     return ScaleOfNeed(pd.DataFrame(rows), mothers, partners, babies, years)
 
 
+@dataclass(frozen=True)
+class OverallRates:
+    """A model's overall rates: each total as a percentage of the births it was run on (see :func:`overall_rates`)."""
+
+    mothers_pct: float
+    partners_pct: float
+    parent_infant_pct: float
+
+
+def overall_rates(inputs: ScaleOfNeedInputs) -> OverallRates:
+    """Each of the model's yearly totals as a percentage of its births: the rates to apply where an area has no
+    inputs of its own (not the 20% / 17.5% / 10% for the remaining groups, which leave out the groups at 100%).
+
+    >>> kent = ScaleOfNeedInputs(births=16632, perinatal=PerinatalInputs(referred=2569, rejected=623),
+    ...     parent_infant=ParentInfantInputs(poverty_share_of_births_pct=16.5, care_share_of_births_pct=4.0,
+    ...                                      camhs_referrals_0_5=519))
+    >>> r = overall_rates(kent); round(r.mothers_pct, 1), round(r.partners_pct, 1), round(r.parent_infant_pct, 1)
+    (21.4, 18.7, 17.7)
+    """
+    result = scale_of_need(inputs)
+    births = float(inputs.births)
+    return OverallRates(result.mothers / births * 100, result.partners / births * 100,
+                        result.parent_infant / births * 100)
+
+
 SENSITIVITY_PREVALENCES = (10, 15, 20, 25)
 
 
@@ -269,7 +303,8 @@ def sensitivity(inputs: ScaleOfNeedInputs, prevalences=SENSITIVITY_PREVALENCES, 
         result = scale_of_need(changed)
         values = {"mothers_a_year": result.mothers * scale, "parents_a_year": result.parents * scale,
                   f"parents_over_{result.years}_years": result.parents_over_years * scale}
-        row = {"mothers_prevalence_pct": float(pct), "partners_prevalence_pct": inputs.perinatal.other_partners_pct}
+        row = {"mothers_prevalence_pct": float(pct),
+               "partners_prevalence_pct": inputs.perinatal.other_partners_pct}
         for key, value in values.items():
             row[key] = value
             row[f"{key}_rounded"] = whole(value)

@@ -309,12 +309,12 @@ def lever_table(area: Area, card: pd.DataFrame, deaths: InfantDeaths | None = No
     def times(v):
         return np.nan if v is None else together * v
 
-    table.loc[len(table)] = {"area_code": area.code, "area_name": area.name, "lever": "All seven together",
+    combined = {"area_code": area.code, "area_name": area.name, "lever": "All seven together",
                              "key": "combined", "local_measure": "1 - (1 - f1)(1 - f2)...(1 - f7), not a sum",
                              "fraction_prevented": together, "deaths_prevented_a_year": times(per_year),
                              "deaths_prevented_lower_ci95": times(lower), "deaths_prevented_upper_ci95": times(upper),
                              "levers_included": int(table.fraction_prevented.notna().sum())}
-    return table
+    return pd.concat([table, pd.DataFrame([combined])], ignore_index=True)
 
 
 def lever_view(table: pd.DataFrame) -> pd.DataFrame:
