@@ -256,7 +256,7 @@ def gap_sentence(gap: pd.DataFrame) -> str:
 def _input(key: str, area: Area, card: pd.DataFrame) -> dict:
     """The area's figure for one lever: value, period, level (whose), England, and the reference it is scaled by."""
     indicator_id, category, complement = LOCAL_INDICATORS[key]
-    empty = {"indicator_id": indicator_id or "", "value": np.nan, "period": "", "level": "", "england": np.nan,
+    empty = {"indicator_id": indicator_id or "", "value": np.nan, "period": None, "level": "", "england": np.nan,
              "reference": "England", "complement": complement, "local_data": ""}
     if indicator_id is None:
         return empty | {"level": "no local measure of unsafe sleep is published: England's prevalence assumed",
@@ -350,7 +350,7 @@ def lever_sentences(area: Area, table: pd.DataFrame, deaths: InfantDeaths | None
            f"mortality its published narrowing implies, with the {nat.gap_pct:g}% gap of {nat.gap_period} and "
            f"{nat.share_pct:g}% of deaths in the routine-and-manual group) scaled by how common the risk factor is in "
            f"{area.name} against England; deaths a year prevented are that share of {area.name}'s infant deaths a "
-           "year, with their 95% interval. Levers overlap, so together they are combined as "
+           "year, with a 95% interval that carries the uncertainty of the area's infant deaths (not of the model's inputs). Levers overlap, so together they are combined as "
            "1 - (1 - f1)(1 - f2)...(1 - f7), not added. A planning model, not a forecast: it assumes each risk is "
            "causal and fully reversible and that nothing else changes."]
     if deaths is None:
@@ -359,7 +359,10 @@ def lever_sentences(area: Area, table: pd.DataFrame, deaths: InfantDeaths | None
     elif deaths.withheld:
         out.append("Deaths a year are not shown: the rate implies fewer than 3.5 deaths (disclosure control).")
     elif pd.notna(together.deaths_prevented_a_year):
-        out.append(f"Together the seven changes would prevent about {together.deaths_prevented_a_year:.1f} infant "
+        included = int(together.levers_included)
+        which = ("the seven changes" if included == 7 else
+                 f"the {included} changes with a figure for {area.name} (of seven; the others are marked [x])")
+        out.append(f"Together {which} would prevent about {together.deaths_prevented_a_year:.1f} infant "
                    f"deaths a year in {area.name} (95% interval {together.deaths_prevented_lower_ci95:.1f} to "
                    f"{together.deaths_prevented_upper_ci95:.1f}), {together.fraction_prevented * 100:.1f}% of its "
                    f"infant deaths ({deaths.period}).")
