@@ -246,7 +246,7 @@ def gap_sentence(gap: pd.DataFrame) -> str:
     certain = (r.excess_lower_ci95 > 0) or (r.excess_upper_ci95 < 0)
     return (base + f". At England's rate ({r.england_per_1000:.2f}) it would have had {r.deaths_at_england_rate:.1f}: "
             f"about {abs(r.excess_deaths_a_year):.1f} {word} a year (95% interval {r.excess_lower_ci95:+.1f} to "
-            f"{r.excess_upper_ci95:+.1f}), " + ("a difference chance alone is unlikely to explain." if certain else
+            f"{r.excess_upper_ci95:+.1f}, England's rate taken as fixed), " + ("a difference chance alone is unlikely to explain." if certain else
                                                   "within what chance alone could produce."))
 
 
