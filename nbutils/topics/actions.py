@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .. import narrative, query, stats
 from ..areas import Area, registry
@@ -79,8 +79,10 @@ def evidence() -> Evidence:
         return Evidence.model_validate(yaml.safe_load(EVIDENCE_FILE.read_text()))
     except FileNotFoundError:
         raise WorkbookError("nbutils/evidence.yaml is missing: restore it from the repository") from None
-    except Exception as error:  # YAML or validation: one line naming the file
-        first = getattr(error, "errors", lambda: [{"msg": "not valid YAML"}])()[0]["msg"]
+    except yaml.YAMLError:
+        raise WorkbookError("nbutils/evidence.yaml is not valid YAML: restore it from the repository") from None
+    except ValidationError as error:
+        first = error.errors()[0]["msg"]
         raise WorkbookError(f"nbutils/evidence.yaml is not valid ({first}): restore it from the repository") \
             from None
 
@@ -167,7 +169,7 @@ def checked_indicators(topic: str, card: pd.DataFrame) -> list[str]:
 
 def actions_html(area: Area, topic: str, table: pd.DataFrame, card: pd.DataFrame) -> str:
     """The section as an HTML fragment (escaped here)."""
-    head = "<div class='nbu-actions'><h2>What commissioners can do</h2>"
+    head = '<div class="nbu-actions"><h2 id="What-commissioners-can-do">What commissioners can do</h2>'  # in the contents
     if table.empty:
         checked = narrative.list_phrase(checked_indicators(topic, card)) or "the figures on this page"
         return (head + f"<p>No action on this page is triggered by {html.escape(area.name)}'s figures: none of "

@@ -346,13 +346,13 @@ def lever_view(table: pd.DataFrame) -> pd.DataFrame:
 def lever_sentences(area: Area, table: pd.DataFrame, deaths: InfantDeaths | None, nat: National) -> list[str]:
     """How the table was made, in words, and its headline."""
     together = table[table.key == "combined"].iloc[0]
-    out = [f"Each lever's effect is the report's national effect on all births (the fall in England's infant "
+    out = [(f"Each lever's effect is the report's national effect on all births (the fall in England's infant "
            f"mortality its published narrowing implies, with the {nat.gap_pct:g}% gap of {nat.gap_period} and "
            f"{nat.share_pct:g}% of deaths in the routine-and-manual group) scaled by how common the risk factor is in "
            f"{area.name} against England; deaths a year prevented are that share of {area.name}'s infant deaths a "
            "year, with a 95% interval that carries the uncertainty of the area's infant deaths (not of the model's inputs). Levers overlap, so together they are combined as "
            "1 - (1 - f1)(1 - f2)...(1 - f7), not added. A planning model, not a forecast: it assumes each risk is "
-           "causal and fully reversible and that nothing else changes."]
+           "causal and fully reversible and that nothing else changes.")]
     if deaths is None:
         out.append(f"No infant mortality rate or births figure for {area.name} is held, so deaths a year cannot be "
                    "given; the shares still apply.")
@@ -402,12 +402,12 @@ def gap_view(gap: pd.DataFrame) -> pd.DataFrame:
         "Infant mortality (per 1,000 live births)": [f"{r.infant_mortality_per_1000:.2f}"
                                                      if not r.note.startswith("[c]") else "[c]"],
         "England (per 1,000)": [num(r.england_per_1000, 2)],
-        "Infant deaths a year (95% interval)": [f"{num(r.deaths_a_year)} ({num(r.deaths_lower_ci95)} to "
-                                                f"{num(r.deaths_upper_ci95)})"],
+        "Infant deaths a year (95% interval)": [(f"{num(r.deaths_a_year)} ({num(r.deaths_lower_ci95)} to "
+                                                 f"{num(r.deaths_upper_ci95)})")],
         "At England's rate": [num(r.deaths_at_england_rate)],
         "More (+) or fewer (-) a year than at England's rate (95% interval)": [
-            f"{num(r.excess_deaths_a_year, sign=True)} ({num(r.excess_lower_ci95, sign=True)} to "
-            f"{num(r.excess_upper_ci95, sign=True)})"],
+            (f"{num(r.excess_deaths_a_year, sign=True)} ({num(r.excess_lower_ci95, sign=True)} to "
+             f"{num(r.excess_upper_ci95, sign=True)})")],
         "Births a year": [narrative.number(r.births_a_year)],
     })
 
