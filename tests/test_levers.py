@@ -218,3 +218,26 @@ def test_kent_sudi_model_inputs_name_its_rate_not_not_held(store_ready):
     text = sudi.inputs_sentence(kent, rate, period, 16422, "births", 13.8, "SATOD", source)
     assert "not held" not in text
     assert "Infant mortality: 3.13 per 1,000 live births (2021-23, ONS single-year infant mortality via DfE LAIT" in text
+
+
+def test_a_broken_levers_file_or_evidence_file_is_one_clear_error(project_copy, monkeypatch, tmp_path):
+    from nbutils.errors import WorkbookError
+    from nbutils.topics import actions, levers
+
+    monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
+    (project_copy / "parameters" / "levers" / "national.yaml").write_text("levers: [\n")
+    with pytest.raises(WorkbookError, match=r"^parameters/levers/national.yaml is not a valid levers file"):
+        levers.national()
+    (project_copy / "parameters" / "levers" / "national.yaml").unlink()
+    with pytest.raises(WorkbookError, match=r"^parameters/levers/national.yaml is missing"):
+        levers.national()
+    bad = tmp_path / "evidence.yaml"
+    bad.write_text("documents: {}\nactions:\n  - {id: x, topics: [smoking], action: a,\n"
+                   "     triggers: [{kind: worse_than_benchmark, indicator: satod}], evidence: [{document: nice_x}]}\n")
+    monkeypatch.setattr(actions, "EVIDENCE_FILE", bad)
+    actions.evidence.cache_clear()
+    try:
+        with pytest.raises(WorkbookError, match=r"cites 'nice_x', which is not listed"):
+            actions.evidence()
+    finally:
+        actions.evidence.cache_clear()
