@@ -9,6 +9,7 @@ perinatal mental health strategy (July 2024) and Coventry's strategy (10-20% of 
 from __future__ import annotations
 
 import doctest
+import importlib
 from pathlib import Path
 
 import pydantic
@@ -116,10 +117,15 @@ def test_round_sensibly_and_required_births():
         P.perinatal_need(None, [P.NeedAssumption("Mothers", "births", 20, "Kent")])
 
 
-def test_planning_doctests_run_and_pass():
-    result = doctest.testmod(P, verbose=False)
+@pytest.mark.parametrize("module, least", [("prevalence_shift", 2), ("levers", 6), ("perinatal_need", 1),
+                                           ("stratified_need", 6)])
+def test_planning_doctests_run_and_pass(module, least):
+    # One model per module: the report's example, the seven levers' read-back, the Kent totals, rounding, flat
+    # rate, sensitivity and apportioning examples.
+    assert set(P.MODULES) == {"prevalence_shift", "levers", "perinatal_need", "stratified_need"}
+    result = doctest.testmod(importlib.import_module(f"nbutils.planning.{module}"), verbose=False)
     assert result.failed == 0
-    assert result.attempted >= 8  # the Kent totals, rounding, flat rate, sensitivity and apportioning examples
+    assert result.attempted >= least
 
 
 # ------------------------------------------------------------------------------------------------ Kent's stratified model
@@ -243,21 +249,59 @@ def test_kent_district_gets_kent_model_apportioned_and_says_so(store_ready):
     assert sens.loc[20, "mothers_a_year_rounded"] == table.loc["Mothers in need of support a year", "in_need_rounded"]
 
 
-def test_medway_flat_rates_name_kent_as_a_neighbouring_authority(store_ready):
+def test_medway_gets_the_models_overall_rates_named_as_a_neighbours(store_ready):
+    # Issue 22: an area without inputs gets the model's overall rates (Kent's totals over its births: 21.4% of
+    # mothers, 18.7% of partners, 17.7% of babies), not the 20% / 17.5% / 10% for the remaining groups only.
     from nbutils.areas import resolve
     from nbutils.topics import scale_of_need
 
     medway = resolve("Medway")
     plan = scale_of_need.scale_plan(medway)
     assert plan.kind == "flat" and plan.births == 3340
-    assert plan.result.mothers == pytest.approx(668)
+    assert plan.result.mothers == pytest.approx(3340 * 0.214)
+    assert plan.result.parent_infant == pytest.approx(3340 * 0.177)
     for text in (scale_of_need.scale_caption(plan), scale_of_need.need_message(medway, 3340),
                  " ".join(scale_of_need.scale_sentences(plan))):
-        assert "Kent County Council's assumptions (a neighbouring authority's, not Medway's own)" in text
+        assert "Kent County Council's model's overall rates (a neighbouring authority's, not Medway's own)" in text
     assert "children aged 0-5 referred to CAMHS" in scale_of_need.scale_sentences(plan)[-1]
-    coventry = scale_of_need.scale_plan(resolve("Coventry"), births=4500, mothers_pct=10)
-    assert "another authority's, not Coventry's own" in coventry.whose
-    assert coventry.result.mothers == pytest.approx(450) and coventry.changed == ("mothers",)
+
+
+def test_other_areas_get_defaults_that_never_name_kent(store_ready):
+    from nbutils.areas import resolve
+    from nbutils.topics import scale_of_need
+
+    westminster = resolve("Westminster")
+    plan = scale_of_need.scale_plan(westminster, mothers_pct=10)
+    assert plan.kind == "flat" and plan.changed == ("mothers",)
+    assert plan.result.mothers == pytest.approx(plan.births * 0.10)
+    assert plan.result.partners == pytest.approx(plan.births * 0.187)
+    texts = [scale_of_need.scale_caption(plan), scale_of_need.need_message(westminster, plan.births),
+             *scale_of_need.scale_sentences(plan), scale_of_need.sensitivity_caption(plan),
+             scale_of_need.scale_table(plan).to_csv()]
+    assert "the workbook's default rates (not Westminster's own)" in texts[0]
+    assert not any("Kent" in t for t in texts)
+
+
+def test_coventry_runs_on_its_own_published_inputs(store_ready):
+    # Coventry's strategy: 10-20% of about 4,500 births a year; no partner or parent-infant rates published.
+    from nbutils.areas import resolve
+    from nbutils.topics import scale_of_need
+
+    coventry = resolve("Coventry")
+    plan = scale_of_need.scale_plan(coventry)
+    assert plan.kind == "local" and plan.source.publisher == "Coventry"
+    assert plan.result.mothers == pytest.approx(900)
+    assert plan.result.totals()["partners"] is None and plan.result.totals()["parent_infant"] is None
+    message = scale_of_need.need_message(coventry, 4171)
+    assert "about 450 to 900 mothers a year" in message and "10% to 20% of births" in message
+    table = scale_of_need.scale_table(plan)
+    assert set(table.group) == {"mothers"} and table.in_need_rounded.tolist() == [900, 900, 4500]
+    texts = [message, scale_of_need.scale_caption(plan), *scale_of_need.scale_sentences(plan),
+             scale_of_need.sensitivity_caption(plan), table.to_csv()]
+    assert "Coventry's own published inputs" in texts[1]
+    assert not any("Kent" in t for t in texts)
+    sens = scale_of_need.sensitivity_table(plan)
+    assert sens.mothers_a_year_rounded.tolist() == [450, 675, 900, 1125]
 
 
 def test_an_area_with_its_own_inputs_runs_the_stratified_model(project_copy, monkeypatch):

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import catalog, disclosure, narrative, query, stats
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
-from . import dashboard, indicators
+from . import dashboard, indicators, levers
 from .scale_of_need import need_message
 
 WHITE_BRITISH = "White: English, Welsh, Scottish, Northern Irish or British"
@@ -378,7 +378,7 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
     similar, better or worse.
     """
     decimals = {h.indicator_id: h.decimals for h in HEADLINES}
-    messages = [_infant_mortality_message(area, card)]
+    messages = [_infant_mortality_message(area, card), *levers.key_messages(area)]
     card = card[~card.indicator_id.isin(INFANT_MORTALITY_IDS)]
     kinds = card.compared_with_england.map(stats.comparison_kind)
     more = "see the scorecard"

@@ -52,12 +52,20 @@ def need_message(area: Area, births: float) -> str:
         about = [narrative.number(v) for v in (plan.result.mothers, plan.result.partners)]
         how = f"on {plan.whose}"
         lead = f"{area.name}'s model counts {narrative.number(plan.inputs.births)} births a year"
+        low = plan.inputs.mothers_low_pct
+        if low is not None:  # a published range: both ends
+            low_mothers = plan.inputs.births * low / 100
+            about[0] = f"{narrative.number(low_mothers)} to {about[0]}"
+            how += f" ({low:g}% to {plan.inputs.perinatal.remaining_mothers_pct:g}% of births)"
+        if pd.isna(plan.result.partners):
+            return (f"{lead}; {how}, about {about[0]} mothers a year may need support for perinatal mental health "
+                    "(see the scale-of-need calculator).")
     else:
         lead = (f"About {narrative.number(planning.round_sensibly(births))} babies a year live in {area.name} "
                 f"(residents aged under 1, mid-2020{narrative.old_clause('mid-2020')})")
         how = (f"on {plan.whose}, apportioned by births" if plan.kind == "county"
-               else f"at {plan.whose} of {plan.inputs.perinatal.remaining_mothers_pct:g}% of mothers and "
-                    f"{plan.inputs.perinatal.other_partners_pct:g}% of partners")
+               else f"at {plan.whose} of {plan.inputs.perinatal.remaining_mothers_pct:.1f}% of mothers and "
+                    f"{plan.inputs.perinatal.other_partners_pct:.1f}% of partners")
     return (f"{lead}; {how}, about {about[0]} mothers and {about[1]} partners a year may need support for "
             "perinatal mental health (see the scale-of-need calculator).")
 
@@ -91,7 +99,9 @@ class ScalePlan:
     """Which scale-of-need model an area gets, with whose inputs (see :func:`scale_plan`).
 
     kind: 'local' (the area's own published inputs), 'county' (its county's model, apportioned by the area's
-    share of the county's births) or 'flat' (flat rates: another authority's assumptions on the area's births).
+    share of the county's births) or 'flat' (the overall rates of the default model on the area's births: named
+    as the neighbouring authority's where the source lists the area as a neighbour, otherwise as the workbook's
+    default rates, never as another authority's assumptions).
     """
 
     area: Area
@@ -116,9 +126,14 @@ class ScalePlan:
             return f"{owner}'s own published inputs"
         if self.kind == "county":
             return f"{owner}'s model and inputs for the whole of {self.source.area_name}"
-        relation = ("a neighbouring authority's" if self.area.code in self.source.neighbouring_areas
-                    else "another authority's")
-        return f"{owner}'s assumptions ({relation}, not {self.area.name}'s own)"
+        if self.names_source:
+            return f"{owner}'s model's overall rates (a neighbouring authority's, not {self.area.name}'s own)"
+        return f"the workbook's default rates (not {self.area.name}'s own)"
+
+    @property
+    def names_source(self) -> bool:
+        """Whether the page may name whose inputs these are: its own, its county's, or a listed neighbour's."""
+        return self.kind != "flat" or self.area.code in self.source.neighbouring_areas
 
 
 def _with_rates(inputs: planning.ScaleOfNeedInputs, mothers_pct, partners_pct, parent_infant_pct):
@@ -171,9 +186,10 @@ def scale_plan(area: Area, births: float | None = None, mothers_pct: float | Non
         return ScalePlan(area, "county", inputs, county, planning.scale_of_need(inputs), used, note, county_births,
                          changed)
     source = scale_inputs(ASSUMPTIONS_FROM)
-    flat = planning.flat_rate_inputs(used, source.perinatal.remaining_mothers_pct,
-                                     source.perinatal.other_partners_pct, source.parent_infant.remaining_pct,
-                                     source.years)
+    rates = planning.overall_rates(source)  # every group of the model, not only its remaining mothers and babies
+    # To one decimal place, as stated on the page (21.4%, 18.7%, 17.7% for Kent's published model).
+    flat = planning.flat_rate_inputs(used, round(rates.mothers_pct, 1), round(rates.partners_pct, 1),
+                                     round(rates.parent_infant_pct, 1), source.years)
     inputs, changed = _with_rates(flat, mothers_pct, partners_pct, parent_infant_pct)
     return ScalePlan(area, "flat", inputs, source, planning.scale_of_need(inputs), used, note, changed=changed)
 
@@ -190,7 +206,7 @@ def scale_table(plan: ScalePlan) -> pd.DataFrame:
     frame.insert(0, "area_code", plan.area.code)
     frame.insert(1, "area_name", plan.area.name)
     frame.insert(2, "model", model)
-    frame["inputs_from"] = f"{plan.whose}; {plan.source.citation}"
+    frame["inputs_from"] = f"{plan.whose}; {plan.source.citation}" if plan.names_source else plan.whose
     return frame
 
 
@@ -249,17 +265,26 @@ def scale_sentences(plan: ScalePlan) -> list[str]:
             f"referrals, poverty and care; with {plan.area.name}'s own inputs the model would be run for it "
             "directly.")
     else:
+        rates = plan.inputs
         out.append(f"Births: {narrative.number(plan.births)} a year, {plan.births_note}.")
-        out.append(
-            f"Prevalence: {plan.whose}, from {src.citation}; {plan.area.name} has no local inputs in this "
-            "workbook, so the calculator applies them as flat rates to one year's births.")
+        what = (f"{rates.perinatal.remaining_mothers_pct:.1f}% of mothers, {rates.perinatal.other_partners_pct:.1f}% "
+                f"of partners and {rates.parent_infant.remaining_pct:.1f}% of babies a year")
+        if plan.names_source:
+            out.append(f"Prevalence: {plan.whose}, from {src.citation}: {what} (each of the model's totals as a "
+                       f"share of its births); {plan.area.name} has no local inputs in this workbook, so the "
+                       "calculator applies them as flat rates to one year's births.")
+        else:
+            out.append(f"Prevalence: {plan.whose}: {what}, the overall rates of a published stratified model of "
+                       f"perinatal need (the workbook's parameters/{SCALE_OF_NEED_DIR} folder says whose). They are "
+                       f"defaults, not {plan.area.name}'s own assumptions.")
         missing = plan.inputs.missing_local_inputs()
-        out.append(f"To match {src.publisher}'s stratified model, {plan.area.name} would need its own figures "
-                   f"for: {narrative.list_phrase(missing)} (a file like {src.area_name}'s in the workbook's "
-                   f"parameters/{SCALE_OF_NEED_DIR} folder).")
+        out.append(f"To run the stratified model for {plan.area.name} itself, the workbook would need "
+                   f"{plan.area.name}'s own figures for: {narrative.list_phrase(missing)} (a file in the "
+                   f"workbook's parameters/{SCALE_OF_NEED_DIR} folder).")
     if plan.changed:
+        whose = f"{src.publisher}'s published value" if plan.names_source else "the default"
         out.append(f"The prevalence for {narrative.list_phrase(list(plan.changed))} was changed in the parameters "
-                   f"from {src.publisher}'s published value.")
+                   f"from {whose}.")
     return out
 
 
@@ -282,6 +307,8 @@ def sensitivity_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def sensitivity_caption(plan: ScalePlan) -> str:
-    what = "remaining mothers" if plan.kind in ("local", "county") else "mothers"
-    return (f"If the prevalence among {what} were 10%, 15%, 20% or 25%, {plan.area.name} (partners at "
-            f"{plan.inputs.perinatal.other_partners_pct:g}%; every other input as above)")
+    what = "remaining mothers" if plan.inputs.perinatal.referred is not None else "mothers"
+    partners = plan.inputs.perinatal.other_partners_pct
+    held = (f"partners at {partners:.3g}%" if partners is not None else "partners not in the published inputs")
+    return (f"If the prevalence among {what} were 10%, 15%, 20% or 25%, {plan.area.name} ({held}; every other "
+            "input as above)")

@@ -451,9 +451,10 @@ def births_for_model(area: Area, override: float | None) -> tuple[float | None, 
     return estimate, "residents aged under 1 at mid-2020 from the ONS mid-year estimates, an approximation of annual births"
 
 
-def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_now, smoking_note) -> str:
+def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_now, smoking_note,
+                    rate_source: str = "ONS Health Index") -> str:
     parts = []
-    parts.append(f"Infant mortality: {rate:.{RATE_DECIMALS}f} per 1,000 live births ({rate_period}, ONS Health Index)"
+    parts.append(f"Infant mortality: {rate:.{RATE_DECIMALS}f} per 1,000 live births ({rate_period}, {rate_source})"
                  if rate is not None else "Infant mortality: not held for this area")
     parts.append(f"births: {births:,.0f} a year ({births_note})" if births is not None else f"births: {births_note}")
     parts.append(f"smoking in pregnancy now: {smoking_now:.1f}% ({smoking_note})" if smoking_now is not None

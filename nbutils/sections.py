@@ -1,0 +1,56 @@
+"""Page sections built from several topic helpers: 'What would it take' (the seven levers and the gap to England)
+and 'What commissioners can do' (actions fired by the area's figures). Each is one call from a notebook cell."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import query
+from .topics import actions as actions_model
+from .topics import levers, overview
+
+
+def _name_local(pack, indicator_id: str) -> None:
+    """Name the local dataset in the footer when the area's (or its county's) own figure was used."""
+    codes = [c for c in (pack.area.code, pack.area.upper_tier_code) if c]
+    rows = query.local_values(indicator_id, codes)
+    if len(rows):
+        pack.used_local(rows)
+
+
+def what_it_takes(pack, card: pd.DataFrame) -> None:
+    """The seven levers for the area, its gap to England in infant deaths a year, and the national check table."""
+    area = pack.area
+    nat = levers.national()
+    deaths = levers.infant_deaths(area)
+    if deaths is None:
+        pack.missing(f"Infant deaths a year for {area.name}", "ONS infant mortality (Health Index, DfE LAIT)",
+                     "No infant mortality rate or births figure for this area is held in this build.")
+    else:
+        gap = levers.gap_table(deaths)
+        pack.note(levers.gap_sentence(gap))
+        pack.table(gap, "infant_deaths_gap_to_england",
+                   f"Infant deaths a year, {area.name}, against England's rate ({deaths.source}; births: "
+                   f"{levers.BIRTHS_SOURCE})", shown=levers.gap_view(gap))
+    table = levers.lever_table(area, card, deaths, nat)
+    pack.note(*levers.lever_sentences(area, table, deaths, nat))
+    pack.table(table, "what_would_it_take_levers",
+               f"The seven levers of the national report applied to {area.name}: infant deaths a year prevented",
+               shown=levers.lever_view(table))
+    _name_local(pack, "breastfeeding_6_8_weeks")
+    check = levers.check_table(nat)
+    pack.table(check, "levers_national_check",
+               f"Check: the national report's published contributions against the model ({nat.source}; gap "
+               f"{nat.gap_pct:g}% in {nat.gap_period}, {nat.share_pct:g}% of deaths in the R&M group)",
+               shown=levers.check_view(check))
+
+
+def actions(pack, card: pd.DataFrame | None = None) -> None:
+    """'What commissioners can do' for the page's topic: at most five actions, each with its figure and evidence."""
+    card = card if card is not None else overview.scorecard(pack.area)
+    table = actions_model.actions(pack.area, pack.topic, card)
+    pack.html(actions_model.actions_html(pack.area, pack.topic, table, card))
+    if len(table):
+        pack.export(table, "actions")
+    if (table.action_id == "baby_friendly").any():
+        _name_local(pack, "breastfeeding_6_8_weeks")

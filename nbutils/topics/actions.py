@@ -1,0 +1,184 @@
+"""What commissioners can do: at most five actions a page, each fired by the area's own figures, with evidence.
+
+The actions, their triggers and their citations are in one reviewed file, ``nbutils/evidence.yaml``; nothing here
+words an action or a citation. An action no figure fires is not shown; a shown action names the figure that fired
+it (value, period with its old-figure mark, whose figure, and the benchmark). Figures come from the overview's
+scorecard (:func:`nbutils.topics.overview.scorecard`), so every page judges them the same way.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .. import narrative, query, stats
+from ..areas import Area, registry
+from ..errors import WorkbookError
+
+EVIDENCE_FILE = Path(__file__).resolve().parents[1] / "evidence.yaml"
+MAX_ACTIONS = 5
+KINDS = ("worse_than_benchmark", "higher_than_benchmark", "local_below_county")
+TOPICS = ("overview", "ethnicity", "housing", "nutrition", "sudi", "smoking")
+
+
+class Trigger(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    indicator: str
+
+    @model_validator(mode="after")
+    def _known_kind(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown trigger kind {self.kind!r}: use one of {', '.join(KINDS)}")
+        return self
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    document: str
+    part: str = ""
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    topics: list[str] = Field(min_length=1)
+    action: str
+    triggers: list[Trigger] = Field(min_length=1)
+    evidence: list[Citation] = Field(min_length=1)
+
+
+class Evidence(BaseModel):
+    """The evidence file: documents (key -> citation) and actions; every citation must name a listed document."""
+
+    model_config = ConfigDict(extra="forbid")
+    documents: dict[str, dict[str, str]]
+    actions: list[Action]
+
+    @model_validator(mode="after")
+    def _citations_resolve(self):
+        for action in self.actions:
+            for cite in action.evidence:
+                if cite.document not in self.documents:
+                    raise ValueError(f"action {action.id!r} cites {cite.document!r}, which is not listed")
+            unknown = set(action.topics) - set(TOPICS)
+            if unknown:
+                raise ValueError(f"action {action.id!r} names unknown topics {sorted(unknown)}")
+        return self
+
+
+@lru_cache(maxsize=1)
+def evidence() -> Evidence:
+    """Read nbutils/evidence.yaml (one clear error if it is unusable)."""
+    try:
+        return Evidence.model_validate(yaml.safe_load(EVIDENCE_FILE.read_text()))
+    except FileNotFoundError:
+        raise WorkbookError("nbutils/evidence.yaml is missing: restore it from the repository") from None
+    except yaml.YAMLError:
+        raise WorkbookError("nbutils/evidence.yaml is not valid YAML: restore it from the repository") from None
+    except ValidationError as error:
+        first = error.errors()[0]["msg"]
+        raise WorkbookError(f"nbutils/evidence.yaml is not valid ({first}): restore it from the repository") \
+            from None
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:.1f}%" if unit.startswith("%") else f"{value:.1f}"
+
+
+def _fired(trigger: Trigger, area: Area, card: pd.DataFrame) -> str | None:
+    """The sentence naming the figure that fires ``trigger``, or None."""
+    if trigger.kind == "local_below_county":
+        upper = area.upper_tier_code
+        if upper in (None, area.code):
+            return None
+        local = query.local_values(trigger.indicator, [area.code, upper])
+        here, county = local[local.area_code == area.code], local[local.area_code == upper]
+        if here.empty or county.empty or not here.value.iloc[0] < county.value.iloc[0]:
+            return None
+        a, c = here.iloc[0], county.iloc[0]
+        return (f"{narrative.capital_first(_indicator_name(card, trigger.indicator))} in {area.name} was "
+                f"{a.value:.1f}% in {a.period}{narrative.old_flag(a.period)}, against {c.value:.1f}% across "
+                f"{registry().get(upper).name} ({a.label})")
+    rows = card[card.indicator_id == trigger.indicator]
+    if rows.empty or pd.isna(rows.value.iloc[0]):
+        return None
+    r = rows.iloc[0]
+    bench = r.england if pd.notna(r.england) else r.districts_median
+    if pd.isna(bench):
+        return None
+    against = (f"England's {_fmt(bench, r.unit)}" if pd.notna(r.england)
+               else f"the median of English districts, {_fmt(bench, r.unit)} (the source has no England value)")
+    kind = stats.comparison_kind(r.compared_with_england)
+    higher_is_worse = r.polarity != "high-is-good"
+    wrong_side = r.value > bench if higher_is_worse else r.value < bench
+    if trigger.kind == "higher_than_benchmark":
+        fires, how = r.value > bench, "higher than"
+    elif kind in ("worse", "better", "similar"):  # tested: only a significant difference fires
+        fires, how = kind == "worse", f"significantly worse than ({r.comparison_method or 'tested'})"
+    else:
+        fires, how = wrong_side, "worse than (not tested for significance)"
+    if not fires:
+        return None
+    whose = area.name if r.value_geography == area.name else f"{r.value_geography} (the county's figure)"
+    return (f"{narrative.capital_first(r.indicator)}: {_fmt(r.value, r.unit)} in {whose}, {r.period}"
+            f"{narrative.old_flag(r.period)}, {how} {against}")
+
+
+def _lower_first(text: str) -> str:
+    """'Adults who smoke' -> 'adults who smoke'; names and acronyms ('England', 'IoD') keep their case."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _indicator_name(card: pd.DataFrame, indicator_id: str) -> str:
+    rows = card[card.indicator_id == indicator_id]
+    return _lower_first(rows.indicator.iloc[0]) if len(rows) else indicator_id.replace("_", " ")
+
+
+def actions(area: Area, topic: str, card: pd.DataFrame) -> pd.DataFrame:
+    """The actions the area's figures fire for one page (at most five), with what fired them and the evidence."""
+    ev = evidence()
+    rows = []
+    for action in ev.actions:
+        if topic not in action.topics:
+            continue
+        fired = [s for s in (_fired(t, area, card) for t in action.triggers) if s]
+        if not fired:
+            continue
+        cites = [ev.documents[c.document]["citation"] + (f": {c.part}" if c.part else "") for c in action.evidence]
+        rows.append({"area_code": area.code, "area_name": area.name, "topic": topic, "action_id": action.id,
+                     "action": " ".join(action.action.split()), "triggered_by": " ".join(f"{f}." for f in fired),
+                     "evidence": " | ".join(" ".join(c.split()) for c in cites)})
+        if len(rows) == MAX_ACTIONS:
+            break
+    return pd.DataFrame(rows, columns=["area_code", "area_name", "topic", "action_id", "action", "triggered_by",
+                                       "evidence"])
+
+
+def checked_indicators(topic: str, card: pd.DataFrame) -> list[str]:
+    """The indicators this page's actions look at (named when none fires)."""
+    ids = {t.indicator for a in evidence().actions if topic in a.topics for t in a.triggers}
+    names = card[card.indicator_id.isin(ids)].indicator.map(_lower_first).tolist()
+    return sorted(set(names))
+
+
+def actions_html(area: Area, topic: str, table: pd.DataFrame, card: pd.DataFrame) -> str:
+    """The section as an HTML fragment (escaped here)."""
+    head = '<div class="nbu-actions"><h2 id="What-commissioners-can-do">What commissioners can do</h2>'  # in the contents
+    if table.empty:
+        checked = narrative.list_phrase(checked_indicators(topic, card)) or "the figures on this page"
+        return (head + f"<p>No action on this page is triggered by {html.escape(area.name)}'s figures: none of "
+                f"{html.escape(checked)} is worse than England (or, where the source has no England value, "
+                "than the median of English districts).</p></div>")
+    items = "".join(
+        f"<li><p><strong>{html.escape(r.action)}</strong></p>"
+        f"<p>Why here: {html.escape(r.triggered_by)}</p>"
+        f"<p class='nbu-note'>Evidence: {html.escape(r.evidence.replace(' | ', '; '))}.</p></li>"
+        for r in table.itertuples())
+    return (head + "<p>Each action below is shown because of the figure named with it; the evidence is listed "
+            "in the workbook's reviewed evidence file.</p>" + f"<ol>{items}</ol></div>")
