@@ -286,7 +286,9 @@ def _grid_column(item: Item, county: Area, districts: list[Area]) -> pd.DataFram
         indicator=item.label, unit=meta.unit if meta else "", period=period,
         old_figure=periods.is_old(period), compared_with_county=versus,
         compared_with_england=frame.compared_with_england.fillna("No value"),
-        note=np.where(frame.value.isna() & frame.value_note.fillna("").str.startswith("[c]"), "suppressed [c]", ""))
+        note=np.where(frame.value.isna() & frame.value_note.fillna("").str.startswith("[c]"), "suppressed [c]",
+                      # a local figure's own note is shown beside it (docs/local-data.md)
+                      frame.value_note.fillna("") if item.local else ""))
     frame["rag"] = frame.compared_with_england.map(lambda label: rules.rag_rating(label).rating)
     frame["origin"] = frame.origin.fillna("national" if not item.local else origin)
     return frame[GRID_COLUMNS]
@@ -432,7 +434,7 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
                 versus = h.compared_with_county
                 if versus and versus != indicators.NOT_TESTED:
                     note += f"; {versus[:1].lower() + versus[1:]}" if versus != "Similar" else f"; similar to {county.name}"
-            elif place.role == "district" and h.note:
+            elif h.note and isinstance(h.note, str):
                 note = h.note
             cells.append({"value_text": value, "sort": _sort(h.value), "note": note,
                           "title": f"{place.area_name}, {label}, {h.period}",
