@@ -45,12 +45,63 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, fields
 
 
-def read_columns(text: str, fail) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+def read_columns(data: bytes, fail) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     """The header, the data as string columns (stripped) and each row's line number.
 
-    ``fail(line, column, what)`` builds the error to raise. Blank rows are skipped; a row with the wrong number of
-    fields is refused.
+    ``data`` is the file's bytes (already checked to be UTF-8); ``fail(line, column, what)`` builds the error to
+    raise. Blank rows are skipped; a row with the wrong number of fields is refused. pyarrow's CSV reader reads the
+    file without copying it into Python strings; where a quoted value may hold a line break (a line with an odd
+    number of quote marks), rows and lines no longer match one to one and the file is read with the ``csv``
+    module instead, which counts lines exactly.
     """
+    text_start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    header = _header(data[text_start:data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8"), fail)
+    body = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(body == 10)
+    quotes = np.flatnonzero(body == 34)
+    if len(quotes) and (np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1) % 2).any():
+        return _read_exactly(data.decode("utf-8-sig"), fail)
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    odd: list[tuple[int, str]] = []
+
+    def invalid(row) -> str:
+        odd.append((row.number, row.text))
+        return "skip"
+
+    try:
+        table = arrow_csv.read_csv(
+            pa.BufferReader(data[text_start:]),
+            read_options=arrow_csv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=arrow_csv.ParseOptions(invalid_row_handler=invalid, ignore_empty_lines=True),
+            convert_options=arrow_csv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, ValueError):
+        return _read_exactly(data.decode("utf-8-sig"), fail)
+    # Physical line numbers: pyarrow numbers the lines it does not skip as empty, so map its numbers back.
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(body)]))
+    length = ends - starts - (body[np.maximum(ends - 1, 0)] == 13)  # a CRLF line's \r is not content
+    numbers = np.arange(1, len(starts) + 1)
+    nonempty = numbers[length > 0]
+    skipped = [int(nonempty[n - 1]) if n and 0 < n <= len(nonempty) else 0 for n, _ in odd]
+    for line, (_, text) in zip(skipped, odd):
+        if text.strip(" \t\r,"):
+            given = len(next(csv.reader([text]), []))
+            raise fail(line or None, None, f"{given} fields where the header has {len(header)}; quote any value "
+                                           f"that contains a comma")
+    lines = nonempty[(nonempty > 1) & ~np.isin(nonempty, skipped)]
+    if len(lines) != table.num_rows:
+        return _read_exactly(data.decode("utf-8-sig"), fail)
+    frame = table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if t == pa.string() else None)
+    del table, body, newlines, quotes, starts, ends, length  # a large file: keep one copy of it at a time
+    frame = _complete(frame)
+    blank = (frame[header] == "").all(axis=1).to_numpy()
+    return header, frame[~blank].reset_index(drop=True), lines[~blank].astype(np.int64)
+
+
+def _header(text: str, fail) -> list[str]:
     records = _records(text)
     try:
         _, header = next(records)
@@ -67,6 +118,23 @@ def read_columns(text: str, fail) -> tuple[list[str], pd.DataFrame, np.ndarray]:
             raise fail(1, None, f"no '{column}' column; the header needs {', '.join(REQUIRED_COLUMNS)}")
     if len(set(header)) != len(header):
         raise fail(1, None, "a column name appears twice; keep one of each")
+    return header
+
+
+def _complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column stripped, and the optional columns a file leaves out added as empty text."""
+    frame = frame.apply(lambda s: s.astype("str").str.strip())
+    for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.Series([""] * len(frame), dtype="str")
+    return frame
+
+
+def _read_exactly(text: str, fail) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """The slower reading with the csv module, for files whose quoted values hold line breaks."""
+    header = _header(text, fail)
+    records = _records(text)
+    next(records)
     width = len(header)
     chunks: list[pd.DataFrame] = []
     lines: list[int] = []
@@ -92,11 +160,7 @@ def read_columns(text: str, fail) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     flush()
     frame = (pd.concat(chunks, ignore_index=True) if chunks
              else pd.DataFrame({name: pd.Series([], dtype="str") for name in header}))
-    frame = frame.apply(lambda s: s.str.strip())
-    for column in allowed:
-        if column not in frame:
-            frame[column] = pd.Series([""] * len(frame), dtype="str")
-    return header, frame, np.asarray(lines, dtype=np.int64)
+    return header, _complete(frame), np.asarray(lines, dtype=np.int64)
 
 
 def first(problems: list[Problem], lines: np.ndarray) -> tuple[int, Problem, int] | None:
@@ -181,7 +245,11 @@ def check_rows(frame: pd.DataFrame, lines: np.ndarray, context: Context, normali
     problems.append(Problem(positions((code != "") & ~known), "area_code", area_message))
     registered = code.map(context.places["area_name"])
     named = frame["area_name"]
-    mismatch = (named != "") & known & (named.map(normalise) != registered.fillna("").map(normalise))
+    def normalised(series: pd.Series) -> pd.Series:
+        unique = series.dropna().unique()
+        return series.map(dict(zip(unique, (normalise(v) for v in unique))))
+
+    mismatch = (named != "") & known & (normalised(named) != normalised(registered.fillna("")))
     problems.append(Problem(positions(mismatch), "area_name", lambda row: (
         f"'{named.iat[row]}' does not match {code.iat[row]}, which is {registered.iat[row]}; correct the code or "
         f"the name")))

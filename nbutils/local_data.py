@@ -185,9 +185,15 @@ def _shown(path: Path) -> str:
 
 
 def _read_text(path: Path) -> str:
+    return _read_bytes(path).decode("utf-8-sig")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, once checked to be UTF-8 (the decoded text is not kept: a large file stays one copy)."""
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
+        return data
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
@@ -304,9 +310,10 @@ def _read_csv(path: Path, source: Source, places: pd.DataFrame, abolished: dict[
     def fail(line, column, what):
         return _fail(path, line, column, what)
 
-    _, frame, lines = read_columns(_read_text(path), fail)
+    _, frame, lines = read_columns(_read_bytes(path), fail)
     context = _context(source, places, abolished, rule, frame["indicator"].unique())
     rows, problems = check_rows(frame, lines, context, normalise)
+    del frame
     keys = ["indicator", "area_code", "period"]
     again = rows.duplicated(keys, keep="first").to_numpy()
     if again.any():
@@ -408,19 +415,24 @@ def load_dataset(folder: Path, areas: pd.DataFrame, predecessors: pd.DataFrame |
             raise LocalDataError(f"{_shown(files[0])}: no data rows; add rows under the header or delete the file")
         if len(parts) > 1:
             _duplicates(rows, folder)
-        rows = _as_local_rows(rows, folder.name, source)
+        rows = rows.drop(columns=["file", "line"], errors="ignore")
         _store_cache(folder.name, key, rows)
-    return LocalDataset(folder.name, source, rows, tuple(p.name for p in files), meta)
+    return LocalDataset(folder.name, source, _as_local_rows(rows, folder.name, source),
+                        tuple(p.name for p in files), meta)
 
 
 def _as_local_rows(rows: pd.DataFrame, name: str, source: Source) -> pd.DataFrame:
     if rows.empty:
         return table([])
     rows = rows.rename(columns={"indicator": "indicator_id", "note": "value_note", "rag": "rag_published"})
-    rows = rows.assign(category_type="", category="", lower_ci998=float("nan"), upper_ci998=float("nan"),
-                       source=f"local:{name}", dataset=name, publisher=source.publisher,
-                       title=source.title, published=source.published.isoformat(), licence=source.licence,
-                       reference=source.reference, disclosure=source.disclosure, label=source.label)
+    # The same text on every row: held once (a category), not once per row (a large file would hold it 700,000 times).
+    constant = {"category_type": "", "category": "", "source": f"local:{name}", "dataset": name,
+                "publisher": source.publisher, "title": source.title, "published": source.published.isoformat(),
+                "licence": source.licence, "reference": source.reference, "disclosure": source.disclosure,
+                "label": source.label}
+    rows = rows.assign(lower_ci998=float("nan"), upper_ci998=float("nan"),
+                       **{k: pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [v])
+                          for k, v in constant.items()})
     return rows[LOCAL_COLUMNS].reset_index(drop=True)
 
 
