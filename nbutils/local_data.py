@@ -11,8 +11,6 @@ national indicator table, so a local figure is always shown as what it is: "loca
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +22,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import catalog, disclosure, paths
+from . import catalog, disclosure, local_cache, paths
 from .build.common import INDICATOR_COLUMNS
 from .errors import UnknownIndicatorError, WorkbookError
 from .local_csv import NUMBER_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: F401 (this module's interface)
@@ -403,8 +401,8 @@ def load_dataset(folder: Path, areas: pd.DataFrame, predecessors: pd.DataFrame |
                              f"(see docs/local-data.md)")
     places = _area_lookup(areas)
     meta = _meta(folder.name, source, places, folder / "source.yaml")
-    key = _cache_key(folder, places)
-    rows = _cached(folder.name, key)
+    key = local_cache.key(folder, places.index)
+    rows = local_cache.read(folder.name, key)
     if rows is None:
         abolished = ({} if predecessors is None else
                      dict(zip(predecessors.lad22_code, predecessors.lad_name + " (" + predecessors.lad_code + ")")))
@@ -416,7 +414,7 @@ def load_dataset(folder: Path, areas: pd.DataFrame, predecessors: pd.DataFrame |
         if len(parts) > 1:
             _duplicates(rows, folder)
         rows = rows.drop(columns=["file", "line"], errors="ignore")
-        _store_cache(folder.name, key, rows)
+        local_cache.write(folder.name, key, rows)
     return LocalDataset(folder.name, source, _as_local_rows(rows, folder.name, source),
                         tuple(p.name for p in files), meta)
 
@@ -434,48 +432,6 @@ def _as_local_rows(rows: pd.DataFrame, name: str, source: Source) -> pd.DataFram
                        **{k: pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [v])
                           for k, v in constant.items()})
     return rows[LOCAL_COLUMNS].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------------- cache
-# A dataset already validated is not validated again: its checked rows are kept under data/cache/, keyed by the
-# sha256 of its files, of the code and catalogue that checked them and of the area codes they were checked against.
-
-
-def _cache_dir() -> Path:
-    return paths.data_dir() / "cache" / "local-validated"
-
-
-def _cache_key(folder: Path, places: pd.DataFrame) -> str:
-    digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for path in (here / "local_data.py", here / "local_csv.py", here / "catalog.yaml"):
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    digest.update(",".join(sorted(places.index)).encode())
-    for relative, sha in sorted(file_hashes(folder.parent).items()):
-        if relative.split("/", 1)[0] == folder.name:
-            digest.update(f"{relative}={sha};".encode())
-    return digest.hexdigest()
-
-
-def _cached(name: str, key: str) -> pd.DataFrame | None:
-    path = _cache_dir() / f"{name}-{key[:32]}.parquet"
-    try:
-        return pd.read_parquet(path)
-    except Exception:  # noqa: BLE001 - a missing or damaged cache entry only means validating again
-        return None
-
-
-def _store_cache(name: str, key: str, rows: pd.DataFrame) -> None:
-    folder = _cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(f"{name}-*.parquet"):
-            old.unlink(missing_ok=True)
-        temporary = folder / f".{name}-{key[:32]}.{os.getpid()}.tmp"
-        rows.to_parquet(temporary, index=False)
-        os.replace(temporary, folder / f"{name}-{key[:32]}.parquet")
-    except OSError:
-        pass  # a read-only project validates each time; nothing else changes
 
 
 def load_all(areas: pd.DataFrame, predecessors: pd.DataFrame | None = None,
