@@ -365,8 +365,8 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
             "region_text": _text(r.region, d, r.unit), "region_sort": _sort(r.region),
             "neighbours_text": neighbours, "neighbours_sort": _sort(r.neighbours_mean),
             "trend": r.recent_trend if _present(r.recent_trend) else "",
-            "target_text": (f"{_text(target, d, r.unit)} ({r.target_year}): {r.target_rating}"
-                            if _present(target) else ""),
+            "target_text": (f"{_text(target, d, r.unit)} ({r.target_year}): {r.target_rating}; local target, "
+                            f"set in {r.target_source}" if _present(target) else ""),
         })
     return out
 
