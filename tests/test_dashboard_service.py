@@ -8,8 +8,8 @@ Kent's figures are the shipped local dataset data/local/kcc-kpi-dashboard-2023-2
 
 from __future__ import annotations
 
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -227,3 +227,23 @@ def test_a_set_file_can_choose_another_neighbour_set(tmp_path, monkeypatch, stor
     assert chosen.name == "CIPFA nearest neighbours (fixture)"
     assert [a.name for a in chosen.areas] == ["Essex", "Hampshire"]
     assert dashboard_neighbours.neighbour_set(registry().get("E06000035")).name == "DfE statistical neighbours"
+
+
+def test_a_county_figure_is_the_sum_of_its_districts_counts_where_every_district_has_them(monkeypatch, store_ready):
+    from nbutils.topics import dashboard_county
+
+    kent = registry().get("E10000016")
+    districts = registry().districts_of(kent)
+    # Fixture counts (not real): district i has 10 * (i + 1) households in temporary accommodation of 10,000.
+    rows = pd.DataFrame({"area_code": [d.code for d in districts], "period": "Oct-Dec 2023", "category": "",
+                         "count": [10.0 * (i + 1) for i in range(len(districts))], "denominator": 10_000.0,
+                         "value": [1.0 * (i + 1) for i in range(len(districts))], "value_note": ""})
+    monkeypatch.setattr(dashboard_county.store, "indicator_data", lambda indicator_id, area_codes: rows)
+    computed = dashboard_county.county_fallback("mhclg_households_in_temporary_accommodation", kent, decimals=2)
+    assert computed["value"] == pytest.approx(sum(10 * (i + 1) for i in range(12)) / 120_000 * 1000)  # 6.5
+    assert computed["value_geography"] == "sum of its 12 districts"
+    # One district without a count: no sum (it would be wrong), the range in words instead.
+    monkeypatch.setattr(dashboard_county.store, "indicator_data",
+                        lambda indicator_id, area_codes: rows.assign(count=[np.nan] + rows["count"].tolist()[1:]))
+    ranged = dashboard_county.county_fallback("mhclg_households_in_temporary_accommodation", kent, decimals=2)
+    assert "value" not in ranged and "range from 1.00" in ranged["note"] and "to 12.00" in ranged["note"]

@@ -41,7 +41,7 @@ def county_fallback(indicator_id: str, county: Area, category: str = "", pattern
         data = data[data.period.astype(str).str.match(pattern)]
     if data.empty:
         return {}
-    period = sorted(data.period.astype(str).unique(), key=periods.sort_key)[-1]
+    period = max(data.period.astype(str).unique(), key=periods.sort_key)
     at = data[data.period.astype(str) == period].drop_duplicates("area_code")
     names = {d.code: d.name for d in districts}
     complete = len(at) == len(districts) and at["count"].notna().all() and at["denominator"].notna().all()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -59,7 +60,7 @@ def _chosen(files: tuple[tuple[str, float], ...]) -> dict[str, tuple[str, Chosen
     for path, _ in files:
         name = path.rsplit("/", 1)[-1]
         try:
-            content = yaml.safe_load(open(path, encoding="utf-8").read())
+            content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):
             continue  # the set file's own reader reports a broken file when the set is used
         if not isinstance(content, dict) or not isinstance(content.get("neighbours"), dict):

@@ -1,13 +1,16 @@
-"""The quarterly-dashboard rules: RAG rating and direction of travel, as Kent's performance dashboard reports them.
+"""The dashboard's rules: the comparison with England and the direction of travel of an outcome, and the
+authority's own RAG rule (target and floor) and direction words for its service KPIs.
 
-- **RAG** comes from the one comparison with England (:mod:`nbutils.topics.indicators`): red = significantly worse,
+- **Comparison colour** (never called RAG on a page) comes from the one comparison with England (:mod:`nbutils.topics.indicators`): red = significantly worse,
   amber = similar, green = significantly better, grey = not tested (no intervals, counts or published comparison,
   whole-population counts, or an indicator with no better/worse direction). The word is always written beside the
   colour, so colour never carries the meaning alone.
 - **Direction of travel** relates the two most recent periods (as the customer's dashboard does): up, down or no
-  change at the precision shown. Whether "up" is better depends on the indicator's polarity. Where five or more
-  points with counts or intervals exist, the recent-trend test (Fingertips' method) is reported beside it, so a
-  reader can tell a real trend from noise.
+  change at the precision shown. Whether "up" is better depends on the indicator's polarity. The change is tested
+  where intervals or counts exist (:func:`change_significance`) and said to be untested where not. Where five or
+  more points with counts or intervals exist, the recent-trend test (Fingertips' method) is reported beside it.
+- **Service KPIs** are rated as the authority's papers rate them (:func:`performance_rating`: G, A, R, or "below
+  target" when no floor is supplied) with direction in the paper's words (:func:`performance_direction`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from dataclasses import dataclass
 
 from .. import stats
 
-__all__ = ["Rag", "rag_rating", "Direction", "direction_of_travel", "RAG_COLOURS"]
+__all__ = ["RAG_COLOURS", "Direction", "Performance", "Rag", "Travel", "change_significance", "direction_of_travel",
+           "outcome_direction", "performance_direction", "performance_rating", "rag_rating"]
 
 #: Fill colours (Government Analysis Function / Fingertips palette) with text that stays readable on them.
 RAG_COLOURS = {
