@@ -1,5 +1,8 @@
-"""The upper-tier dashboard: the authority's headline indicators with RAG and direction of travel, benchmarked
-against England, its region and its statistical neighbours, and (for a county) every district side by side.
+"""The upper-tier dashboard: the authority's headline outcomes compared with England (better, similar, worse, not
+tested) with their direction of travel, benchmarked against England, its region and its neighbour set, and (for a
+county) every district side by side. The authority's own service KPIs, rated by its own RAG rule, are
+:mod:`nbutils.topics.dashboard_service`; county rows with no published figure are
+:mod:`nbutils.topics.dashboard_county`; the neighbour set is :mod:`nbutils.topics.dashboard_neighbours`.
 
 Which indicators appear is configured in ``nbutils/dashboard.yaml``. Rules (RAG, direction of travel) live in
 :mod:`nbutils.topics.dashboard_rules`; comparisons with England use the one rule of :mod:`nbutils.topics.indicators`.
