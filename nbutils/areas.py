@@ -281,6 +281,8 @@ class AreaSet(BaseModel):
     name: str
     description: str = ""
     areas: list[str]
+    #: Per authority, a neighbour list chosen instead of the DfE statistical neighbours (read by the dashboard).
+    neighbours: dict[str, dict] = {}
 
     @field_validator("areas")
     @classmethod

@@ -11,31 +11,31 @@ national indicator table, so a local figure is always shown as what it is: "loca
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import catalog, disclosure, paths
+from . import catalog, disclosure, local_cache, paths
 from .build.common import INDICATOR_COLUMNS
 from .errors import UnknownIndicatorError, WorkbookError
+from .local_csv import NUMBER_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS  # noqa: F401 (this module's interface)
+from .local_csv import Context, Problem, check_rows, first, read_columns
 from .local_files import dataset_folders, file_hashes, local_dir  # noqa: F401 (part of this module's interface)
 
 #: Columns of the ``local_indicators`` store table.
 LOCAL_COLUMNS = [*INDICATOR_COLUMNS, "dataset", "publisher", "title", "published", "licence", "reference",
-                 "disclosure", "label"]
-
-REQUIRED_COLUMNS = ("indicator", "area_code", "period", "value")
-OPTIONAL_COLUMNS = ("area_name", "count", "denominator", "lower_ci95", "upper_ci95", "note")
-NUMBER_COLUMNS = ("value", "count", "denominator", "lower_ci95", "upper_ci95")
+                 "disclosure", "label", "rag_published"]
+#: Columns of the ``local_meta`` store table: one row per definition, target year or benchmark (``kind``).
+META_COLUMNS = ["dataset", "label", "reference", "kind", "indicator_id", "area_code", "name", "definition", "unit",
+                "polarity", "code", "service", "role", "decimals", "year", "target", "floor", "value", "period",
+                "note", "source"]
 
 #: Area types a local figure may be given for (GSS codes in the area registry).
 AREA_TYPES = ("lad", "county", "region", "england")
@@ -61,6 +61,56 @@ class Definition(BaseModel):
     unit: str = Field(min_length=1)
     polarity: Literal["high-is-good", "low-is-good", "no-judgement"]
     multiplier: float = Field(gt=0)
+    #: "outcome" (a population measure) or "service" (a key performance indicator of a commissioned service).
+    role: Literal["outcome", "service"] = "outcome"
+    code: str | None = None       # the authority's own reference, e.g. PH14
+    service: str | None = None    # the service a KPI measures, e.g. Health Visiting
+    decimals: int | None = Field(default=None, ge=0, le=4)
+    minimum: float | None = None  # lowest value allowed (default 0)
+    maximum: float | None = None  # highest value allowed (default 100 for a percentage, else none)
+
+
+class YearTarget(BaseModel):
+    """The target (and optional floor standard) for one year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: float
+    floor: float | None = None
+
+
+class Target(BaseModel):
+    """An authority's targets for one indicator, by year, and where they were set."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    indicator: str = Field(min_length=1)
+    area_code: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    years: dict[str, YearTarget] = Field(min_length=1)
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years_as_text(cls, value):
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class Benchmark(BaseModel):
+    """A comparator figure the authority supplies for one indicator (e.g. its CIPFA nearest neighbours' average)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    indicator: str = Field(min_length=1)
+    area_code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    value: float
+    period: str | None = None
+    note: str | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_as_text(cls, value):
+        return None if value is None else str(value)
 
 
 class Source(BaseModel):
@@ -78,6 +128,8 @@ class Source(BaseModel):
     contact: str | None = None
     disclosure: Literal["hospital", "maternity", "ons_vital", "census", "none"]
     indicators: dict[str, Definition] = {}
+    targets: list[Target] = []
+    benchmarks: list[Benchmark] = []
 
     @field_validator("periods", mode="before")
     @classmethod
@@ -101,23 +153,6 @@ class Source(BaseModel):
         return f"local data: {self.publisher}, {self.published.day} {self.published:%B %Y}"
 
 
-class Row(BaseModel):
-    """One CSV row of the long format (numbers parsed strictly: no NaN, no thousands separators)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-    indicator: str = Field(min_length=1)
-    area_code: str = Field(min_length=1)
-    area_name: str | None = None
-    period: str = Field(min_length=1)
-    value: float
-    count: float | None = None
-    denominator: float | None = None
-    lower_ci95: float | None = None
-    upper_ci95: float | None = None
-    note: str = ""
-
-
 @dataclass(frozen=True)
 class LocalDataset:
     """One validated local dataset: its provenance and its rows (columns :data:`LOCAL_COLUMNS`)."""
@@ -126,6 +161,7 @@ class LocalDataset:
     source: Source
     rows: pd.DataFrame
     files: tuple[str, ...]
+    meta: pd.DataFrame | None = None  # definitions, targets and benchmarks (columns META_COLUMNS)
 
     def info(self) -> dict[str, str]:
         """What the page footer names: dataset, publisher, title, published date, licence, reference."""
@@ -147,9 +183,15 @@ def _shown(path: Path) -> str:
 
 
 def _read_text(path: Path) -> str:
+    return _read_bytes(path).decode("utf-8-sig")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, once checked to be UTF-8 (the decoded text is not kept: a large file stays one copy)."""
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
+        return data
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
@@ -230,27 +272,19 @@ def _unit_of(indicator_id: str, source: Source) -> str | None:
         return None
 
 
-def _fail(path: Path, line: int, column: str | None, what: str) -> LocalDataError:
-    where = f", column '{column}'" if column else ""
-    return LocalDataError(f"{_shown(path)}, line {line}{where}: {what}")
+def _bounds(indicator_id: str, unit: str, source: Source) -> tuple[float, float]:
+    """Lowest and highest value allowed: 0-100 for a percentage, 0 or more otherwise, unless the definition says."""
+    definition = source.indicators.get(indicator_id)
+    low = definition.minimum if definition and definition.minimum is not None else 0.0
+    high = 100.0 if unit.strip() == "%" else float("inf")
+    if definition and definition.maximum is not None:
+        high = definition.maximum
+    return low, high
 
 
-def _parse_row(path: Path, line: int, record: dict[str, str]) -> Row:
-    values = {k: (v.strip() if v.strip() != "" else None) for k, v in record.items()}
-    for column in REQUIRED_COLUMNS:
-        if values.get(column) is None:
-            raise _fail(path, line, column, "empty; every row needs indicator, area_code, period and value "
-                                            "(leave out rows you cannot publish)")
-    try:
-        return Row(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as error:
-        problem = error.errors()[0]
-        column = str(problem["loc"][0])
-        given = values.get(column)
-        if column in NUMBER_COLUMNS:
-            raise _fail(path, line, column, f"'{given}' is not a number; write digits with a decimal point "
-                                            f"and no thousands separators or symbols, e.g. 38.9") from None
-        raise _fail(path, line, column, f"{problem['msg']}; correct it") from None
+def _fail(path: Path, line: int | None, column: str | None, what: str) -> LocalDataError:
+    where = (f", line {line}" if line else "") + (f", column '{column}'" if column else "")
+    return LocalDataError(f"{_shown(path)}{where}: {what}")
 
 
 def _area_lookup(areas: pd.DataFrame) -> pd.DataFrame:
@@ -258,89 +292,86 @@ def _area_lookup(areas: pd.DataFrame) -> pd.DataFrame:
     return usable.set_index("area_code")[["area_name", "area_type"]]
 
 
-def _check_row(path: Path, line: int, row: Row, source: Source, places: pd.DataFrame,
-               abolished: dict[str, str], rule: disclosure.Rule) -> str:
-    """Check one parsed row against the registry, the catalogue and the rules; return its area type."""
-    from .areas import normalise
-
-    unit = _unit_of(row.indicator, source)
-    if unit is None:
-        raise _fail(path, line, "indicator", f"'{row.indicator}' is not in the catalogue and source.yaml has no "
-                                             f"definition for it; add it under 'indicators:' in source.yaml "
-                                             f"(name, definition, unit, polarity, multiplier)")
-    code = row.area_code.upper()
-    if code not in places.index:
-        if code in abolished:
-            what = f"'{row.area_code}' was abolished in April 2023; use the code of {abolished[code]}"
-        else:
-            what = (f"'{row.area_code}' is not the GSS code of an English district, unitary authority, county, "
-                    f"region or England; check it against `nbutils areas`")
-        raise _fail(path, line, "area_code", what)
-    if row.area_name is not None and normalise(row.area_name) != normalise(places.at[code, "area_name"]):
-        raise _fail(path, line, "area_name", f"'{row.area_name}' does not match {code}, which is "
-                                             f"{places.at[code, 'area_name']}; correct the code or the name")
-    if row.period not in source.periods:
-        raise _fail(path, line, "period", f"'{row.period}' is not one of the periods in source.yaml "
-                                          f"({', '.join(source.periods)}); add it there or correct it")
-    if unit.strip() == "%":
-        for column in ("value", "lower_ci95", "upper_ci95"):
-            number = getattr(row, column)
-            if number is not None and not 0 <= number <= 100:
-                raise _fail(path, line, column, f"{number:g} is outside 0-100 for a percentage; give the "
-                                                f"percentage (38.9), not a fraction (0.389)")
-    for column in ("count", "denominator"):
-        number = getattr(row, column)
-        if number is not None and (number < 0 or number != math.floor(number)):
-            raise _fail(path, line, column, f"{number:g} is not a whole number of 0 or more; give the count "
-                                            f"itself")
-    if row.count is not None and row.denominator is not None and row.count > row.denominator:
-        raise _fail(path, line, "count", f"count {row.count:g} is larger than the denominator "
-                                         f"{row.denominator:g}; check the two columns are not swapped")
-    if (row.lower_ci95 is not None and row.lower_ci95 > row.value) or \
-            (row.upper_ci95 is not None and row.upper_ci95 < row.value):
-        raise _fail(path, line, "lower_ci95" if row.lower_ci95 is not None and row.lower_ci95 > row.value
-                    else "upper_ci95", "the confidence interval does not contain the value; check the columns")
-    if row.count is not None and 1 <= row.count <= rule.max_suppressed:
-        raise _fail(path, line, "count", f"a count of {row.count:g} is in the range 1-{rule.max_suppressed} "
-                                         f"that the dataset's disclosure rule '{rule.name}' suppresses; remove "
-                                         f"this row (small numbers must not be published)")
-    return str(places.at[code, "area_type"])
+def _context(source: Source, places: pd.DataFrame, abolished: dict[str, str],
+             rule: disclosure.Rule, ids) -> Context:
+    units = {i: u for i in ids if (u := _unit_of(i, source)) is not None}
+    return Context(units=units, bounds={i: _bounds(i, u, source) for i, u in units.items()}, places=places,
+                   abolished=abolished, periods=tuple(source.periods), max_suppressed=rule.max_suppressed,
+                   rule_name=rule.name)
 
 
 def _read_csv(path: Path, source: Source, places: pd.DataFrame, abolished: dict[str, str],
-              rule: disclosure.Rule, seen: dict[tuple[str, str, str], str]) -> list[dict]:
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise LocalDataError(f"{_shown(path)}: the file is empty; give a header line "
-                             f"({','.join(REQUIRED_COLUMNS)}) and rows, or delete the file") from None
-    for column in header:
-        if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            raise _fail(path, 1, column, f"unknown column; allowed: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
-    for column in REQUIRED_COLUMNS:
-        if column not in header:
-            raise _fail(path, 1, None, f"no '{column}' column; the header needs {', '.join(REQUIRED_COLUMNS)}")
-    if len(set(header)) != len(header):
-        raise _fail(path, 1, None, "a column name appears twice; keep one of each")
-    rows = []
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            raise _fail(path, line, None, f"{len(fields)} fields where the header has {len(header)}; quote any "
-                                          f"value that contains a comma")
-        row = _parse_row(path, line, dict(zip(header, fields)))
-        area_type = _check_row(path, line, row, source, places, abolished, rule)
-        key = (row.indicator, row.area_code.upper(), row.period)
-        if key in seen:
-            raise _fail(path, line, None, f"duplicate row: {row.indicator} for {key[1]} in {row.period} is "
-                                          f"already given at {seen[key]}; keep one")
-        seen[key] = f"{path.name} line {line}"
-        rows.append({**row.model_dump(), "area_code": key[1], "area_type": area_type})
-    return rows
+              rule: disclosure.Rule) -> pd.DataFrame:
+    """One CSV file checked in full (columns vectorised); the first problem in file order raises."""
+    from .areas import normalise
+
+    def fail(line, column, what):
+        return _fail(path, line, column, what)
+
+    _, frame, lines = read_columns(_read_bytes(path), fail)
+    context = _context(source, places, abolished, rule, frame["indicator"].unique())
+    rows, problems = check_rows(frame, lines, context, normalise)
+    del frame
+    keys = ["indicator", "area_code", "period"]
+    again = rows.duplicated(keys, keep="first").to_numpy()
+    if again.any():
+        first_line = pd.Series(lines).groupby([rows[k] for k in keys]).transform("min").to_numpy()
+        problems.append(Problem(np.flatnonzero(again), None, lambda row: (
+            f"duplicate row: {rows.indicator.iat[row]} for {rows.area_code.iat[row]} in {rows.period.iat[row]} is "
+            f"already given at {path.name} line {first_line[row]}; keep one")))
+    found = first(problems, lines)
+    if found:
+        line, problem, row = found
+        raise _fail(path, line, problem.column, problem.message(row))
+    return rows.assign(file=path.name, line=lines)
+
+
+def _duplicates(rows: pd.DataFrame, folder: Path) -> None:
+    """Refuse an indicator, area and period given twice in a dataset (naming where it was first given)."""
+    keys = ["indicator", "area_code", "period"]
+    again = rows.duplicated(keys, keep="first")
+    if not again.any():
+        return
+    later = rows[again].iloc[0]
+    earlier = rows[(rows[keys] == later[keys]).all(axis=1)].iloc[0]
+    raise _fail(folder / later.file, int(later.line), None,
+                f"duplicate row: {later.indicator} for {later.area_code} in {later.period} is already given at "
+                f"{earlier.file} line {int(earlier.line)}; keep one")
+
+
+def _meta(name: str, source: Source, places: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Definitions, targets and benchmarks of source.yaml as rows of the ``local_meta`` table (checked)."""
+    records = []
+    base = {"dataset": name, "label": source.label, "reference": source.reference}
+    for indicator_id, d in source.indicators.items():
+        records.append({**base, "kind": "definition", "indicator_id": indicator_id, "name": d.name,
+                        "definition": d.definition, "unit": d.unit, "polarity": d.polarity, "code": d.code or "",
+                        "service": d.service or "", "role": d.role,
+                        "decimals": float("nan") if d.decimals is None else d.decimals})
+    for entry in [*source.targets, *source.benchmarks]:
+        if _unit_of(entry.indicator, source) is None:
+            raise _fail(path, None, None, f"'{entry.indicator}' under targets/benchmarks is not in the catalogue and "
+                                          f"has no definition under 'indicators:'; define it or correct the id")
+        if entry.area_code.upper() not in places.index:
+            raise _fail(path, None, None, f"'{entry.area_code}' under targets/benchmarks is not the GSS code of an "
+                                          f"English area; check it against `nbutils areas`")
+    for t in source.targets:
+        for year, goal in t.years.items():
+            records.append({**base, "kind": "target", "indicator_id": t.indicator, "area_code": t.area_code.upper(),
+                            "year": year, "target": goal.target,
+                            "floor": float("nan") if goal.floor is None else goal.floor, "source": t.source})
+    for b in source.benchmarks:
+        records.append({**base, "kind": "benchmark", "indicator_id": b.indicator, "area_code": b.area_code.upper(),
+                        "name": b.name, "value": b.value, "period": b.period or "", "note": b.note or ""})
+    return _meta_frame(records)
+
+
+def _meta_frame(records: list[dict]) -> pd.DataFrame:
+    numeric = ("decimals", "target", "floor", "value")
+    frame = pd.DataFrame(records, columns=META_COLUMNS)
+    for column in META_COLUMNS:
+        frame[column] = frame[column].astype(float) if column in numeric else frame[column].astype(object).fillna("").astype(str)
+    return frame
 
 
 # --------------------------------------------------------------------------------------------------- datasets
@@ -365,24 +396,42 @@ def load_dataset(folder: Path, areas: pd.DataFrame, predecessors: pd.DataFrame |
                              f"e.g. kcc-health-visiting-2022-23")
     source = _load_source(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
-    if not files:
+    if not files and not source.targets:
         raise LocalDataError(f"{_shown(folder)}: no .csv file; add the figures in the long format "
                              f"(see docs/local-data.md)")
     places = _area_lookup(areas)
-    abolished = ({} if predecessors is None
-                 else dict(zip(predecessors.lad22_code, predecessors.lad_name + " (" + predecessors.lad_code + ")")))
-    rule = disclosure.RULES[source.disclosure]
-    seen: dict[tuple[str, str, str], str] = {}
-    records = [r for path in files for r in _read_csv(path, source, places, abolished, rule, seen)]
-    rows = pd.DataFrame(records)
+    meta = _meta(folder.name, source, places, folder / "source.yaml")
+    key = local_cache.key(folder, places.index)
+    rows = local_cache.read(folder.name, key)
+    if rows is None:
+        abolished = ({} if predecessors is None else
+                     dict(zip(predecessors.lad22_code, predecessors.lad_name + " (" + predecessors.lad_code + ")")))
+        rule = disclosure.RULES[source.disclosure]
+        parts = [_read_csv(path, source, places, abolished, rule) for path in files]
+        rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if files and rows.empty:
+            raise LocalDataError(f"{_shown(files[0])}: no data rows; add rows under the header or delete the file")
+        if len(parts) > 1:
+            _duplicates(rows, folder)
+        rows = rows.drop(columns=["file", "line"], errors="ignore")
+        local_cache.write(folder.name, key, rows)
+    return LocalDataset(folder.name, source, _as_local_rows(rows, folder.name, source),
+                        tuple(p.name for p in files), meta)
+
+
+def _as_local_rows(rows: pd.DataFrame, name: str, source: Source) -> pd.DataFrame:
     if rows.empty:
-        raise LocalDataError(f"{_shown(files[0])}: no data rows; add rows under the header or delete the file")
-    rows = rows.rename(columns={"indicator": "indicator_id", "note": "value_note"})
-    rows = rows.assign(category_type="", category="", lower_ci998=float("nan"), upper_ci998=float("nan"),
-                       source=f"local:{folder.name}", dataset=folder.name, publisher=source.publisher,
-                       title=source.title, published=source.published.isoformat(), licence=source.licence,
-                       reference=source.reference, disclosure=source.disclosure, label=source.label)
-    return LocalDataset(folder.name, source, rows[LOCAL_COLUMNS], tuple(p.name for p in files))
+        return table([])
+    rows = rows.rename(columns={"indicator": "indicator_id", "note": "value_note", "rag": "rag_published"})
+    # The same text on every row: held once (a category), not once per row (a large file would hold it 700,000 times).
+    constant = {"category_type": "", "category": "", "source": f"local:{name}", "dataset": name,
+                "publisher": source.publisher, "title": source.title, "published": source.published.isoformat(),
+                "licence": source.licence, "reference": source.reference, "disclosure": source.disclosure,
+                "label": source.label}
+    rows = rows.assign(lower_ci998=float("nan"), upper_ci998=float("nan"),
+                       **{k: pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), [v])
+                          for k, v in constant.items()})
+    return rows[LOCAL_COLUMNS].reset_index(drop=True)
 
 
 def load_all(areas: pd.DataFrame, predecessors: pd.DataFrame | None = None,
@@ -393,11 +442,17 @@ def load_all(areas: pd.DataFrame, predecessors: pd.DataFrame | None = None,
 
 def table(datasets: list[LocalDataset]) -> pd.DataFrame:
     """The ``local_indicators`` store table for these datasets (an empty frame with its columns if none)."""
-    frames = [d.rows for d in datasets]
+    frames = [d.rows for d in datasets if len(d.rows)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=float if c in _NUMERIC else object) for c in LOCAL_COLUMNS})
     frame = pd.concat(frames, ignore_index=True)
     return frame.astype({c: float for c in _NUMERIC})
+
+
+def meta_table(datasets: list[LocalDataset]) -> pd.DataFrame:
+    """The ``local_meta`` store table: each dataset's definitions, targets and benchmarks (columns META_COLUMNS)."""
+    frames = [d.meta for d in datasets if d.meta is not None and len(d.meta)]
+    return pd.concat(frames, ignore_index=True) if frames else _meta_frame([])
 
 
 def validate(root: Path | None = None) -> list[LocalDataset]:

@@ -16,6 +16,8 @@ label               meaning                                      period ends
 ``2019-23``         calendar years pooled                        31 December 2023
 ``2013/14-15/16``   financial years pooled                       31 March 2016
 ``Oct-Dec 2023``    quarter                                      31 December 2023
+``2023/24 Q1``      quarter of a financial year (Q1 April-June)  30 June 2023
+``Mar 2024``        month                                        31 March 2024
 ``mid-2020``        mid-year estimate (30 June)                  30 June 2020
 ``31 March 2021``   a single day                                 that day
 ==================  ===========================================  ====================
@@ -45,6 +47,8 @@ _FINANCIAL_DASH = re.compile(r"^(\d{4})-(\d{2})$")
 _POOLED_FINANCIAL = re.compile(r"^(\d{4})/(\d{2})\s*-\s*(?:(\d{2})|(\d{4}))/(\d{2})$")
 _FYE = re.compile(r"^FYE\s*(\d{4})$", re.IGNORECASE)
 _QUARTER = re.compile(r"^([A-Za-z]{3})\s*-\s*([A-Za-z]{3})\s+(\d{4})$")
+_FINANCIAL_QUARTER = re.compile(r"^(\d{4})/(\d{2})\s+Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^([A-Za-z]+)\s+(\d{4})$")
 _MID_YEAR = re.compile(r"^mid-(\d{4})$", re.IGNORECASE)
 _DAY = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})$")
 
@@ -106,6 +110,12 @@ def period_end(label: str) -> date:
         return date(int(match[1]), 3, 31)
     if (match := _QUARTER.match(text)) and match[2].lower() in _MONTHS:
         return _month_end(int(match[3]), _MONTHS[match[2].lower()])
+    if match := _FINANCIAL_QUARTER.match(text):
+        # Q1 is April-June of the first year; Q4 is January-March of the second.
+        quarter, first = int(match[3]), int(match[1])
+        return _month_end(first + 1, 3) if quarter == 4 else _month_end(first, 3 + 3 * quarter)
+    if (match := _MONTH.match(text)) and match[1].lower() in _MONTHS:
+        return _month_end(int(match[2]), _MONTHS[match[1].lower()])
     if match := _MID_YEAR.match(text):
         return date(int(match[1]), 6, 30)
     if (match := _DAY.match(text)) and match[2].lower() in _MONTHS:

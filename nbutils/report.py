@@ -324,17 +324,26 @@ class Pack:
         if not (area.is_county or area.is_unitary):
             return
         board = dashboard.dashboard(area)
-        neighbours = registry().statistical_neighbours(area)
-        named = ", ".join(a.name for a in neighbours) if neighbours else "none held for this authority"
+        chosen = dashboard.neighbour_set(area)
+        named = ", ".join(a.name for a in chosen.areas) if chosen.areas else "none held for this authority"
         display(HTML(
-            f"<h2 id='dashboard'>Dashboard</h2><p>Each headline indicator's latest period for {html.escape(area.name)},"
-            " the previous period and the direction of travel between them, a RAG rating from the comparison with "
-            "England (red significantly worse, amber similar, green significantly better, grey not tested: no "
-            "intervals or counts are published, or the figure covers everyone), and the region and statistical "
-            "neighbours as benchmarks. Click a column heading to sort.</p>"
-            f"<p class='nbu-note'>Statistical neighbours (DfE children's services statistical neighbours, May 2025): "
+            f"<h2 id='dashboard'>Dashboard</h2><p>{html.escape(area.name)}'s own service performance indicators "
+            "(where it supplies them as local data) rated by its own rule against its targets, then each headline "
+            "outcome's latest period, the previous period and the direction of travel between them (whether the "
+            "change was tested), the comparison with England (better, similar, worse or not tested, as Fingertips "
+            "reports it), and the region and neighbours as benchmarks. Click a column heading to sort.</p>"
+            f"<p class='nbu-note'>Neighbour set: {html.escape(chosen.name)} ({html.escape(chosen.source)}): "
             f"{html.escape(named)}.</p>"))
-        self.fragment_table(dashboard.dashboard_html(board, area), board, "dashboard")
+        from .topics import dashboard_service
+
+        service = dashboard_service.service_performance(area)
+        if len(service):
+            self.fragment_table(dashboard_service.service_html(service, area), service, "service_performance")
+            from . import query
+
+            for indicator_id in service.indicator_id.unique():
+                self.used_local(query.local_values(indicator_id, [area.code]))
+        self.fragment_table(dashboard.dashboard_html(board, area, service=service.iloc[0:0]), board, "dashboard")
         self._sources.update(["dfe-lait"])
         if area.is_county:
             grid = dashboard.district_grid(area)
@@ -352,7 +361,7 @@ class Pack:
 
             labels = [f"{f.attrs['label'].lower()} ({f.attrs['period']})" for f in panels]
             self.figure(neighbour_panels(panels, area.name, "DfE Local Authority Interactive Tool (ONS, OHID); DWP; "
-                                                            "DfE statistical neighbours, May 2025; OGL v3"),
+                                                            f"{chosen.source}; OGL v3"),
                         alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
                             "with England marked.")
             gaps = [f"{f.attrs['label']}: {', '.join(f.attrs['missing'])}" for f in panels if f.attrs["missing"]]

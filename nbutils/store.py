@@ -146,8 +146,9 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             geo = _geography()
             # Local data are validated first (a bad file stops the build with one message) and kept in their
             # own table, never mixed into the national indicators.
-            local = local_data.table(local_data.load_all(geo["areas"], geo["predecessors"]))
-            local.to_parquet(staging / "local_indicators.parquet", index=False)
+            datasets = local_data.load_all(geo["areas"], geo["predecessors"])
+            local_data.table(datasets).to_parquet(staging / "local_indicators.parquet", index=False)
+            local_data.meta_table(datasets).to_parquet(staging / "local_meta.parquet", index=False)
             for name, frame in geo.items():
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
             # The area registry's own small index, read without pandas by commands that run no notebook.
@@ -221,8 +222,9 @@ def table(name: str) -> pd.DataFrame:
     statistical_neighbours, maternity_providers, msoa_names).
     """
     folder = ensure()
-    if name not in ("areas", "lsoa_lookup", "predecessors", "local_indicators", *TABLE_BUILDERS):
+    if name not in ("areas", "lsoa_lookup", "predecessors", "local_indicators", "local_meta", *TABLE_BUILDERS):
         raise ValueError(f"no store table '{name}'; known: areas, lsoa_lookup, predecessors, local_indicators, "
+                         f"local_meta, "
                          f"{', '.join(TABLE_BUILDERS)}")
     return _read_table(folder, name)
 

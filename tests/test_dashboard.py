@@ -41,7 +41,7 @@ def test_kent_dashboard_has_every_configured_headline_in_topic_order(kent_card):
     configured = [i.indicator for i in dashboard.configuration()["headlines"]]
     assert sorted(kent_card.indicator_id) == sorted(configured)
     topics = list(dict.fromkeys(kent_card.topic))
-    assert topics == [t for t in ["ethnicity", "housing", "nutrition", "sudi", "smoking"] if t in topics]
+    assert topics == [t for t in ["overview", "ethnicity", "housing", "nutrition", "sudi", "smoking"] if t in topics]
 
 
 def test_kent_infant_mortality_2023_with_direction_and_neighbours(kent_card):
@@ -86,7 +86,7 @@ def test_district_grid_has_twelve_districts_then_the_county_and_england(kent):
 
 def test_dashboard_html_names_the_neighbours_column_and_is_offline(kent, kent_card):
     page = dashboard.dashboard_html(kent_card, kent)
-    assert "Statistical neighbours (average)" in page
+    assert "DfE statistical neighbours (average)" in page  # the column names the neighbour set
     assert "<script" in page and "http" not in page.split("<script", 1)[1]
     assert "nan" not in page.replace("nbu-", "")
 

@@ -52,6 +52,20 @@ ERRORS = [
      ["'2023/24' is not one of the periods in source.yaml (2022/23)"]),
     ("area-name-mismatch", "tests/data/local/area-name-mismatch/figures.csv, line 3, column 'area_name'",
      ["'Sevenoaks' does not match E07000109, which is Gravesham"]),
+    # The documented number rule is a plain decimal: Python's float() accepts all three of these, the rule does not.
+    ("number-underscore", "tests/data/local/number-underscore/figures.csv, line 3, column 'value'",
+     ["'3_8.9' is not a number"]),
+    ("number-plus", "tests/data/local/number-plus/figures.csv, line 3, column 'value'", ["'+38.9' is not a number"]),
+    ("number-exponent", "tests/data/local/number-exponent/figures.csv, line 3, column 'value'",
+     ["'3.89e1' is not a number"]),
+    ("percent-250", "tests/data/local/percent-250/figures.csv, line 3, column 'value'",
+     ["250 is outside 0-100 for a percentage"]),
+    ("negative-count-value", "tests/data/local/negative-count-value/figures.csv, line 3, column 'value'",
+     ["-5 is below 0", "set 'minimum'"]),
+    ("bad-rag-letter", "tests/data/local/bad-rag-letter/figures.csv, line 3, column 'rag'",
+     ["'Amber' is not a RAG letter", "G, A or R"]),
+    # A note quoted over two lines: the next row is line 4 of the file, and is named so.
+    ("quoted-note", "tests/data/local/quoted-note/figures.csv, line 4, column 'value'", ["'6_5.6' is not a number"]),
 ]
 
 
@@ -159,3 +173,38 @@ def test_cli_exits_2_with_one_line_and_no_traceback_on_bad_local_data(project_co
                              "symbols, e.g. 38.9\n")
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()  # nothing ran
+
+
+def test_a_validated_dataset_is_not_checked_again_until_a_file_changes(tmp_path, monkeypatch):
+    areas, predecessors = store.table("areas"), store.table("predecessors")
+    home = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid", home / "data" / "local" / "valid")
+    monkeypatch.setenv("NBUTILS_HOME", str(home))
+    folder = home / "data" / "local" / "valid"
+    first = local_data.load_dataset(folder, areas, predecessors)
+    checked = []
+    real = local_data._read_csv
+    monkeypatch.setattr(local_data, "_read_csv", lambda *a: checked.append(a[0].name) or real(*a))
+    again = local_data.load_dataset(folder, areas, predecessors)
+    assert checked == []  # served from data/cache/local-validated, keyed by the files' sha256
+    assert again.rows.value.tolist() == first.rows.value.tolist() == [38.9, 51.3]
+    (folder / "figures.csv").write_text((folder / "figures.csv").read_text().replace("38.9", "39.0"))
+    changed = local_data.load_dataset(folder, areas, predecessors)
+    assert checked == ["figures.csv"] and changed.rows.value.tolist() == [39.0, 51.3]
+
+
+def test_the_kpi_dashboard_keeps_quarters_targets_benchmarks_and_printed_letters():
+    dataset = local_data.load_dataset(ROOT / "data" / "local" / "kcc-kpi-dashboard-2023-24", store.table("areas"),
+                                      store.table("predecessors"))
+    rows = dataset.rows.set_index(["indicator_id", "period"])
+    assert rows.loc[("kcc_ph14_antenatal_contact", "2023/24 Q4"), "value"] == 39
+    assert rows.loc[("kcc_ph14_antenatal_contact", "2023/24 Q4"), "count"] == 1226
+    assert rows.loc[("kcc_ph14_antenatal_contact", "2023/24 Q4"), "rag_published"] == "A"
+    assert rows.loc[("kcc_ph04_mandated_reviews", "2023/24 Q4"), "value"] == 66846
+    meta = dataset.meta
+    targets = meta[meta.kind == "target"].set_index(["indicator_id", "year"])
+    assert targets.loc[("kcc_ph11_quit_at_4_weeks", "2022/23"), "target"] == 52
+    assert targets.loc[("kcc_ph11_quit_at_4_weeks", "2023/24"), "target"] == 55
+    assert "kcc_ph23_breastfed_6_8_weeks" not in set(meta[meta.kind == "target"].indicator_id)
+    bench = meta[meta.kind == "benchmark"].set_index(["indicator_id", "name"])
+    assert bench.loc[("kcc_ph15_new_birth_visit_10_14_days", "CIPFA nearest neighbours"), "value"] == 87

@@ -1,7 +1,8 @@
 """DfE LAIT measures as store rows (upper-tier authorities, regions, England) and the DfE look-up tables.
 
-LAIT republishes ONS and OHID figures as values only (no counts or intervals). Four measures are used:
-single-year infant mortality and 6-8 week breastfeeding become their own indicators; term low birth weight and
+LAIT republishes ONS and OHID figures as values only (no counts or intervals). Seven measures are used:
+single-year infant mortality, 6-8 week breastfeeding, excess weight in Reception and Year 6 and the good level of
+development at the end of Reception become their own indicators; term low birth weight and
 under-18 conceptions extend the Fingertips series of the same definition, where the February 2020 extract's
 rows (with counts and confidence intervals) win for the area and period they share.
 """
@@ -24,6 +25,14 @@ MEASURES = {
                    lambda y: f"{int(y) - 1}/{str(y)[-2:]}"),
     "Low_Birth_Weight_Babies": ("fingertips_low_birth_weight_term", "OHID Fingertips 20101 (ONS births)", str),
     "Under18concep": ("fingertips_under18_conceptions", "ONS conception statistics", str),
+    # School years, labelled by the year they end in as well ("2024" is 2023/24: England 22.1% Reception excess
+    # weight and 67.7% good level of development, the published 2023/24 figures).
+    "ExcessRec": ("lait_excess_weight_reception", "NHS England, National Child Measurement Programme",
+                  lambda y: f"{int(y) - 1}/{str(y)[-2:]}"),
+    "ExcessYr6": ("lait_excess_weight_year6", "NHS England, National Child Measurement Programme",
+                  lambda y: f"{int(y) - 1}/{str(y)[-2:]}"),
+    "FSP_NEW_GOODDEV": ("lait_good_level_of_development", "DfE Early years foundation stage profile results",
+                        lambda y: f"{int(y) - 1}/{str(y)[-2:]}"),
 }
 # Series that extend an existing indicator: the rows already held with counts or intervals are kept.
 EXTENDS = {"fingertips_low_birth_weight_term", "fingertips_under18_conceptions"}
@@ -60,7 +69,7 @@ def _rows_with_detail(existing: pd.DataFrame) -> set[tuple[str, str, str]]:
 
 
 def lait_indicators(geo: Geography) -> pd.DataFrame:
-    """InfMort, 6wksBreast, Low_Birth_Weight_Babies and Under18concep as rows of the long indicator table."""
+    """The LAIT measures of :data:`MEASURES` as rows of the long indicator table."""
     from .sudi import _walkthrough
 
     codes = la_code_table(geo).dropna(subset=["area_code"]).set_index("la_number")

@@ -1,5 +1,8 @@
-"""The upper-tier dashboard: the authority's headline indicators with RAG and direction of travel, benchmarked
-against England, its region and its statistical neighbours, and (for a county) every district side by side.
+"""The upper-tier dashboard: the authority's headline outcomes compared with England (better, similar, worse, not
+tested) with their direction of travel, benchmarked against England, its region and its neighbour set, and (for a
+county) every district side by side. The authority's own service KPIs, rated by its own RAG rule, are
+:mod:`nbutils.topics.dashboard_service`; county rows with no published figure are
+:mod:`nbutils.topics.dashboard_county`; the neighbour set is :mod:`nbutils.topics.dashboard_neighbours`.
 
 Which indicators appear is configured in ``nbutils/dashboard.yaml``. Rules (RAG, direction of travel) live in
 :mod:`nbutils.topics.dashboard_rules`; comparisons with England use the one rule of :mod:`nbutils.topics.indicators`.
@@ -23,6 +26,9 @@ from ..errors import UnknownIndicatorError
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard_rules as rules
+from .dashboard_neighbours import neighbour_set
+from .dashboard_county import county_fallback, two_figures
+from .dashboard_service import outcome_target
 from . import indicators
 
 PERIOD_PATTERNS = {
@@ -37,7 +43,8 @@ DASHBOARD_COLUMNS = [
     "value_geography", "lower_ci95", "upper_ci95", "previous_period", "previous_value", "direction",
     "direction_meaning", "compared_with_england", "comparison_method", "rag", "england", "region",
     "neighbours_mean", "neighbours_min", "neighbours_max", "neighbours_with_value", "neighbours_total",
-    "recent_trend", "note", "source",
+    "neighbour_set", "recent_trend", "change_tested", "target", "target_year", "target_rating", "target_source",
+    "note", "source",
 ]
 GRID_COLUMNS = [
     "area_code", "area_name", "role", "indicator_id", "indicator", "unit", "period", "old_figure", "value",
@@ -106,9 +113,9 @@ def neighbour_values(indicator_id: str, area: Area, period: str, category: str =
 
 
 def statistical_neighbours(area: Area) -> list[Area]:
-    """DfE statistical neighbours of an upper-tier area ([] for a two-tier district or where none are held)."""
-    finder = getattr(registry(), "statistical_neighbours", None)
-    return list(finder(area)) if finder else []
+    """The area's neighbour set: DfE statistical neighbours unless a set file names another list (see
+    :func:`nbutils.topics.dashboard_neighbours.neighbour_set`); [] for a two-tier district or where none are held."""
+    return list(neighbour_set(area).areas)
 
 
 def headline(item: Item, area: Area) -> dict:
@@ -116,7 +123,8 @@ def headline(item: Item, area: Area) -> dict:
     row = dict.fromkeys(DASHBOARD_COLUMNS, np.nan)
     row.update(area_code=area.code, area_name=area.name, topic=item.topic, indicator_id=item.indicator,
                indicator=item.label, unit="", source="", value_geography=area.name,
-               neighbours_total=len(statistical_neighbours(area)), note="", previous_period="[x]")
+               neighbours_total=len(statistical_neighbours(area)), neighbour_set=neighbour_set(area).name, note="",
+               previous_period="[x]", change_tested="", target_rating="", target_year="", target_source="")
     if item.indicator in catalog.catalogue():
         meta = catalog.indicator(item.indicator)
         row.update(unit=meta.unit, source=meta.source)
@@ -141,14 +149,24 @@ def headline(item: Item, area: Area) -> dict:
                    compared_with_england="No value", comparison_method="", rag="Grey", recent_trend="",
                    note=("suppressed [c] (disclosure control)" if len(suppressed)
                          else f"not published for {area.name} in the data held"))
-        _add_neighbours(row, item, area, period)
+        if area.is_county and not len(suppressed):
+            fallback = county_fallback(item.indicator, area, item.category, item.pattern, item.decimals)
+            if fallback:
+                row.update(fallback)
+                at = frame[frame.period == row["period"]]
+                row.update(england=indicators.value_of(at, "england"), region=indicators.value_of(at, "region"),
+                           old_figure=periods.is_old(row["period"]))
+        _add_neighbours(row, item, area, row["period"])
         return row
     period = held[-1]
     previous = held[-2] if len(held) > 1 else None
     at = frame[frame.period == period]
     here = at[at.role == "area"].iloc[0]
-    direction = rules.direction_of_travel(
-        mine[mine.period == previous].value.iloc[0] if previous else None, here.value, meta.polarity, item.decimals)
+    before = mine[mine.period == previous].iloc[0] if previous else None
+    test = (rules.change_significance(before.to_dict(), here.to_dict(), meta.unit) if previous is not None
+            else None)
+    direction = rules.outcome_direction(before.value if previous else None, here.value, meta.polarity,
+                                        item.decimals, test)
     label = here.compared_with_england
     if reason := indicators.not_tested_reason(item.indicator):  # "whole-population" only for real ones
         label, method = indicators.NOT_TESTED, reason
@@ -157,17 +175,21 @@ def headline(item: Item, area: Area) -> dict:
     row.update(
         period=period, old_figure=periods.is_old(period), value=here.value, lower_ci95=here.lower_ci95,
         upper_ci95=here.upper_ci95, previous_period=previous or "[x]",
-        previous_value=mine[mine.period == previous].value.iloc[0] if previous else np.nan,
+        previous_value=before.value if previous else np.nan,
         direction=direction.direction, direction_meaning=direction.meaning,
+        change_tested=test or ("not tested" if previous else ""),
         compared_with_england=label, comparison_method=method, rag=rules.rag_rating(label).rating,
         england=indicators.value_of(at, "england"), region=indicators.value_of(at, "region"),
-        recent_trend=indicators.trend_label(frame, item.indicator))
+        recent_trend=indicators.trend_label(frame, item.indicator),
+        note=two_figures(item.indicator, area, frame, mine, item.decimals, meta.unit))
+    row.update(outcome_target(item.indicator, area.code, period, here.value, meta.polarity))
     _add_neighbours(row, item, area, period)
     return row
 
 
 def _add_neighbours(row: dict, item: Item, area: Area, period: str) -> None:
     values = neighbour_values(item.indicator, area, period, item.category).value.dropna() if period else []
+    row["neighbours_mean"] = row["neighbours_min"] = row["neighbours_max"] = np.nan
     if len(values):
         row.update(neighbours_mean=float(values.mean()), neighbours_min=float(values.min()),
                    neighbours_max=float(values.max()))
@@ -267,7 +289,9 @@ def _grid_column(item: Item, county: Area, districts: list[Area]) -> pd.DataFram
         indicator=item.label, unit=meta.unit if meta else "", period=period,
         old_figure=periods.is_old(period), compared_with_county=versus,
         compared_with_england=frame.compared_with_england.fillna("No value"),
-        note=np.where(frame.value.isna() & frame.value_note.fillna("").str.startswith("[c]"), "suppressed [c]", ""))
+        note=np.where(frame.value.isna() & frame.value_note.fillna("").str.startswith("[c]"), "suppressed [c]",
+                      # a local figure's own note is shown beside it (docs/local-data.md)
+                      frame.value_note.fillna("") if item.local else ""))
     frame["rag"] = frame.compared_with_england.map(lambda label: rules.rag_rating(label).rating)
     frame["origin"] = frame.origin.fillna("national" if not item.local else origin)
     return frame[GRID_COLUMNS]
@@ -295,6 +319,16 @@ def _sort(value) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
 
 
+def _comparison_words(rag: rules.Rag) -> str:
+    """The comparison with England in words (Fingertips' better / similar / worse / not tested), no colour name."""
+    words = rag.words.split(": ", 1)[-1]
+    return words[:1].upper() + words[1:]
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value) not in ("", "nan")
+
+
 def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
     """Rows for the dashboard template (text as the reader sees it, sort keys as numbers)."""
     decimals = {i.indicator: i.decimals for i in configuration()["headlines"]}
@@ -304,41 +338,70 @@ def dashboard_view_rows(card: pd.DataFrame) -> list[dict]:
         d = decimals.get(r.indicator_id, 1)
         rag = rules.rag_rating(r.compared_with_england)
         direction = rules.Direction(
-            {"Up": "↑", "Down": "↓", "No change": "→"}.get(r.direction, ""), r.direction, r.direction_meaning or "")
+            {"Up": "↑", "Down": "↓", "No change": "→"}.get(r.direction, ""), r.direction,
+            r.direction_meaning if _present(r.direction_meaning) else "")
         neighbours = ("none held" if not r.neighbours_total else
                       f"{_text(r.neighbours_mean, d, r.unit)} (range {_text(r.neighbours_min, d, r.unit)} to "
                       f"{_text(r.neighbours_max, d, r.unit)}; {r.neighbours_with_value} of {r.neighbours_total})"
                       if r.neighbours_with_value else f"[x] (0 of {r.neighbours_total} published)")
+        target = getattr(r, "target", np.nan)
+        value_text = _text(r.value, d, r.unit)
+        if value_text == "[x]" and getattr(r, "value_geography", "") == "districts (range)":
+            value_text = "No county figure"
         out.append({
             "order": order.get(r.topic, 99), "topic": TOPIC_TITLES.get(r.topic, r.topic),
-            "indicator": f"{r.indicator}" + (f" ({r.unit})" if r.unit else ""), "note": r.note or "",
-            "period": r.period or "[x]", "period_key": str(periods.sort_key(r.period)[1]) if r.period else "",
-            "old": bool(r.old_figure), "value_text": _text(r.value, d, r.unit),
+            "indicator": f"{r.indicator}" + (f" ({r.unit})" if r.unit else ""),
+            "note": r.note if _present(r.note) else "",
+            "period": r.period if _present(r.period) else "[x]",
+            "period_key": str(periods.sort_key(r.period)[1]) if _present(r.period) else "",
+            "old": bool(r.old_figure) if _present(r.old_figure) else False, "value_text": value_text,
             "value_sort": _sort(r.value),
-            "value_geography": "" if r.value_geography == r.area_name else r.value_geography,
+            "value_geography": ("" if not _present(r.value_geography) or r.value_geography == r.area_name
+                                else r.value_geography),
             "previous_text": (f"{_text(r.previous_value, d, r.unit)} ({r.previous_period})"
                               if isinstance(r.previous_period, str) and r.previous_period not in ("", "[x]")
                               else "[x]"),
             "previous_sort": _sort(r.previous_value), "arrow": direction.arrow, "direction": direction.words,
             "rag_order": ["Red", "Amber", "Green", "Grey"].index(rag.rating), "rag_fill": rag.fill,
-            "rag_text": rag.text_colour, "rag_words": rag.words,
+            "rag_text": rag.text_colour, "rag_words": _comparison_words(rag),
             "england_text": _text(r.england, d, r.unit), "england_sort": _sort(r.england),
             "region_text": _text(r.region, d, r.unit), "region_sort": _sort(r.region),
             "neighbours_text": neighbours, "neighbours_sort": _sort(r.neighbours_mean),
-            "trend": r.recent_trend or "",
+            "trend": r.recent_trend if _present(r.recent_trend) else "",
+            "target_text": (f"{_text(target, d, r.unit)} ({r.target_year}): {r.target_rating}; local target, "
+                            f"set in {r.target_source}" if _present(target) else ""),
         })
     return out
 
 
-DASHBOARD_HEADINGS = ["Topic", "Indicator", "Latest period", "Value", "Previous period", "Direction of travel",
-                      "RAG (compared with England)", "England", "Region", "Statistical neighbours (average)",
-                      "Recent trend (five periods)"]
+def dashboard_headings(card: pd.DataFrame) -> list[str]:
+    """Column headings; the neighbour column names the set, and a target column appears when a target is held."""
+    sets = [s for s in card.get("neighbour_set", pd.Series(dtype=object)).dropna().unique() if _present(s)]
+    neighbours = sets[0] if sets else "Statistical neighbours"
+    headings = ["Topic", "Indicator", "Latest period", "Value", "Previous period", "Direction of travel",
+                "Compared with England", "England", "Region", f"{neighbours} (average)",
+                "Recent trend (five periods)"]
+    if "target" in card and card.target.notna().any():
+        headings.append("Local target (the authority's rule)")
+    return headings
 
 
-def dashboard_html(card: pd.DataFrame, area: Area) -> str:
-    """The dashboard table as HTML (sortable offline; A4 landscape in print)."""
-    return (fragments.render("dashboard", caption=f"Dashboard: {area.name}, latest period of each indicator",
-                             columns=DASHBOARD_HEADINGS, rows=dashboard_view_rows(card))
+def dashboard_html(card: pd.DataFrame, area: Area, service: pd.DataFrame | None = None) -> str:
+    """The dashboard as HTML: the service KPIs (when the area has any) and the outcome table (sortable offline;
+    one card per indicator on a phone; A4 landscape in print).
+
+    ``service``: the service performance frame; None reads it from the store (the set index), an empty frame
+    leaves it out (the overview page shows it as a table of its own).
+    """
+    from . import dashboard_service
+
+    if service is None:
+        service = dashboard_service.service_performance(area)
+    headings = dashboard_headings(card)
+    return (dashboard_service.service_html(service, area)
+            + fragments.render("dashboard", caption=f"Outcomes: {area.name}, latest period of each indicator",
+                               columns=headings, rows=dashboard_view_rows(card),
+                               show_target=len(headings) > 11)
             + fragments.render("sortable"))
 
 
@@ -374,7 +437,7 @@ def district_grid_html(grid: pd.DataFrame, county: Area) -> str:
                 versus = h.compared_with_county
                 if versus and versus != indicators.NOT_TESTED:
                     note += f"; {versus[:1].lower() + versus[1:]}" if versus != "Similar" else f"; similar to {county.name}"
-            elif place.role == "district" and h.note:
+            elif h.note and isinstance(h.note, str):
                 note = h.note
             cells.append({"value_text": value, "sort": _sort(h.value), "note": note,
                           "title": f"{place.area_name}, {label}, {h.period}",

@@ -228,7 +228,7 @@ def _neighbours(h: Headline, area: Area, period: str) -> dict:
     """The statistical neighbours' average, range and coverage for one period: the area's own neighbours for a
     county or unitary, its county's for a two-tier district (districts have no open neighbour table)."""
     upper = registry().upper_tier(area)
-    neighbours = registry().statistical_neighbours(upper) if upper is not None else []
+    neighbours = dashboard.statistical_neighbours(upper) if upper is not None else []  # the set it chose
     values = (dashboard.neighbour_values(h.indicator_id, upper, period, h.category).value.dropna()
               if neighbours and period else pd.Series(dtype=float))
     if h.complement:
@@ -297,9 +297,11 @@ def scorecard_view(card: pd.DataFrame) -> pd.DataFrame:
                 f"{_fmt(row.neighbours_max, places)}; {row.neighbours_with_value} of {row.neighbours_total})")
 
     whose = card.neighbours_of.replace("", np.nan).dropna()
-    neighbours_heading = ("Statistical neighbours: average (range; how many)" if not len(whose)
+    chosen = (dashboard.neighbour_set(registry().upper_tier(registry().get(card.area_code.iloc[0]))).name
+              if len(whose) else "Statistical neighbours")  # the table names the neighbour set
+    neighbours_heading = (f"{chosen}: average (range; how many)" if not len(whose)
                           or whose.iloc[0] == card.area_name.iloc[0]
-                          else f"{whose.iloc[0]}'s statistical neighbours: average (range; how many)")
+                          else f"{whose.iloc[0]}'s {chosen}: average (range; how many)")
     # A county's page shows the range of its own districts where the county column would be.
     upper = ({"Its districts (lowest to highest, how many)": card.apply(districts_text, axis=1)} if county_card
              else {"County": [_fmt(v, decimals.get(i, 1)) for v, i in zip(card.county, card.indicator_id)]})
