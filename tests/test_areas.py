@@ -94,7 +94,7 @@ def test_kent_area_set_has_the_county_twelve_districts_and_medway():
 
 def test_other_shipped_area_sets():
     assert [a.name for a in areas.load_area_set("coventry")[1]] == ["Coventry"]
-    assert [a.name for a in areas.load_area_set("bi-borough")[1]] == ["Kensington and Chelsea", "Westminster"]
+    assert [a.name for a in areas.load_area_set("bi-borough")[1]] == ["Kensington and Chelsea", "Westminster", "Bi-borough"]
     assert len(areas.load_area_set("england")[1]) == 296
 
 
@@ -108,7 +108,7 @@ def test_counties_is_every_county_council_and_with_england_every_reportable_area
 
 def test_targets_mix_sets_names_and_codes_without_duplicates():
     members = areas.resolve_targets(["bi-borough", "Westminster", "E07000113"])
-    assert [a.code for a in members] == ["E09000020", "E09000033", "E07000113"]
+    assert [a.code for a in members] == ["E09000020", "E09000033", "combined-bi-borough", "E07000113"]
 
 
 def test_malformed_yaml_names_the_file_and_line(tmp_path):

@@ -119,7 +119,7 @@ def lsoa_overcrowding(area: Area) -> pd.DataFrame:
 
 
 def lsoa_shapes(profile: pd.DataFrame):
-    """LSOA boundaries for the district (shipped for Kent and Medway only); None where not shipped."""
+    """LSOA boundaries for the area (shipped for the first customer's areas only); None where not shipped."""
     shapes = store.boundaries("lsoa")
     shapes = shapes[shapes.area_code.isin(profile.area_code)]
     if shapes.empty or len(shapes) < len(profile) * 0.9:
@@ -129,6 +129,12 @@ def lsoa_shapes(profile: pd.DataFrame):
     shapes["barriers_text"] = shapes.barriers_to_housing_decile.map(
         lambda d: f"decile {int(d)} (1 = most deprived 10% in England)" if pd.notna(d) else "not available")
     return shapes
+
+
+def lsoa_map_missing(area: Area) -> str:
+    """Why the page has no LSOA map for ``area``, naming the area only."""
+    return (f"No smaller-area (LSOA) map is drawn for {area.name}: LSOA boundaries are shipped with the workbook for "
+            f"a few areas only, and not for {area.name}. The MSOA map above covers {area.name}.")
 
 
 def deprivation_neighbourhoods(area: Area) -> pd.DataFrame:

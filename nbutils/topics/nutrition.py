@@ -276,6 +276,27 @@ def missing_note(area: Area, frame: pd.DataFrame) -> str:
             "not zero).")
 
 
+def obesity_coverage(area: Area, trends: list[pd.DataFrame]) -> str:
+    """Which of the area's comparators the NCMP extract holds, in the area's own terms ('' when it holds all)."""
+    held = set().union(*(set(t.loc[t.value.notna(), "area_code"]) for t in trends)) if trends else set()
+    absent = [c.area.name for c in registry().comparators(area) if c.area.code not in held]
+    if area.code not in held:
+        absent.insert(0, area.name)
+    if not absent:
+        return ""
+    return f"No figures for {narrative.list_phrase(absent)} are in the extract, so they are not shown."
+
+
+def initiation_withheld(area: Area, feeding: pd.DataFrame) -> str:
+    """Which of the area's own rows Fingertips withheld for data quality ('' when none)."""
+    notes = feeding.loc[feeding.role != "england"].set_index("area_name").value_note.fillna("")
+    withheld = [name for name, note in notes.items() if "data quality" in note]
+    if not withheld:
+        return ""
+    return (f"Fingertips withheld the value for {narrative.list_phrase(withheld)} because it failed data-quality "
+            "checks (not available, not zero).")
+
+
 def initiation_missing(area: Area) -> str:
     """Why the 2016/17 initiation table is absent, in the words that fit the area's level."""
     if area.is_county or area.is_unitary or not area.upper_tier_code:
