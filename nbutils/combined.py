@@ -23,6 +23,35 @@ MEMBER = "member"
 KEYS = ["indicator_id", "period", "category_type", "category"]
 
 
+def describe(area: Area) -> str:
+    """The sentence every page of a combined area opens with: what it is made of and how its figures are made."""
+    names = " and ".join(m.name for m in registry().members(area))
+    return (f"{area.name} is {names} reported as one area. Its figures are computed from theirs where counts are "
+            f"published: counts and denominators summed, rates and confidence intervals recomputed with the "
+            f"Fingertips methods, and compared with England afresh. A figure published only as a rate is never "
+            f"averaged: {area.name} shows [x] and the figures for {names} are given separately on the topic "
+            f"pages. Maps cover the whole footprint, with each authority's boundary drawn.")
+
+
+def member_values(frame: pd.DataFrame, period: str, decimals: int = 1) -> str:
+    """'Kensington and Chelsea 18.0, Westminster 24.2' from a frame's member rows for one period ('' if none)."""
+    rows = frame[(frame.role == MEMBER) & (frame.period == period)]
+    return ", ".join(f"{r.area_name} {r.value:.{decimals}f}" if pd.notna(r.value) else f"{r.area_name} [x]"
+                     for r in rows.itertuples())
+
+
+def shown_per_member(area: Area, frame: pd.DataFrame) -> str | None:
+    """For a combined area whose rows in ``frame`` have no value but whose members' do: say the figure is published
+    for each authority only and shown for each (None otherwise)."""
+    if not area.is_combined or frame[(frame.role == "area")].value.notna().any():
+        return None
+    members = frame[(frame.role == MEMBER) & frame.value.notna()].area_name.unique()
+    if not len(members):
+        return None
+    return (f"Published for each authority without the counts behind it, so no figure for {area.name} as a whole "
+            f"is computed (a rate is never averaged): {' and '.join(members)} are shown separately in the table.")
+
+
 def not_combined_note(area: Area) -> str:
     """The note on a combined row with no value: why, and where the members' figures are."""
     names = " and ".join(m.name for m in registry().members(area))

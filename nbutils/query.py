@@ -128,12 +128,7 @@ def nearest_maternity_units(area: Area, n: int = 4) -> pd.DataFrame:
     import geopandas as gpd
 
     lads = store.boundaries("lad")
-    if area.area_type == "county":
-        areas = store.table("areas")
-        members = areas[(areas.area_type == "lad") & (areas.upper_tier_code == area.code)].area_code
-        shape = lads[lads.area_code.isin(members)]
-    else:
-        shape = lads[lads.area_code == area.code]
+    shape = lads[lads.area_code.isin(district_codes(area))]
     if shape.empty:
         raise ValueError(f"no boundary for {area.name} ({area.code}): nearest maternity units need a district, "
                          f"unitary or county")

@@ -167,3 +167,64 @@ def test_registry_read_from_the_json_index_matches_the_parquet_tables(store_read
     kent = registry.resolve("E10000016")
     assert [a.code for a in registry.districts_of(kent)] == \
         list(reportable[reportable.upper_tier_code == "E10000016"].sort_values("area_name").area_code)
+
+
+# ----- combined areas (issue 24)
+
+KC, WESTMINSTER = "E09000020", "E09000033"
+
+
+def test_combined_area_from_the_bi_borough_set_file():
+    bi = areas.resolve("bi-borough")
+    assert (bi.code, bi.name, bi.kind, bi.members) == ("combined-bi-borough", "Bi-borough", "combined area",
+                                                       (KC, WESTMINSTER))
+    assert bi.folder == "combined-bi-borough" and bi.is_combined and not bi.is_unitary
+    assert areas.resolve("Bi-borough") == bi == areas.registry().get("combined-bi-borough")
+    registry = areas.registry()
+    assert [a.name for a in registry.members(bi)] == ["Kensington and Chelsea", "Westminster"]
+    assert registry.district_codes(bi) == [KC, WESTMINSTER]
+    assert [(c.role, c.area.name) for c in registry.comparators(bi)] == [("region", "London"), ("england", "England")]
+    assert registry.upper_tier(bi) is None
+
+
+def test_combined_counts_are_summed_and_rates_recomputed():
+    from nbutils import query, stats
+
+    bi = areas.resolve("bi-borough")
+    frame = query.with_comparators("census_overcrowded_households", bi)
+    own = frame[frame.role == "area"].iloc[0]
+    members = query.districts_of("census_overcrowded_households", [KC, WESTMINSTER])
+    assert own["count"] == members["count"].sum() and own.denominator == members.denominator.sum()
+    assert own.value == pytest.approx(stats.proportion(own["count"], own.denominator)["value"])
+    births = query.with_comparators("ons_mye_young_children", bi)
+    under1 = births[(births.role == "area") & (births.category == "Aged under 1")]["count"].iloc[0]
+    each = query.districts_of("ons_mye_young_children", [KC, WESTMINSTER])
+    assert under1 == each[each.category == "Aged under 1"]["count"].sum() == 1439 + 2352
+
+
+def test_combined_rate_published_alone_is_shown_per_member_never_averaged():
+    from nbutils import query
+
+    frame = query.with_comparators("ons_hi_infant_mortality", areas.resolve("bi-borough"))
+    assert frame[frame.role == "area"].value.isna().all()
+    assert "never averaged" in frame[frame.role == "area"].value_note.iloc[0]
+    assert set(frame[frame.role == "member"].area_name) == {"Kensington and Chelsea", "Westminster"}
+    assert frame[frame.role == "member"].value.notna().all()
+
+
+def test_combined_figure_is_withheld_when_a_member_is_withheld():
+    from nbutils import combined, disclosure, store
+
+    bi = areas.resolve("bi-borough")
+    for indicator_id in ("fingertips_infant_mortality", "msds_first_feed_breastmilk", "breastfeeding_initiation"):
+        members = store.indicator_data(indicator_id, area_codes=[KC, WESTMINSTER])
+        withheld = set(members.loc[disclosure.is_suppressed(members) | members["count"].isna(), "period"])
+        rows = combined.indicator_rows(indicator_id, bi)
+        assert rows[rows.period.isin(withheld)]["count"].isna().all()
+
+
+def test_combined_declaration_needs_two_members(tmp_path):
+    bad = tmp_path / "pair.yaml"
+    bad.write_text("name: Pair\nareas: [Adur]\ncombined:\n  Pair: [Adur]\n", encoding="utf-8")
+    with pytest.raises(AreaSetError, match="at least two authorities"):
+        areas.parse_area_set(bad)

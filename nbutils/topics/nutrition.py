@@ -280,11 +280,16 @@ def obesity_coverage(area: Area, trends: list[pd.DataFrame]) -> str:
     """Which of the area's comparators the NCMP extract holds, in the area's own terms ('' when it holds all)."""
     held = set().union(*(set(t.loc[t.value.notna(), "area_code"]) for t in trends)) if trends else set()
     absent = [c.area.name for c in registry().comparators(area) if c.area.code not in held]
-    if area.code not in held:
+    members = [m.name for m in registry().members(area) if m.code in held]
+    if area.code not in held and not members:
         absent.insert(0, area.name)
-    if not absent:
-        return ""
-    return f"No figures for {narrative.list_phrase(absent)} are in the extract, so they are not shown."
+    either = ", ".join(absent[:-1]) + f" or {absent[-1]}" if len(absent) > 1 else "".join(absent)
+    text = f"The extract holds no figures for {either}, so {'they are' if len(absent) > 1 else 'it is'} not shown." \
+        if absent else ""
+    if members:
+        text = (f"The extract publishes rates without counts, so no figure for {area.name} as a whole can be "
+                f"computed; {narrative.list_phrase(members)} are shown separately. " + text).strip()
+    return text
 
 
 def initiation_withheld(area: Area, feeding: pd.DataFrame) -> str:
@@ -293,8 +298,9 @@ def initiation_withheld(area: Area, feeding: pd.DataFrame) -> str:
     withheld = [name for name, note in notes.items() if "data quality" in note]
     if not withheld:
         return ""
-    return (f"Fingertips withheld the value for {narrative.list_phrase(withheld)} because it failed data-quality "
-            "checks (not available, not zero).")
+    values = "values" if len(withheld) > 1 else "value"
+    return (f"Fingertips withheld the {values} for {narrative.list_phrase(withheld)} because "
+            f"{'they' if len(withheld) > 1 else 'it'} failed data-quality checks (not available, not zero).")
 
 
 def initiation_missing(area: Area) -> str:
