@@ -68,7 +68,7 @@ def serving_units(area: Area) -> tuple[pd.DataFrame, str]:
         set_name, codes = declared
         chosen = units[units.org_code.isin(codes)].sort_values(["distance_km", "org_code"])
         how = (f"The units shown are the {len(chosen)} NHS trusts that the {set_name} area "
-               f"set names as serving its residents (parameters file), whatever their distance from {area.name}.")
+               f"set names as serving its residents, whatever their distance from {area.name}.")
         return chosen[columns].reset_index(drop=True), how + " " + LOCATION_CAVEAT
     tiers = _upper_tiers(area)
     tier_codes = [t.code for t in tiers]
@@ -91,13 +91,12 @@ def serving_units(area: Area) -> tuple[pd.DataFrame, str]:
     how = (f"The units shown are those located in {names} and in the authorities bordering "
            f"{'them' if len(tiers) > 1 else 'it'} within the same NHS region ({region_name})")
     neighbours = sorted(set(units.loc[near & ~home, "upper_tier"]))
-    if neighbours:
-        how += f": {_names(neighbours)}"
+    how += f": {_names(neighbours)}" if neighbours else "; no unit is located in the bordering ones"
     other = sorted(set(units.loc[across & units.index.isin(chosen.index), "upper_tier"]))
     if other:
         how += (f", and in {_names(other)}, which "
                 f"{area.name} borders, in another NHS region")
-    how += f"; {names} first, then nearest first."
+    how += f"; {names} first, then nearest first." if len(chosen) > 1 else "."
     return chosen[columns].reset_index(drop=True), how + " " + LOCATION_CAVEAT
 
 
@@ -179,5 +178,6 @@ def sentence(area: Area, frame: pd.DataFrame, what: str) -> str:
     period = units.period.iloc[0]
     span = (f"was {narrative.pct(units.value.iloc[0])} at {units.name.iloc[0]}" if len(units) == 1 else
             f"ranged from {narrative.pct(low.value)} at {low['name']} to {narrative.pct(high.value)} at {high['name']}")
-    return (f"At the {len(units)} maternity units serving {area.name} ({PLACE_OF_CARE}), {what} {span} in "
+    where = "the maternity unit" if len(units) == 1 else f"the {len(units)} maternity units"
+    return (f"At {where} serving {area.name} ({PLACE_OF_CARE}), {what} {span} in "
             f"{period}{narrative.old_flag(period)}{england_text}.")
