@@ -49,6 +49,17 @@ class Area:
         return self.code if self.is_combined else f"{self.code}-{self.slug}"
 
     @property
+    def shows_parts(self) -> bool:
+        """True for a county or a combined area: a rate published only for the authorities it is made of (no
+        counts to sum) is shown for each of them, never averaged."""
+        return self.is_county or self.is_combined
+
+    @property
+    def parts_name(self) -> str:
+        """What the authorities it is made of are called: 'districts' (a county) or 'authorities'."""
+        return "districts" if self.is_county else "authorities"
+
+    @property
     def is_combined(self) -> bool:
         """True for a combined area: several authorities reported as one footprint (see :func:`combined_areas`)."""
         return self.area_type == "combined"
@@ -421,7 +432,8 @@ def _combined_area(name: str, members: list[str]) -> Area:
                 members=tuple(dict.fromkeys(a.code for a in resolved)))
 
 
-def _set_files() -> list[Path]:
+def set_files() -> list[Path]:
+    """The area set files in parameters/ (names that are valid set names)."""
     return sorted(p for p in paths.parameters_dir().glob("*.yaml") if SET_NAME.fullmatch(p.stem))
 
 
@@ -429,7 +441,7 @@ def combined_areas() -> dict[str, Area]:
     """Every combined area declared in parameters/*.yaml, by code (a set file that does not parse adds none: it is
     reported when the set itself is run)."""
     found = {}
-    for path in _set_files():
+    for path in set_files():
         try:
             content = yaml.safe_load(path.read_text(encoding="utf-8"))
             declared = AreaSet.model_validate(content).combined
@@ -439,18 +451,6 @@ def combined_areas() -> dict[str, Area]:
         except (OSError, ValueError, yaml.YAMLError, UnknownAreaError, ValidationError):
             continue
     return found
-
-
-def declared_maternity_trusts(area: Area) -> tuple[str, list[str]] | None:
-    """(set name, trust codes) when an area set file that lists ``area`` names the maternity trusts serving it."""
-    for path in _set_files():
-        try:
-            area_set, members = parse_area_set(path)
-        except AreaSetError:
-            continue
-        if area_set.maternity_trusts and area.code in {a.code for a in members}:
-            return area_set.name, list(area_set.maternity_trusts)
-    return None
 
 
 def set_or_area_notes(targets: list[str]) -> list[str]:

@@ -13,13 +13,26 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import borders, narrative, query, store
-from ..areas import Area, declared_maternity_trusts, registry
+from ..areas import Area, registry, set_files, parse_area_set
+from ..errors import AreaSetError
 from ..build.maternity import GOR_TO_NHS_REGION
 
 PLACE_OF_CARE = "place of care, not residents"
 MSDS_SOURCE = "NHS England, NHS Maternity Statistics (Maternity Services Data Set), OGL v3"
 COLUMNS = ["indicator_id", "org_code", "name", "role", "distance_km", "period", "count", "denominator", "value",
            "value_note", "basis", "lat", "lon"]
+
+
+def declared_maternity_trusts(area: Area) -> tuple[str, list[str]] | None:
+    """(set name, trust codes) when an area set file that lists ``area`` names the maternity trusts serving it."""
+    for path in set_files():
+        try:
+            area_set, members = parse_area_set(path)
+        except AreaSetError:
+            continue
+        if area_set.maternity_trusts and area.code in {a.code for a in members}:
+            return area_set.name, list(area_set.maternity_trusts)
+    return None
 
 
 #: How many units the fallback shows when no unit lies in the area's authority or its neighbours.
