@@ -52,6 +52,23 @@ def shown_per_member(area: Area, frame: pd.DataFrame) -> str | None:
             f"is computed (a rate is never averaged): {' and '.join(members)} are shown separately in the table.")
 
 
+def per_member_sentence(area: Area, what: str, rows: pd.DataFrame, unit: str = "%", decimals: int = 1) -> str:
+    """'Year 6 obesity is published for each authority only, so none is computed for Bi-borough as a whole: in
+    2024/25, Westminster 24.2% and Kensington and Chelsea 18.0%.' from rows (area_name, period, value) of its
+    members ('' when none has a value)."""
+    held = rows[rows.value.notna() & rows.area_code.isin(area.members)]
+    if held.empty:
+        return ""
+    period = sorted(held.period.astype(str))[-1]
+    latest = held[held.period.astype(str) == period]
+    values = " and ".join(f"{r.area_name} {r.value:.{decimals}f}{unit if unit == '%' else ' ' + unit}"
+                          for r in latest.itertuples())
+    missing = [m.name for m in registry().members(area) if m.code not in set(latest.area_code)]
+    values += f"; none published for {' or '.join(missing)}" if missing else ""
+    return (f"{what[:1].upper() + what[1:]} is published for each authority without counts, so none is computed for "
+            f"{area.name} as a whole (a rate is never averaged): in {period}, {values}.")
+
+
 def not_combined_note(area: Area) -> str:
     """The note on a combined row with no value: why, and where the members' figures are."""
     names = " and ".join(m.name for m in registry().members(area))

@@ -228,3 +228,15 @@ def test_combined_declaration_needs_two_members(tmp_path):
     bad.write_text("name: Pair\nareas: [Adur]\ncombined:\n  Pair: [Adur]\n", encoding="utf-8")
     with pytest.raises(AreaSetError, match="at least two authorities"):
         areas.parse_area_set(bad)
+
+
+def test_combined_key_message_gives_each_member_never_an_average():
+    from nbutils import combined
+    from nbutils.topics import nutrition
+
+    bi = areas.resolve("bi-borough")
+    ranking = nutrition.obesity_ranking("ncmp_year6_obesity", bi, "2024/25")
+    # OHID Fingertips NCMP extract, Year 6 obesity 2024/25: Westminster 24.2%, Kensington and Chelsea 18.0%.
+    assert combined.per_member_sentence(bi, "Year 6 obesity", ranking) == (
+        "Year 6 obesity is published for each authority without counts, so none is computed for Bi-borough as a "
+        "whole (a rate is never averaged): in 2024/25, Westminster 24.2% and Kensington and Chelsea 18.0%.")

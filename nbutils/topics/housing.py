@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import narrative, query, store, tables
+from .. import combined, narrative, query, store, tables
 from ..areas import Area
 from . import indicators, places
 
@@ -346,6 +346,11 @@ def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, n
             f"In {ta.period}{narrative.old_flag(ta.period)}, {ta.value:.1f} in every 1,000 households were in temporary accommodation, "
             f"{ta.position} (median {ta.england_districts_median:.1f}); no significance test is possible because "
             "MHCLG publishes no intervals or counts in this table.")
+    elif area.is_combined:
+        messages.append(combined.per_member_sentence(
+            area, "the temporary accommodation rate (MHCLG)",
+            homelessness_districts(area).query("indicator_id == 'mhclg_households_in_temporary_accommodation'"),
+            unit="per 1,000 households"))
     else:
         messages.append(f"MHCLG did not publish a temporary accommodation rate for this area for {ta.period}.")
     barriers = neighbourhoods[(neighbourhoods.role == "area")

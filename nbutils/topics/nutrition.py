@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import periods, narrative, query, store
+from .. import combined, periods, narrative, query, store
 from ..areas import Area, registry
 from . import indicators, levels, maternity_units
 
@@ -185,6 +185,8 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
                 messages.append(f"{area.name} {narrative.rank_phrase(int(rank), tied, len(ranked))} "
                                 f"{indicators.sibling_group_name(area)} for Year 6 obesity in {here.period} "
                                 "(1 = highest).")
+    elif area.is_combined:
+        messages.append(combined.per_member_sentence(area, "Year 6 obesity", ranking))
     else:
         messages.append(f"No Year 6 obesity figure is published for {area.name} in the extract held here.")
     if len(gradient):
