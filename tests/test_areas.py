@@ -240,3 +240,24 @@ def test_combined_key_message_gives_each_member_never_an_average():
     assert combined.per_member_sentence(bi, "Year 6 obesity", ranking) == (
         "Year 6 obesity is published for each authority without counts, so none is computed for Bi-borough as a "
         "whole (a rate is never averaged): in 2024/25, Westminster 24.2% and Kensington and Chelsea 18.0%.")
+
+
+def test_combined_counts_go_through_the_disclosure_rule(monkeypatch):
+    """The combined row is recomputed from the members' counts, then the indicator's rule is applied to it."""
+    import pandas as pd
+
+    from nbutils import combined, store
+
+    rows = pd.DataFrame({"indicator_id": "fingertips_infant_mortality", "area_code": [KC, WESTMINSTER, KC, WESTMINSTER],
+                         "area_type": "lad", "period": ["2016-18", "2016-18", "2017-19", "2017-19"],
+                         "category_type": "", "category": "", "count": [1.0, 1.0, 30.0, float("nan")],
+                         "denominator": [1000.0, 2000.0, 9000.0, 8000.0], "value": [1.0, 0.5, 3.3, float("nan")],
+                         "lower_ci95": 0.1, "upper_ci95": 5.0, "lower_ci998": 0.0, "upper_ci998": 6.0,
+                         "value_note": ["", "", "", "[c] suppressed"], "source": "test"})
+    monkeypatch.setattr(store, "indicator_data", lambda indicator_id, area_codes=None, area_type=None: rows)
+    out = combined.indicator_rows("fingertips_infant_mortality", areas.resolve("bi-borough")).set_index("period")
+    # 1 + 1 = 2 deaths: below the ONS threshold of 3, so the combined count, rate and intervals are withheld.
+    assert pd.isna(out.loc["2016-18", "count"]) and pd.isna(out.loc["2016-18", "value"])
+    assert out.loc["2016-18", "suppressed"]
+    # A member withheld: no combined figure (the sum would reveal it).
+    assert pd.isna(out.loc["2017-19", "count"]) and "never averaged" in out.loc["2017-19", "value_note"]

@@ -147,8 +147,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         if not period and area.is_county:  # district-only source: the county's districts' latest period
             period = _own_latest_period(h, area)
         latest = real[real.period == period]
-        if area.is_combined:  # a rate published per member only: name theirs, never average them
-            notes.append(f"published for each authority only: {combined.member_values(real, period, h.decimals)}")
+        members = combined.member_values(real, period, h.decimals) if area.is_combined else ""
+        if members:  # a rate published per member only: name theirs, never average them
+            notes.append(f"published for each authority only: {members}")
         notes.append(f"no value for {area.name} in the source"
                      + (" (formed in April 2023, after the source's data)" if indicators.is_merged_2023(area) else "")
                      + (": the county value is not published and cannot be derived correctly from district rates;"
