@@ -137,3 +137,22 @@ def test_trust_names_are_removed_before_the_check():
     assert foreign_names("Coventry and Warwickshire, South East", allowed) == set()
     assert foreign_names("Ward: Hart Village", {"Hartlepool"}) == {"Hart"}
     assert foreign_names("Ward: Hart Village", {"Hartlepool"}, ["Hart Village"]) == set()
+
+
+def test_bi_borough_pack_names_both_boroughs_and_sums_their_counts(packs):
+    folder = packs / "combined-bi-borough"
+    members = ["E09000020", "E09000033"]
+    for page in sorted(folder.glob("*.html")):
+        text = visible_text(page)
+        assert "Kensington and Chelsea" in text and "Westminster" in text, page.name
+    # Births (residents aged under 1, ONS mid-2020): the two boroughs' summed, as the overview's calculator uses.
+    young = store.indicator_data("ons_mye_young_children", area_codes=members)
+    births = int(young[young.category == "Aged under 1"]["count"].sum())
+    assert births == 1439 + 2352
+    assert f"{births:,}" in visible_text(folder / "overview.html")
+    # Census counts: the combined row is the sum of the boroughs' rows, the share recomputed from the sums.
+    crowded = pd.read_csv(folder / "housing" / "overcrowded_households.csv")
+    own = crowded[crowded.area_code == "combined-bi-borough"].iloc[0]
+    each = store.indicator_data("census_overcrowded_households", area_codes=members)
+    assert own["count"] == each["count"].sum() and own["households"] == each["denominator"].sum()
+    assert own["share_pct"] == pytest.approx(100 * own["count"] / own["households"], rel=1e-6)
