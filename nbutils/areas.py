@@ -341,6 +341,14 @@ class AreaSet(BaseModel):
     #: NHS trust codes (ODS) whose maternity units serve the set's areas, as the authority names them.
     maternity_trusts: list[str] = []
 
+    @field_validator("maternity_trusts")
+    @classmethod
+    def _ods_codes(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if not re.fullmatch(r"[A-Z0-9]{3,5}", str(code))]
+        if bad:
+            raise ValueError(f"'{bad[0]}' is not an NHS trust (ODS) code such as RN7")
+        return value
+
     @field_validator("combined")
     @classmethod
     def _two_members(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:

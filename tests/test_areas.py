@@ -261,3 +261,10 @@ def test_combined_counts_go_through_the_disclosure_rule(monkeypatch):
     assert out.loc["2016-18", "suppressed"]
     # A member withheld: no combined figure (the sum would reveal it).
     assert pd.isna(out.loc["2017-19", "count"]) and "never averaged" in out.loc["2017-19", "value_note"]
+
+
+def test_maternity_trusts_must_be_ods_codes(tmp_path):
+    bad = tmp_path / "set.yaml"
+    bad.write_text("name: Set\nareas: [Adur]\nmaternity_trusts: [RN7, Dartford]\n", encoding="utf-8")
+    with pytest.raises(AreaSetError, match="'maternity_trusts' value error, 'dartford' is not an nhs trust"):
+        areas.parse_area_set(bad)

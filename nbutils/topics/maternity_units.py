@@ -82,6 +82,11 @@ def serving_units(area: Area) -> tuple[pd.DataFrame, str]:
         chosen = units[units.org_code.isin(codes)].sort_values(["distance_km", "org_code"])
         how = (f"The units shown are the {len(chosen)} NHS trusts that the {set_name} area "
                f"set names as serving its residents, whatever their distance from {area.name}.")
+        unknown = [code for code in codes if code not in set(chosen.org_code)]
+        if unknown:
+            how += (f" {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} named there but "
+                    f"{'has' if len(unknown) == 1 else 'have'} no births in NHS Maternity Statistics, so "
+                    f"{'it is' if len(unknown) == 1 else 'they are'} not shown.")
         return chosen[columns].reset_index(drop=True), how + " " + LOCATION_CAVEAT
     tiers = _upper_tiers(area)
     tier_codes = [t.code for t in tiers]
