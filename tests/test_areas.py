@@ -268,3 +268,19 @@ def test_maternity_trusts_must_be_ods_codes(tmp_path):
     bad.write_text("name: Set\nareas: [Adur]\nmaternity_trusts: [RN7, Dartford]\n", encoding="utf-8")
     with pytest.raises(AreaSetError, match="'maternity_trusts' value error, 'dartford' is not an nhs trust"):
         areas.parse_area_set(bad)
+
+
+def test_a_district_pair_keeps_the_county_it_shares(tmp_path, monkeypatch):
+    from nbutils import paths, query
+
+    (tmp_path / "pair.yaml").write_text("name: Pair\nareas: [Swale]\ncombined:\n  Swale and Canterbury: [Swale, "
+                                        "E07000106]\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "parameters_dir", lambda: tmp_path)
+    pair = areas.resolve("Swale and Canterbury")
+    assert pair.code == "combined-swale-and-canterbury" and pair.members == ("E07000113", "E07000106")
+    assert [(c.role, c.area.name) for c in areas.registry().comparators(pair)] == [
+        ("county", "Kent"), ("region", "South East"), ("england", "England")]
+    frame = query.with_comparators("census_overcrowded_households", pair)
+    both = query.districts_of("census_overcrowded_households", ["E07000113", "E07000106"])
+    assert frame[frame.role == "area"]["count"].iloc[0] == both["count"].sum()
+    assert list(frame.role) == ["area", "county", "region", "england"]
