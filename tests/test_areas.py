@@ -284,3 +284,24 @@ def test_a_district_pair_keeps_the_county_it_shares(tmp_path, monkeypatch):
     both = query.districts_of("census_overcrowded_households", ["E07000113", "E07000106"])
     assert frame[frame.role == "area"]["count"].iloc[0] == both["count"].sum()
     assert list(frame.role) == ["area", "county", "region", "england"]
+
+
+def test_a_combined_rate_with_counts_is_recomputed_with_fingertips_intervals(tmp_path, monkeypatch):
+    from nbutils import paths, query, stats
+
+    (tmp_path / "pair.yaml").write_text("name: East\nareas: [Thanet]\ncombined:\n  Thanet and Canterbury: [Thanet, "
+                                        "Canterbury]\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "parameters_dir", lambda: tmp_path)
+    frame = query.with_comparators("fingertips_infant_mortality", areas.resolve("Thanet and Canterbury"))
+    own = frame[frame.role == "area"].iloc[0]
+    each = query.districts_of("fingertips_infant_mortality", ["E07000114", "E07000106"])
+    # Fingertips extract 2016-18: Thanet 22 deaths in 4,692 births, Canterbury 20 in 4,034.
+    assert (own["count"], own.denominator) == (each["count"].sum(), each.denominator.sum()) == (42, 8726)
+    expected = stats.rate(42, 8726, multiplier=1000)
+    assert (own.value, own.lower_ci95, own.upper_ci95) == pytest.approx(
+        (expected["value"], expected["lower"], expected["upper"]))
+    from nbutils.topics import indicators
+
+    series = indicators.series("fingertips_infant_mortality", areas.resolve("Thanet and Canterbury"))
+    # 4.81 (3.47 to 6.51) against England's 3.93: the intervals overlap, so similar, compared afresh.
+    assert series[series.role == "area"].compared_with_england.iloc[0] == "Similar"
