@@ -31,10 +31,12 @@ class Area:
 
     code: str
     name: str
-    area_type: str  # 'lad', 'county', 'region' or 'england'
-    kind: str = ""  # 'district', 'unitary authority', 'metropolitan borough', 'London borough' or 'county'
+    area_type: str  # 'lad', 'county', 'region', 'england' or 'combined'
+    kind: str = ""  # 'district', 'unitary authority', 'metropolitan borough', 'London borough', 'county' or
+    # 'combined area'
     upper_tier_code: str | None = None
     region_code: str | None = None
+    members: tuple[str, ...] = ()  # a combined area's member codes (declared in an area set file)
 
     @property
     def slug(self) -> str:
@@ -43,8 +45,24 @@ class Area:
 
     @property
     def folder(self) -> str:
-        """Output folder name: '<code>-<slug>'."""
-        return f"{self.code}-{self.slug}"
+        """Output folder name: '<code>-<slug>' ('combined-bi-borough' for a combined area, whose code says it)."""
+        return self.code if self.is_combined else f"{self.code}-{self.slug}"
+
+    @property
+    def shows_parts(self) -> bool:
+        """True for a county or a combined area: a rate published only for the authorities it is made of (no
+        counts to sum) is shown for each of them, never averaged."""
+        return self.is_county or self.is_combined
+
+    @property
+    def parts_name(self) -> str:
+        """What the authorities it is made of are called: 'districts' (a county) or 'authorities'."""
+        return "districts" if self.is_county else "authorities"
+
+    @property
+    def is_combined(self) -> bool:
+        """True for a combined area: several authorities reported as one footprint (see :func:`combined_areas`)."""
+        return self.area_type == "combined"
 
     @property
     def is_county(self) -> bool:
@@ -146,11 +164,14 @@ class Registry:
         return sorted(self._reportable.values(), key=lambda a: a.code)
 
     def get(self, code: str) -> Area:
-        """Any known area (district, county, region, England) by exact code."""
+        """Any known area (district, county, region, England, combined area) by exact code."""
         try:
             return self._by_code[code.upper()]
         except KeyError:
-            raise UnknownAreaError(f"no area with code {code}") from None
+            combined = combined_areas().get(code.lower())
+            if combined is None:
+                raise UnknownAreaError(f"no area with code {code}") from None
+            return combined
 
     def resolve(self, query: str) -> Area:
         """Find a current district, unitary authority or county by GSS code or name.
@@ -183,6 +204,10 @@ class Registry:
         key = normalise(text)
         if key in self._by_name:
             return self._reportable[self._by_name[key]]
+        combined = {normalise(a.name): a for a in combined_areas().values()}
+        combined.update({normalise(a.code): a for a in combined_areas().values()})
+        if key in combined:
+            return combined[key]
         if key in self._predecessor_names:
             raise UnknownAreaError(self._abolished_message(self._predecessor_names[key]))
         suggestions = difflib.get_close_matches(key, list(self._by_name), n=3, cutoff=0.6)
@@ -200,14 +225,32 @@ class Registry:
 
     # ----- relationships
     def comparators(self, area: Area) -> list[Comparator]:
-        """The county (for two-tier districts), the region and England, in that order (a county: region, England)."""
+        """The county (for two-tier districts), the region and England, in that order (a county: region, England).
+
+        A combined area has the county and region its members share (a parent they do not share is left out)."""
         out = []
+        if area.is_combined:
+            members = self.members(area)
+            area = Area(area.code, area.name, "combined",
+                        upper_tier_code=_shared(a.upper_tier_code if not a.is_unitary else None for a in members),
+                        region_code=_shared(a.region_code for a in members))
         if area.upper_tier_code and area.upper_tier_code != area.code and area.upper_tier_code in self._by_code:
             out.append(Comparator("county", self._by_code[area.upper_tier_code]))
         if area.region_code and area.region_code in self._by_code:
             out.append(Comparator("region", self._by_code[area.region_code]))
         out.append(Comparator("england", self._england))
         return out
+
+    def members(self, area: Area) -> list[Area]:
+        """A combined area's member authorities, as declared; empty for any other area."""
+        return [self.get(code) for code in area.members]
+
+    def district_codes(self, area: Area) -> list[str]:
+        """The districts an area is made of: a county's districts, a combined area's members (a member county's
+        districts), otherwise the area itself."""
+        if area.is_combined:
+            return [code for member in self.members(area) for code in self.district_codes(member)]
+        return [a.code for a in self.districts_of(area)] if area.is_county else [area.code]
 
     def districts_of(self, county: Area) -> list[Area]:
         """The districts of a county, by name (empty for any other kind of area)."""
@@ -217,7 +260,10 @@ class Registry:
 
     def siblings(self, area: Area) -> list[Area]:
         """Areas to rank the area among: a county's own districts, a two-tier district's fellow districts, or a
-        unitary with its DfE statistical neighbours (the authorities of its region only where it has none)."""
+        unitary with its DfE statistical neighbours (the authorities of its region only where it has none); a
+        combined area's members."""
+        if area.is_combined:
+            return self.members(area)
         if area.is_county:
             return self.districts_of(area)
         if area.upper_tier_code and not area.is_unitary:
@@ -231,7 +277,9 @@ class Registry:
 
     def upper_tier(self, area: Area) -> Area | None:
         """The authority responsible for public health in the area: itself for a county or unitary, its county for
-        a two-tier district (None where the registry holds no county)."""
+        a two-tier district (None where the registry holds no county, and for a combined area, which has several)."""
+        if area.is_combined:
+            return None
         if area.is_county or area.is_unitary:
             return area
         return self._by_code.get(area.upper_tier_code) if area.upper_tier_code else None
@@ -252,6 +300,12 @@ class Registry:
     def predecessors(self, area: Area) -> list[tuple[str, str]]:
         """(code, name) of the districts merged into ``area`` in April 2023, if any."""
         return [(code, name) for code, (name, new) in self._predecessors.items() if new == area.code]
+
+
+def _shared(values) -> str | None:
+    """The one value every member has, or None."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 _registry: Registry | None = None
@@ -283,6 +337,27 @@ class AreaSet(BaseModel):
     areas: list[str]
     #: Per authority, a neighbour list chosen instead of the DfE statistical neighbours (read by the dashboard).
     neighbours: dict[str, dict] = {}
+    #: Combined areas: a name and the authorities (names or codes) reported together as one footprint, e.g.
+    #: ``Bi-borough: [Kensington and Chelsea, Westminster]``. Each gets a pack of its own next to the set's areas.
+    combined: dict[str, list[str]] = {}
+    #: NHS trust codes (ODS) whose maternity units serve the set's areas, as the authority names them.
+    maternity_trusts: list[str] = []
+
+    @field_validator("maternity_trusts")
+    @classmethod
+    def _ods_codes(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if not re.fullmatch(r"[A-Z0-9]{3,5}", str(code))]
+        if bad:
+            raise ValueError(f"'{bad[0]}' is not an NHS trust (ODS) code such as RN7")
+        return value
+
+    @field_validator("combined")
+    @classmethod
+    def _two_members(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, members in value.items():
+            if len(set(members)) < 2:
+                raise ValueError(f"'{name}' must list at least two authorities")
+        return value
 
     @field_validator("areas")
     @classmethod
@@ -345,12 +420,47 @@ def parse_area_set(path: Path) -> tuple[AreaSet, list[Area]]:
         field_name = ".".join(str(p) for p in first["loc"]) or "file"
         raise AreaSetError(f"{path.name}: '{field_name}' {first['msg'].lower()} (see parameters/kent.yaml)") from None
     resolved = []
-    for entry in area_set.areas:
+    for entry in [*area_set.areas, *(member for members in area_set.combined.values() for member in members)]:
         try:
             resolved.append(registry().resolve(entry))
         except UnknownAreaError as error:
             raise AreaSetError(f"{path.name}: {error}") from None
+    resolved = resolved[:len(area_set.areas)]
+    resolved += [_combined_area(name, members) for name, members in area_set.combined.items()]
     return area_set, list(dict.fromkeys(resolved))
+
+
+COMBINED_PREFIX = "combined-"
+
+
+def _combined_area(name: str, members: list[str]) -> Area:
+    """A combined area: its code is 'combined-<name as a slug>', its region the one its members share."""
+    resolved = [registry().resolve(m) for m in members]
+    slug = Area("", name, "combined").slug
+    return Area(code=f"{COMBINED_PREFIX}{slug}", name=name, area_type="combined", kind="combined area",
+                region_code=_shared(a.region_code for a in resolved),
+                members=tuple(dict.fromkeys(a.code for a in resolved)))
+
+
+def set_files() -> list[Path]:
+    """The area set files in parameters/ (names that are valid set names)."""
+    return sorted(p for p in paths.parameters_dir().glob("*.yaml") if SET_NAME.fullmatch(p.stem))
+
+
+def combined_areas() -> dict[str, Area]:
+    """Every combined area declared in parameters/*.yaml, by code (a set file that does not parse adds none: it is
+    reported when the set itself is run)."""
+    found = {}
+    for path in set_files():
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+            declared = AreaSet.model_validate(content).combined
+            for name, members in declared.items():
+                area = _combined_area(name, members)
+                found[area.code] = area
+        except (OSError, ValueError, yaml.YAMLError, UnknownAreaError, ValidationError):
+            continue
+    return found
 
 
 def set_or_area_notes(targets: list[str]) -> list[str]:

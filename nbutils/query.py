@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import store
+from . import combined, store
 from .areas import Area, registry
 
-ROLE_ORDER = {"area": 0, "county": 1, "region": 2, "england": 3, "districts_median": 4}
+ROLE_ORDER = {"area": 0, "member": 0.5, "county": 1, "region": 2, "england": 3, "districts_median": 4}
 
 
 def comparison_areas(area: Area) -> pd.DataFrame:
@@ -26,17 +26,30 @@ def comparison_areas(area: Area) -> pd.DataFrame:
 
 
 def with_comparators(indicator_id: str, area: Area) -> pd.DataFrame:
-    """Indicator rows for the area, its county (two-tier districts), region and England, labelled by role."""
+    """Indicator rows for the area, its county (two-tier districts), region and England, labelled by role.
+
+    A combined area's row is computed from its members' counts (:mod:`nbutils.combined`); where it cannot be
+    (a figure published as a rate only, a member withheld), each member's own rows follow it, role 'member'.
+    """
     places = comparison_areas(area)
     data = store.indicator_data(indicator_id, area_codes=list(places.area_code))
     data = data[data.area_type != "msoa"]
+    if area.is_combined:
+        own = combined.indicator_rows(indicator_id, area)
+        members = combined.member_rows(indicator_id, area)
+        if own.value.isna().any() and members.value.notna().any():
+            names = [(m.code, m.name, combined.MEMBER) for m in registry().members(area)]
+            places = pd.concat([places, pd.DataFrame(names, columns=["area_code", "area_name", "role"]).assign(
+                order=ROLE_ORDER[combined.MEMBER])], ignore_index=True)
+            data = pd.concat([data, members], ignore_index=True)
+        data = pd.concat([own, data], ignore_index=True)
     frame = places.merge(data, on="area_code", how="left", validate="one_to_many")
     return frame.sort_values(["order"], kind="stable").reset_index(drop=True)
 
 
 def district_codes(area: Area) -> list[str]:
     """The districts an area is made of: a county's districts, otherwise the area itself."""
-    return [a.code for a in registry().districts_of(area)] if area.is_county else [area.code]
+    return registry().district_codes(area)
 
 
 def small_areas(indicator_id: str, area: Area, level: str = "msoa") -> pd.DataFrame:
@@ -115,12 +128,7 @@ def nearest_maternity_units(area: Area, n: int = 4) -> pd.DataFrame:
     import geopandas as gpd
 
     lads = store.boundaries("lad")
-    if area.area_type == "county":
-        areas = store.table("areas")
-        members = areas[(areas.area_type == "lad") & (areas.upper_tier_code == area.code)].area_code
-        shape = lads[lads.area_code.isin(members)]
-    else:
-        shape = lads[lads.area_code == area.code]
+    shape = lads[lads.area_code.isin(district_codes(area))]
     if shape.empty:
         raise ValueError(f"no boundary for {area.name} ({area.code}): nearest maternity units need a district, "
                          f"unitary or county")

@@ -22,7 +22,7 @@ import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
 
-from . import catalog, disclosure, periods
+from . import catalog, combined, disclosure, periods
 from .tables import TableSpec
 from .files import atomic_write
 from .areas import Area, registry, resolve
@@ -95,6 +95,8 @@ class Pack:
         if predecessors:
             names = ", ".join(name for _, name in predecessors)
             merged = f"<p>{html.escape(area.name)} was formed in April 2023 from {html.escape(names)}.</p>"
+        if area.is_combined:  # several authorities as one footprint: name them and say how figures are made
+            merged += f"<p>{html.escape(combined.describe(area))}</p>"
         if area.is_county:  # the upper-tier authority: name the districts its page sets side by side
             districts = registry().districts_of(area)
             merged += (f"<p>{html.escape(area.name)} County Council is the upper-tier authority responsible for "

@@ -320,6 +320,21 @@ def write_area(out_dir: Path, folder: str, manifest: dict) -> None:
         write_area_page(out_dir, first["area_name"], first["area_code"], folder, cells, manifest)
 
 
+def _combined_intro(name: str, code: str) -> str:
+    """For a combined area's landing page: the authorities it is made of ('' for any other area)."""
+    from . import areas
+    from .errors import UnknownAreaError
+
+    if not code.startswith(areas.COMBINED_PREFIX):
+        return ""
+    try:
+        registry = areas.registry()
+        members = " and ".join(m.name for m in registry.members(registry.get(code)))
+    except UnknownAreaError:  # its set file changed since the run: the page is still written, without the sentence
+        return ""
+    return f"<p>{html.escape(name)} is {html.escape(members)} reported as one area.</p>"
+
+
 def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dict[str, dict],
                     manifest: dict) -> None:
     """Landing page of one area's pack: its topics in reading order, with status."""
@@ -336,7 +351,7 @@ def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dic
         f"<p><a href='../index.html'>All areas</a></p><h1>{html.escape(name)} <small>{code}</small></h1>"
         "<p>Infant and maternal health needs assessment. Each topic compares the area with its county (for "
         "two-tier districts), region and England.</p>"
-        f"<h2>Topics</h2><ol>{''.join(items)}</ol>"
+        f"{_combined_intro(name, code)}<h2>Topics</h2><ol>{''.join(items)}</ol>"
         f"<p><small>Generated {html.escape(manifest['generated'])}.</small></p>"
     )
     atomic_write_text(out_dir / folder / "index.html", _page(f"{name}: infant and maternal health", body))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nbutils import query, store
-from nbutils.areas import registry
+from nbutils import borders, query, store
+from nbutils.areas import registry, resolve
+from nbutils.topics import maternity_units
 from nbutils.build.maternity import readable_name
 
 pytestmark = pytest.mark.usefixtures("store_ready")
@@ -153,3 +154,40 @@ def test_msoas_split_or_merged_in_2021_fall_back_to_the_official_name():
     assert len(affected) > 0
     assert (affected.source == "ONS official name").all()
     assert (affected.name == affected.official_name).all()
+
+
+KENT_AND_MEDWAY_TRUSTS = {"RN7", "RVV", "RWF", "RPA"}
+
+
+def _serving(name: str) -> list[str]:
+    return list(maternity_units.serving_units(resolve(name))[0].org_code)
+
+
+@pytest.mark.parametrize("name", ["Kent", "Swale", "Medway", "Dartford", "Thanet"])
+def test_kent_and_medway_areas_show_the_four_trusts_their_set_names(name):
+    units, how = maternity_units.serving_units(resolve(name))
+    assert set(units.org_code) == KENT_AND_MEDWAY_TRUSTS  # Dartford and Gravesham in, no Essex or Sussex trust
+    assert "the 4 NHS trusts that the Kent and Medway area set names" in how
+
+
+def test_coventry_units_are_its_own_and_its_west_midlands_neighbours():
+    units, how = maternity_units.serving_units(resolve("Coventry"))
+    assert list(units.org_code) == ["RKB", "RLT", "RJC"]  # UHCW first, then George Eliot, South Warwickshire
+    providers = store.table("maternity_providers").set_index("org_code")
+    assert set(providers.loc[units.org_code, "nhs_region"]) == {"Y60"}
+    assert how.startswith("The units shown are those located in Coventry and in the authorities bordering it within "
+                          "the same NHS region (Midlands): Warwickshire;")
+
+
+def test_units_of_another_nhs_region_only_where_the_area_borders_it():
+    # Worcestershire borders Gloucestershire (South West); Malvern Hills does, Wyre Forest does not.
+    assert "RTE" in _serving("Malvern Hills") and "RTE" not in _serving("Wyre Forest")
+    providers = store.table("maternity_providers").set_index("org_code")
+    assert set(providers.loc[_serving("Westminster"), "nhs_region"]) == {"Y56"}  # London only
+
+
+def test_bordering_authorities_from_the_boundaries():
+    names = {a.name for a in borders.bordering(resolve("Coventry"))}
+    assert names == {"Warwickshire", "Solihull"}
+    kent = {a.name for a in borders.bordering(resolve("Kent"))}
+    assert {"Medway", "East Sussex", "Surrey", "Bromley", "Bexley"} <= kent and "Essex" not in kent

@@ -216,3 +216,23 @@ def test_maternity_units_map_names_each_unit_and_its_figure(swale):
     assert "tile.openstreetmap.org" in page  # a faded base map, fetched by the browser only when online
     offline = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed", tiles=False)
     assert "tile.openstreetmap.org" not in offline.get_root().render()
+
+
+def test_notes_name_only_the_areas_own_comparators(store_ready):
+    """Issue 24: the sentences that replaced Kent-only Markdown are written from the area and its comparators."""
+    from nbutils.areas import resolve
+
+    def coverage(name):
+        area = resolve(name)
+        return nutrition.obesity_coverage(area, [nutrition.obesity_trend(i, area) for i in nutrition.OBESITY_MEASURES])
+
+    assert coverage("Coventry") == "The extract holds no figures for West Midlands, so it is not shown."
+    assert coverage("Swale") == "The extract holds no figures for Kent or South East, so they are not shown."
+    assert coverage("bi-borough").startswith("The extract publishes rates without counts, so no figure for Bi-borough "
+                                             "as a whole can be computed; Kensington and Chelsea and Westminster")
+    sevenoaks = resolve("Sevenoaks")
+    assert nutrition.initiation_withheld(sevenoaks, nutrition.breastfeeding(sevenoaks)) == (
+        "Fingertips withheld the values for Sevenoaks and Kent because they failed data-quality checks "
+        "(not available, not zero).")
+    coventry = resolve("Coventry")
+    assert nutrition.initiation_withheld(coventry, nutrition.breastfeeding(coventry)) == ""

@@ -85,19 +85,19 @@ def test_smoking_pack_runs_and_exports_source_values(pack_run):
     assert satod[satod.period == "2021/22"].value.iloc[0] == pytest.approx(9.1)
 
 
-def test_smoking_at_booking_at_the_nearest_units(swale):
+def test_smoking_at_booking_at_the_units_serving_swale(swale):
     # NHS Maternity Statistics 2022-23 measures CSV, smoking at booking: East Kent Hospitals (RVV) 1,015 smokers
     # of 5,610 deliveries with a recorded status; England 51,120 of 386,955. Place of care, not residents.
     booking = smoking.at_booking(swale)
     units = booking[booking.role == "unit"].set_index("org_code")
-    assert list(units.index) == ["RPA", "RVV", "RWF", "RAJ"]
+    assert list(units.index) == ["RPA", "RVV", "RWF", "RN7"]  # the four Kent and Medway trusts, no Essex one
     assert (units.loc["RVV", "count"], units.loc["RVV", "denominator"]) == (1015, 5610)
     assert units.loc["RVV", "value"] == pytest.approx(round(1015 / 5610 * 100, 1))  # published decimal
     assert booking[booking.role == "england"].value.iloc[0] == pytest.approx(round(51120 / 386955 * 100, 1))
     assert units.loc["RPA", "value_note"] == "recorded for 19% of deliveries"
     message = smoking.key_messages(swale, smoking.adult_smoking(swale), smoking.five_year_smoking(swale),
                                    smoking.routine_manual(swale), smoking.satod(swale), "", booking)[-1]
-    assert message.startswith("At the 4 maternity units nearest Swale (place of care, not residents)")
+    assert message.startswith("At the 4 maternity units serving Swale (place of care, not residents)")
     assert "18.1% at East Kent Hospitals University NHS Foundation Trust" in message
 
 

@@ -216,7 +216,7 @@ def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus:
         messages.append(
             "Ethnic minority residents are most concentrated in "
             + narrative.list_phrase([f"{r.area_name} ({narrative.pct(r.ethnic_minority_pct)})" for r in top.itertuples()])
-            + f", against {narrative.pct(here.ethnic_minority_pct)} across {'the county' if area.is_county else 'the district'} (see the map)."
+            + f", against {narrative.pct(here.ethnic_minority_pct)} across {area.name} (see the map)."
         )
     return messages
 

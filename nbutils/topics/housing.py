@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import narrative, query, store, tables
+from .. import combined, narrative, query, store, tables
 from ..areas import Area
 from . import indicators, places
 
@@ -119,7 +119,7 @@ def lsoa_overcrowding(area: Area) -> pd.DataFrame:
 
 
 def lsoa_shapes(profile: pd.DataFrame):
-    """LSOA boundaries for the district (shipped for Kent and Medway only); None where not shipped."""
+    """LSOA boundaries for the area (shipped for the first customer's areas only); None where not shipped."""
     shapes = store.boundaries("lsoa")
     shapes = shapes[shapes.area_code.isin(profile.area_code)]
     if shapes.empty or len(shapes) < len(profile) * 0.9:
@@ -129,6 +129,12 @@ def lsoa_shapes(profile: pd.DataFrame):
     shapes["barriers_text"] = shapes.barriers_to_housing_decile.map(
         lambda d: f"decile {int(d)} (1 = most deprived 10% in England)" if pd.notna(d) else "not available")
     return shapes
+
+
+def lsoa_map_missing(area: Area) -> str:
+    """Why the page has no LSOA map for ``area``, naming the area only."""
+    return (f"No smaller-area (LSOA) map is drawn for {area.name}: LSOA boundaries are shipped with the workbook for "
+            f"a few areas only, and not for {area.name}. The MSOA map above covers {area.name}.")
 
 
 def deprivation_neighbourhoods(area: Area) -> pd.DataFrame:
@@ -143,7 +149,8 @@ def deprivation_ranks(area: Area) -> pd.DataFrame:
     """The district's average deprivation score and rank among English districts (1 = most deprived), 2019 and
     2025; for a county (MHCLG ranks districts and unitaries only), each of its districts."""
     data = store.indicator_data("imd_la_average_score", area_type="lad")
-    places = indicators.registry().districts_of(area) if area.is_county else [area]
+    registry = indicators.registry()
+    places = [registry.get(c) for c in registry.district_codes(area)] if area.shows_parts else [area]
     rows = []
     for (period, domain), group in data.groupby(["period", "category"]):
         ranks = group.value.rank(ascending=False, method="min")
@@ -158,7 +165,7 @@ def deprivation_ranks(area: Area) -> pd.DataFrame:
 
 def ranks_caption(area: Area) -> str:
     """Caption of the rank table: the area, or a county's districts (counties are not ranked with districts)."""
-    who = f"Districts of {area.name}" if area.is_county else area.name
+    who = f"{area.parts_name.capitalize()} of {area.name}" if area.shows_parts else area.name
     return f"{who}: deprivation rank among English districts and unitary authorities, IoD2019 and IoD2025"
 
 
@@ -178,7 +185,10 @@ def homelessness(area: Area) -> pd.DataFrame:
                      "districts_reporting": spread["districts"],
                      "position": ("not published for counties: MHCLG publishes district rates without counts, "
                                   "so no county rate can be derived; its districts are shown below"
-                                  if area.is_county else indicators.position_in_distribution(value, spread)),
+                                  if area.is_county else
+                                  f"not published for {area.name} as a whole: MHCLG publishes rates without counts, "
+                                  "so none can be derived; its authorities are shown below"
+                                  if area.is_combined else indicators.position_in_distribution(value, spread)),
                      "significance": indicators.METHOD_NONE})
     return pd.DataFrame(rows)
 
@@ -200,8 +210,8 @@ def health_index_series(indicator_id: str, area: Area) -> pd.DataFrame:
     median = data.groupby("period", as_index=False).value.median()
     here = data[data.area_code == area.code][["period", "value", "value_note"]]
     members = pd.DataFrame(columns=["area_code", "area_name", "period", "value", "value_note"])
-    if area.is_county:
-        names = {a.code: a.name for a in indicators.registry().districts_of(area)}
+    if area.shows_parts:
+        names = {c: indicators.registry().get(c).name for c in indicators.registry().district_codes(area)}
         members = data[data.area_code.isin(names)][["area_code", "period", "value", "value_note"]]
         members = members.assign(area_name=members.area_code.map(names)).sort_values("area_name", kind="stable")
     out = pd.concat([
@@ -220,6 +230,10 @@ def health_index_missing(area: Area) -> str:
     if area.is_county:
         return (f"The ONS Health Index publishes this for districts and unitary authorities, not counties, and a "
                 f"county rate cannot be derived from district rates without counts; {area.name}'s districts are "
+                "shown in the table.")
+    if area.is_combined:
+        return (f"The ONS Health Index publishes this for districts and unitary authorities, not for {area.name} as "
+                f"a whole, and its rate cannot be derived from theirs without counts; {area.name}'s authorities are "
                 "shown in the table.")
     if indicators.is_merged_2023(area):
         return "The Health Index uses 2021 boundaries and publishes no value for areas created in April 2023."
@@ -332,6 +346,11 @@ def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, n
             f"In {ta.period}{narrative.old_flag(ta.period)}, {ta.value:.1f} in every 1,000 households were in temporary accommodation, "
             f"{ta.position} (median {ta.england_districts_median:.1f}); no significance test is possible because "
             "MHCLG publishes no intervals or counts in this table.")
+    elif area.is_combined:
+        messages.append(combined.per_member_sentence(
+            area, "the temporary accommodation rate (MHCLG)",
+            homelessness_districts(area).query("indicator_id == 'mhclg_households_in_temporary_accommodation'"),
+            unit="per 1,000 households"))
     else:
         messages.append(f"MHCLG did not publish a temporary accommodation rate for this area for {ta.period}.")
     barriers = neighbourhoods[(neighbourhoods.role == "area")

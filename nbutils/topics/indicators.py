@@ -197,6 +197,8 @@ def sibling_group_name(area: Area) -> str:
     """'Kent's districts' or 'London's boroughs and unitaries' for chart titles."""
     if area.is_county:
         return f"districts of {area.name}"
+    if area.is_combined:
+        return f"the authorities of {area.name}"
     if area.upper_tier_code and not area.is_unitary:
         return f"districts of {registry().get(area.upper_tier_code).name}"
     if registry().statistical_neighbours(area):

@@ -51,6 +51,10 @@ def level_note(area: Area, frame: pd.DataFrame, what: str) -> str:
         county = frame[frame.role == "county"].area_name.iloc[0]
         return (f"{what} is not published for {area.name} (a district): the figures shown are for "
                 f"{county.removesuffix(COUNTY_SUFFIX)}{COUNTY_SUFFIX} as a whole, named as the county's.")
+    if role is None and area.is_combined and (frame[frame.role == "member"].value.notna().any()):
+        members = narrative.list_phrase(list(frame.loc[frame.role == "member", "area_name"].unique()))
+        return (f"{what} is published as a rate for each authority only, so it is not computed for {area.name} "
+                f"(a rate is never averaged): the figures shown are each authority's own ({members}).")
     if role is None:
         return _none_held(area, what)
     return ""

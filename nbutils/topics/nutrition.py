@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import periods, narrative, query, store
+from .. import combined, periods, narrative, query, store
 from ..areas import Area, registry
 from . import indicators, levels, maternity_units
 
@@ -185,6 +185,8 @@ def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradie
                 messages.append(f"{area.name} {narrative.rank_phrase(int(rank), tied, len(ranked))} "
                                 f"{indicators.sibling_group_name(area)} for Year 6 obesity in {here.period} "
                                 "(1 = highest).")
+    elif area.is_combined:
+        messages.append(combined.per_member_sentence(area, "Year 6 obesity", ranking))
     else:
         messages.append(f"No Year 6 obesity figure is published for {area.name} in the extract held here.")
     if len(gradient):
@@ -274,6 +276,33 @@ def missing_note(area: Area, frame: pd.DataFrame) -> str:
         return ""
     return (f"No value is published for {narrative.list_phrase(empty)} in any year held here (not available, "
             "not zero).")
+
+
+def obesity_coverage(area: Area, trends: list[pd.DataFrame]) -> str:
+    """Which of the area's comparators the NCMP extract holds, in the area's own terms ('' when it holds all)."""
+    held = set().union(*(set(t.loc[t.value.notna(), "area_code"]) for t in trends)) if trends else set()
+    absent = [c.area.name for c in registry().comparators(area) if c.area.code not in held]
+    members = [m.name for m in registry().members(area) if m.code in held]
+    if area.code not in held and not members:
+        absent.insert(0, area.name)
+    either = ", ".join(absent[:-1]) + f" or {absent[-1]}" if len(absent) > 1 else "".join(absent)
+    text = f"The extract holds no figures for {either}, so {'they are' if len(absent) > 1 else 'it is'} not shown." \
+        if absent else ""
+    if members:
+        text = (f"The extract publishes rates without counts, so no figure for {area.name} as a whole can be "
+                f"computed; {narrative.list_phrase(members)} are shown separately. " + text).strip()
+    return text
+
+
+def initiation_withheld(area: Area, feeding: pd.DataFrame) -> str:
+    """Which of the area's own rows Fingertips withheld for data quality ('' when none)."""
+    notes = feeding.loc[feeding.role != "england"].set_index("area_name").value_note.fillna("")
+    withheld = [name for name, note in notes.items() if "data quality" in note]
+    if not withheld:
+        return ""
+    values = "values" if len(withheld) > 1 else "value"
+    return (f"Fingertips withheld the {values} for {narrative.list_phrase(withheld)} because "
+            f"{'they' if len(withheld) > 1 else 'it'} failed data-quality checks (not available, not zero).")
 
 
 def initiation_missing(area: Area) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, disclosure, narrative, query, stats
+from .. import catalog, combined, disclosure, narrative, query, stats
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard, indicators, levers
@@ -147,6 +147,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         if not period and area.is_county:  # district-only source: the county's districts' latest period
             period = _own_latest_period(h, area)
         latest = real[real.period == period]
+        members = combined.member_values(real, period, h.decimals) if area.is_combined else ""
+        if members:  # a rate published per member only: name theirs, never average them
+            notes.append(f"published for each authority only: {members}")
         withheld = indicators.withheld_after(real, "area")
         notes.append((f"withheld for {area.name} (disclosure control)" if withheld else
                       f"no value for {area.name} in the source")
@@ -190,7 +193,8 @@ def headline_row(h: Headline, area: Area) -> dict:
                      f"({local.period}{narrative.old_clause(local.period)})")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
     # A county's value is not placed among districts, and a handful of reporting districts is no distribution.
-    comparable = role == "area" and len(spread) >= 30 and not area.is_county and not h.county_fallback
+    comparable = (role == "area" and len(spread) >= 30 and not area.is_county and not area.is_combined
+                  and not h.county_fallback)
     own = _own_districts(h, area, period)
     position = "not applicable" if not comparable else indicators.position_in_distribution(value, {
         "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,

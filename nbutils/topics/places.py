@@ -44,7 +44,8 @@ def names_note(frame: pd.DataFrame) -> str:
 
 
 def outline(area: Area):
-    """The area's boundary as a GeoDataFrame (WGS84); a county's districts one row each, with their names."""
+    """The area's boundary as a GeoDataFrame (WGS84); a county's districts (a combined area's members) one row each,
+    with their names."""
     lads = store.boundaries("lad")
     return lads[lads.area_code.isin(district_codes(area))].reset_index(drop=True)
 
@@ -62,4 +63,4 @@ def msoa_shapes(profile: pd.DataFrame, area: Area, percent: tuple[str, ...] = ()
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     for column in numbers:
         shapes[f"{column}_text"] = shapes[column].map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county else None)
+    return shapes, maps.outline(shapes, by="lad_code" if area.is_county or area.is_combined else None)

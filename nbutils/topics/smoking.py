@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import narrative
+from .. import combined, narrative
 from ..areas import Area, registry
 from . import indicators, maternity_units
 
@@ -48,6 +48,11 @@ def satod(area: Area) -> pd.DataFrame:
 def at_booking(area: Area) -> pd.DataFrame:
     """Smoking at booking at the maternity units nearest the area (MSDS, place of care), their regions, England."""
     return maternity_units.nearest(area, "msds_smoking_at_booking")
+
+
+def five_year_missing(area: Area, frame: pd.DataFrame) -> str:
+    """Why the five-year chart is not drawn: the area's members are shown instead, or the file has no row."""
+    return combined.shown_per_member(area, frame) or f"No row for {area.name} in the file held here."
 
 
 def satod_missing(frame: pd.DataFrame) -> str | None:

@@ -299,12 +299,13 @@ def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card:
                             + (f" Later years ({narrative.list_phrase(later)}) are withheld (disclosure control)."
                                if later else "")
                             + " A single year rests on few deaths, so year-to-year changes are mostly chance.")
-    if area.is_county and siblings is not None and len(siblings):
+    if area.shows_parts and siblings is not None and len(siblings):
         latest = districts_latest(siblings)
         top, bottom = latest.iloc[0], latest.dropna(subset=["value"]).iloc[-1]
         messages.append(
-            f"The three-year Health Index series is published for districts, not counties: in {top.period}"
-            f"{narrative.old_flag(top.period)} {area.name}'s districts ranged from {bottom.value:.{RATE_DECIMALS}f} "
+            f"The three-year Health Index series is published for districts and unitaries, not for {area.name} as a "
+            f"whole: in {top.period}{narrative.old_flag(top.period)} {area.name}'s {area.parts_name} ranged from "
+            f"{bottom.value:.{RATE_DECIMALS}f} "
             f"({bottom.area_name}) to {top.value:.{RATE_DECIMALS}f} ({top.area_name}) per 1,000 live births.")
     elif here.value.notna().any():
         published = here[here.value.notna()].sort_values("period")
@@ -395,6 +396,10 @@ def dropped_note(dropped: list[str]) -> str | None:
 
 
 def missing_reason(area: Area) -> str:
+    if area.is_combined:
+        return (f"The ONS Health Index publishes this series as rates for districts and unitary authorities, without "
+                f"the counts that would give {area.name} as a whole (a rate is never averaged); its "
+                f"{area.parts_name} are ranked below.")
     if area.is_county:
         return (f"The ONS Health Index publishes this series for districts and unitary authorities, not counties; "
                 f"{area.name}'s districts are ranked below, and its own single-year rates follow.")
