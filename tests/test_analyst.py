@@ -43,7 +43,10 @@ def test_pack_without_output_dir_writes_nothing_and_keeps_tables_and_maps(page, 
     fmap = folium.Map(location=[51.34, 0.73], zoom_start=10, tiles=None)
     assert pack.map(fmap, "fixture_map", "Fixture map", "A fixture map of Swale.") is None
     assert list(tmp_path.rglob("*")) == [] and pack.exported == []
-    assert pack.tables["fixture_table"].value.iloc[0] == 23.9 and pack.tables["fixture_table"].value.iloc[1] == "[x]"
+    kept = pack.tables["fixture_table"]  # analysis-ready: numeric, NaN where missing, the reason beside it
+    assert kept.value.dtype == float and kept.value.iloc[0] == 23.9 and np.isnan(kept.value.iloc[1])
+    assert kept.value_note.tolist() == ["", "[x] not available: not published in the source held here"]
+    assert "<td>[x]</td>" in shown[0]
     assert "srcdoc=" in shown[-1] and "src='fixture/" not in shown[-1] and "&lt;title&gt;Fixture map: Swale" in shown[-1]
     assert "pack.save(folder)" in shown[0] and "<a href" not in shown[0]
 
@@ -97,16 +100,16 @@ def test_notebook_run_with_defaults_writes_no_file(project_copy, tmp_path, store
 
 # ---------------------------------------------------------------------------------- explore
 def test_explore_indicator_gives_the_area_its_comparators_and_the_comparison(store_ready):
-    latest = explore.indicator("ncmp_year6_obesity", "Swale", latest=True)
-    swale = latest[latest.role == "area"].iloc[0]
+    latest = explore.indicator("ncmp_year6_obesity", "Swale", latest=True)  # the tidy view names levels
+    swale = latest[latest.level == "district"].iloc[0]
     assert (swale.period, swale.value, swale.compared_with_england) == ("2024/25", 23.9, "Similar")
-    assert latest[latest.role == "england"].value.iloc[0] == 22.2
-    kent = explore.indicator("breastfeeding_6_8_weeks", "Kent")
+    assert latest[latest.level == "England"].value.iloc[0] == 22.2
+    kent = explore.indicator("breastfeeding_6_8_weeks", "Kent", full=True)
     assert kent[(kent.role == "area") & (kent.period == "2023/24")].value.iloc[0] == pytest.approx(50.96)
 
 
 def test_explore_indicator_keeps_every_published_category(store_ready):
-    groups = explore.indicator("census_ethnic_group", "Swale")
+    groups = explore.indicator("census_ethnic_group", "Swale", full=True)  # published by category only
     bangladeshi = groups[groups.category == "Asian, Asian British or Asian Welsh: Bangladeshi"]
     assert list(bangladeshi.role) == ["area", "county", "region", "england"]
     assert bangladeshi[bangladeshi.role == "area"]["count"].iloc[0] == 406
@@ -208,3 +211,81 @@ def test_one_code_fingerprint(tmp_path):
     assert before == fingerprint.code_sha256([one, two], tmp_path)  # order given does not matter
     two.write_text("y = 3\n")
     assert fingerprint.code_sha256([one, two], tmp_path) != before
+
+
+# ---------------------------------------------------------------------------------- explore: never silently empty
+def _held_ids() -> list[str]:
+    from nbutils import catalog, store
+    from nbutils.errors import UnknownIndicatorError
+
+    held = []
+    for indicator_id in catalog.catalogue():
+        try:
+            store.indicator_data(indicator_id, area_codes=[])
+            held.append(indicator_id)
+        except UnknownIndicatorError:
+            pass
+    return held
+
+
+@pytest.mark.parametrize("area, kind", [("Swale", "district"), ("E10000016", "county"), ("Medway", "unitary authority")])
+def test_explore_answers_every_catalogue_indicator_for_the_area_or_names_the_level_that_does(area, kind, store_ready):
+    from nbutils import catalog
+    from nbutils.errors import UnknownIndicatorError
+
+    held = _held_ids()
+    assert len(held) >= 40
+    for indicator_id in catalog.catalogue():
+        if indicator_id not in held:  # fetched live only: one line saying how to fetch it, never an empty frame
+            with pytest.raises(UnknownIndicatorError, match=f"nbutils data fetch --indicators {indicator_id}"):
+                explore.indicator(indicator_id, area)
+            continue
+        for latest in (False, True):
+            frame = explore.indicator(indicator_id, area, latest=latest)
+            answered = frame.attrs["answered_at"]
+            level = {"area": kind, "districts": "district", "county": "county", "region": "region",
+                     "england": "England"}.get(answered, "LSOA")
+            rows = frame[(frame.level == level) & frame.value.notna()]
+            assert len(rows), (indicator_id, area, latest)
+            if answered != "area":
+                assert frame.attrs["note"].startswith(("Not published for", "Published for neighbourhoods")), indicator_id
+            if latest:
+                assert rows.period.nunique() == 1
+
+
+def test_explore_falls_back_to_the_county_for_a_district_and_the_districts_for_a_county(store_ready):
+    swale = explore.indicator("breastfeeding_6_8_weeks", "Swale", latest=True)
+    assert swale.attrs["answered_at"] == "county" and "Kent (county)" in swale.attrs["note"]
+    kent = swale[swale.level == "county"]
+    assert (kent.area_name.iloc[0], kent.period.iloc[0]) == ("Kent", "2023/24")
+    assert kent.value.iloc[0] == pytest.approx(50.96)
+    smoking = explore.indicator("aps_adult_smoking", "Kent", latest=True)
+    assert smoking.attrs["answered_at"] == "districts"
+    assert {"Swale", "Dover"} <= set(smoking[smoking.level == "district"].area_name)
+    assert smoking[smoking.level == "district"].area_name.nunique() == 12
+
+
+def test_explore_tidy_view_pivots_and_the_full_frame_is_a_keyword_away(store_ready):
+    tidy = explore.indicator("ncmp_year6_obesity", "Swale")
+    assert list(tidy.columns) == explore.TIDY_COLUMNS
+    wide = tidy.pivot(index="period", columns="area_name", values="value")
+    assert wide.loc["2024/25", "Swale"] == 23.9 and wide.loc["2024/25", "England"] == 22.2
+    full = explore.indicator("ncmp_year6_obesity", "Swale", full=True)
+    assert {"count", "denominator", "comparison_method", "value_note", "role"} <= set(full.columns)
+    # categories only when asked; a category by name
+    quintiles = explore.indicator("msds_booking_deprivation_decile", "Swale", categories=True)
+    assert quintiles.category.nunique() == 10
+    groups = explore.indicator("census_ethnic_group", "Swale", categories="White: Irish")
+    assert set(groups.category) == {"White: Irish"}
+
+
+def test_explore_unknown_id_says_did_you_mean_in_one_line_and_no_traceback_in_a_notebook():
+    from nbutils.errors import UnknownIndicatorError
+
+    with pytest.raises(UnknownIndicatorError) as error:
+        explore.indicator("breastfeeding_6_8_week", "Swale")
+    assert str(error.value).startswith("'breastfeeding_6_8_week' is not an indicator id: did you mean "
+                                       "breastfeeding_6_8_weeks")
+    assert "\n" not in str(error.value) and "aps_adult_smoking" not in str(error.value)  # not all 53 ids
+    # IPython renders a user error through _render_traceback_: the one line, no frames of package source
+    assert error.value._render_traceback_() == [f"UnknownIndicatorError: {error.value}"]
