@@ -289,3 +289,86 @@ def test_explore_unknown_id_says_did_you_mean_in_one_line_and_no_traceback_in_a_
     assert "\n" not in str(error.value) and "aps_adult_smoking" not in str(error.value)  # not all 53 ids
     # IPython renders a user error through _render_traceback_: the one line, no frames of package source
     assert error.value._render_traceback_() == [f"UnknownIndicatorError: {error.value}"]
+
+
+# ---------------------------------------------------------------------------------- notebooks safe from autosave
+KERNEL_SPECIFIC_CELL_KEYS = {"execution", "ExecuteTime", "papermill", "jupyter", "collapsed", "scrolled"}
+
+
+def _makefile_extra_keys() -> str:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    return " ".join(text.split("NB_EXTRA_KEYS :=", 1)[1].splitlines()[0].split())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebooks_carry_no_outputs_counts_or_kernel_metadata(path):
+    nb = nbformat.read(path, as_version=4)
+    assert set(nb.metadata) <= {"kernelspec", "language_info"}
+    assert set(nb.metadata.get("language_info", {})) <= {"name"}  # no Python version, lexer or mimetype
+    assert nb.metadata.kernelspec.name == "python3"
+    for cell in nb.cells:
+        assert not KERNEL_SPECIFIC_CELL_KEYS & set(cell.metadata), (path.stem, cell.get("id"))
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (path.stem, cell.get("id"))
+
+
+def test_git_strips_outputs_as_it_stages_a_notebook_back_to_its_committed_form(tmp_path):
+    """The filter .gitattributes names, as `make setup`/`make lab` configure it, turns a notebook run and autosaved
+    in JupyterLab (outputs, counts, the kernel's language_info, papermill metadata) back into the committed file."""
+    pytest.importorskip("nbstripout")
+    attributes = (ROOT / ".gitattributes").read_text(encoding="utf-8")
+    assert "*.ipynb filter=nbstripout" in attributes
+    committed = ROOT / "notebooks" / "smoking.ipynb"
+    nb = nbformat.read(committed, as_version=4)
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.2", "mimetype": "text/x-python",
+                                    "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                                    "nbconvert_exporter": "python", "pygments_lexer": "ipython3"}
+    nb.metadata["papermill"] = {"parameters": {"area_code": "E07000113"}}
+    for number, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = number + 1
+        cell.outputs = [nbformat.v4.new_output("stream", text="fixture output\n")]
+        cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    autosaved = tmp_path / "smoking.ipynb"
+    nbformat.write(nb, autosaved)
+    stripped = subprocess.run([sys.executable, "-m", "nbstripout", "--keep-id", "--extra-keys", _makefile_extra_keys(),
+                               "-t"], input=autosaved.read_text(encoding="utf-8"), capture_output=True, text=True,
+                              check=True).stdout
+    assert nbformat.reads(stripped, as_version=4) == nbformat.read(committed, as_version=4)
+
+
+# ---------------------------------------------------------------------------------- where pack.save writes
+def test_pack_save_resolves_a_relative_folder_from_the_working_directory(page, tmp_path):
+    pack, _ = page  # cwd is tmp_path
+    pack.table(pd.DataFrame({"area_name": ["Swale"], "value": [23.9]}), "fixture_table", "Fixture table")
+    written = pack.save("my_tables")
+    assert written == [tmp_path / "my_tables" / "fixture" / "fixture_table.csv"] and written[0].is_absolute()
+
+
+@pytest.mark.parametrize("folder", ["notebooks/my_tables", "data", "parameters/x", "nbutils", "."])
+def test_pack_save_refuses_the_projects_source_folders_as_the_cli_does(page, folder, monkeypatch):
+    from nbutils.errors import WorkbookError
+
+    pack, _ = page
+    pack.table(pd.DataFrame({"area_name": ["Swale"], "value": [23.9]}), "fixture_table", "Fixture table")
+    monkeypatch.chdir(ROOT)  # a notebook's kernel works in notebooks/, inside the project
+    with pytest.raises(WorkbookError, match="would write into the project"):
+        pack.save(folder)
+    with pytest.raises(WorkbookError, match="would write into the project's notebooks/ folder"):
+        monkeypatch.chdir(ROOT / "notebooks")
+        pack.save("my_tables")
+    assert not (ROOT / "notebooks" / "my_tables").exists()
+
+
+# ---------------------------------------------------------------------------------- notebook parameters from the CLI
+def test_cli_parameters_are_read_as_papermill_reads_them_and_checked_against_the_notebooks():
+    from nbutils import run_parameters
+    from nbutils.errors import WorkbookError
+
+    overview = ROOT / "notebooks" / "overview.ipynb"
+    assert {"mothers_pct", "partners_pct", "parent_infant_pct", "births"} <= set(run_parameters.declared(overview))
+    assert run_parameters.checked([["mothers_pct", "25"], ["births", "None"], ["partners_pct", "17.5"]],
+                                  [overview]) == {"mothers_pct": 25, "births": None, "partners_pct": 17.5}
+    with pytest.raises(WorkbookError, match="-p mother_pct: not a parameter of overview; parameters: births"):
+        run_parameters.checked([["mother_pct", "25"]], [overview])
+    with pytest.raises(WorkbookError, match="-p area_code: set by the runner"):
+        run_parameters.checked([["area_code", "Swale"]], [overview])
