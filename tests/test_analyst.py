@@ -3,6 +3,7 @@ any indicator, and one comparison-kind classifier / fetched-manifest reader / co
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -372,3 +373,192 @@ def test_cli_parameters_are_read_as_papermill_reads_them_and_checked_against_the
         run_parameters.checked([["mother_pct", "25"]], [overview])
     with pytest.raises(WorkbookError, match="-p area_code: set by the runner"):
         run_parameters.checked([["area_code", "Swale"]], [overview])
+
+
+# ---------------------------------------------------------------------------------- pack.tables analysis-ready
+#: Appended to a notebook: every table in pack.tables summed and plotted as an analyst would, and reported.
+TABLES_CHECK = r'''
+import json as _json, re as _re
+import matplotlib.pyplot as _plt
+_looks_formatted = _re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?%?|-?\d+\.\d+%?|-?[\d.,]+%|\[[cx]\]")
+_report = {}
+for _name, _table in pack.tables.items():
+    _numbers = _table.select_dtypes("number")
+    _fig, _ax = _plt.subplots()
+    for _column in _numbers.columns:
+        _ax.plot(range(len(_table)), _numbers[_column])
+    _plt.close(_fig)
+    _report[_name] = {
+        "numeric": list(_numbers.columns),
+        "sums": {c: float(_numbers[c].sum()) for c in _numbers.columns},
+        "text_numbers": [c for c in _table.columns if _table[c].dtype == object and _table[c].dropna().map(
+            lambda v: isinstance(v, str) and bool(_looks_formatted.fullmatch(v))).any()],
+        "missing_without_reason": int((_table.drop(columns="value_note").isna().any(axis=1)
+                                       & _table.value_note.eq("")).sum()),
+    }
+print("TABLES" + _json.dumps(_report))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_pack_table_of_every_notebook_sums_and_plots_as_numbers(path, tmp_path, store_ready):
+    """Swale: each notebook run as in JupyterLab, then every pack.tables entry summed and plotted; numbers are
+    numbers (NaN where missing, the reason in value_note), never display strings such as '[x]' or '1,234'."""
+    import papermill as pm
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(TABLES_CHECK))
+    source = tmp_path / path.name
+    nbformat.write(nb, source)
+    done = pm.execute_notebook(str(source), str(source), parameters={"area_code": "E07000113"},
+                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    text = "".join(o.get("text", "") for o in done.cells[-1].outputs if o.get("name") == "stdout")
+    report = json.loads(text.split("TABLES", 1)[1])
+    assert report, "no tables"
+    for name, table in report.items():
+        assert table["text_numbers"] == [], (name, table["text_numbers"])
+        assert table["missing_without_reason"] == 0, name
+    # every table holds numbers except the recent-trend labels (words by design)
+    assert [name for name, t in report.items() if not t["numeric"]] in ([], ["recent_trends"])
+    if path.stem == "nutrition":
+        trend = report["ncmp_year6_obesity_trend"]
+        assert {"value", "lower_ci95", "upper_ci95", "count", "denominator"} <= set(trend["numeric"])
+        assert trend["sums"]["value"] > 0
+
+
+# ---------------------------------------------------------------------------------- JupyterLab in a browser
+PLOT_TABLES = """import matplotlib.pyplot as plt
+table = pack.tables["ncmp_year6_obesity_trend"]
+area_rows = table[table.role == "area"]
+fig, ax = plt.subplots()
+ax.plot(area_rows.period, area_rows.value, marker="o")
+print("NUMERIC", table.value.dtype, round(float(table.value.sum()), 1), area_rows.area_name.iloc[0])
+plt.show()"""
+
+#: JavaScript: the open notebook's code cells have all run (each has an execution count) and its kernel is idle.
+ALL_RUN = """() => { const nb = window.jupyterapp.shell.currentWidget;
+  if (!nb || !nb.content || !nb.sessionContext.session || !nb.sessionContext.session.kernel) return false;
+  const cells = nb.content.model.sharedModel.cells.filter(c => c.cell_type === 'code');
+  return nb.sessionContext.session.kernel.status === 'idle' && cells.length > 0
+    && cells.every(c => c.execution_count !== null); }"""
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
+
+
+def _tree_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file outside .git and the built store (the repository's files)."""
+    skip = (".git", "data/store", ".venv", "test-artifacts", ".pytest_cache", "outputs")
+    return {k: v for k, v in _files(folder).items()
+            if not k.startswith(skip) and "__pycache__" not in k and not k.startswith("data/.store")}
+
+
+@pytest.mark.slow
+def test_jupyterlab_run_all_plot_pack_tables_change_area_and_nothing_in_the_repository_changes(tmp_path, store_ready):
+    """An analyst in JupyterLab 4 (Chromium): opens the nutrition notebook in a git repository set up as `make
+    setup` sets one up, runs all cells, plots a pack table as numbers, changes the area and runs all again, and
+    saves (as autosave would). The notebook on disk then holds outputs, yet git sees no change (the nbstripout
+    filter), and no file of this project changed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    pytest.importorskip("jupyterlab")
+    pytest.importorskip("nbstripout")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    before = _tree_state(ROOT)
+    repo = tmp_path / "analyst-repo"
+    (repo / "notebooks").mkdir(parents=True)
+    shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
+    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")  # .ipynb_checkpoints/ is ignored
+    shutil.copy(ROOT / "notebooks" / "nutrition.ipynb", repo / "notebooks" / "nutrition.ipynb")
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "analyst@example.invalid")
+    _git(repo, "config", "user.name", "Analyst")
+    # As `make git-filter` does (the Makefile's NB_EXTRA_KEYS), with this Python.
+    _git(repo, "config", "filter.nbstripout.clean", f"'{sys.executable}' -m nbstripout --keep-id")
+    _git(repo, "config", "filter.nbstripout.smudge", "cat")
+    _git(repo, "config", "filter.nbstripout.extrakeys", _makefile_extra_keys())
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "notebooks as committed")
+
+    port, token = 18888 + os.getpid() % 1000, "analyst-test"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), "MPLBACKEND": ""}
+    env.pop("MPLBACKEND")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={repo}", "--expose-app-in-browser",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--allow-root"],
+        cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "lab.log").open("w"))
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            url = f"http://127.0.0.1:{port}/lab/tree/notebooks/nutrition.ipynb?token={token}"
+            for _ in range(60):  # the server takes a few seconds to start
+                try:
+                    page.goto(url, timeout=5000)
+                    break
+                except sync_api.Error:
+                    page.wait_for_timeout(1000)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                                   "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                                   "&& window.jupyterapp.shell.currentWidget.sessionContext.isReady", timeout=120_000)
+
+            def run_all() -> None:
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                page.wait_for_timeout(2000)
+                page.wait_for_function(ALL_RUN, timeout=300_000)
+
+            def outputs_text() -> str:
+                return page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget;
+                    return JSON.stringify(nb.content.model.sharedModel.cells.map(c => c.outputs || [])); }""")
+
+            run_all()
+            assert "Maternal and infant nutrition: Swale" in outputs_text()
+            kinds = json.loads(page.evaluate("""() => JSON.stringify(window.jupyterapp.shell.currentWidget
+                .content.model.sharedModel.cells.map(c => (c.outputs || []).map(o => o.output_type)))"""))
+            assert "error" not in sum(kinds, []) and "display_data" in sum(kinds, [])
+            # An analyst's own cell: a pack table into a numeric plot.
+            page.evaluate("""(source) => { const nb = window.jupyterapp.shell.currentWidget;
+                const shared = nb.content.model.sharedModel;
+                shared.insertCell(shared.cells.length, {cell_type: 'code', source: source});
+                nb.content.activeCellIndex = shared.cells.length - 1; }""", PLOT_TABLES)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
+            page.wait_for_function(ALL_RUN, timeout=120_000)
+            last = page.evaluate("""() => JSON.stringify(window.jupyterapp.shell.currentWidget.content.model
+                .sharedModel.cells.at(-1).outputs)""")
+            assert "NUMERIC float64" in last and "Swale" in last and "image/png" in last, last[:500]
+            # Change the area in the parameters cell and run everything again.
+            page.evaluate("""() => { const shared = window.jupyterapp.shell.currentWidget.content.model.sharedModel;
+                const cell = shared.cells.find(c => (c.metadata.tags || []).includes('parameters'));
+                cell.setSource(cell.getSource().replace('"E07000113"', '"Medway"')); }""")
+            run_all()
+            text = outputs_text()
+            assert "Maternal and infant nutrition: Medway" in text and "NUMERIC float64" in text
+            assert "Medway" in json.loads(page.evaluate("""() => JSON.stringify(window.jupyterapp.shell
+                .currentWidget.content.model.sharedModel.cells.at(-1).outputs)"""))[0]["text"]
+            # The analyst puts the area back and deletes their cell (outputs stay), then saves as autosave would.
+            page.evaluate("""() => { const shared = window.jupyterapp.shell.currentWidget.content.model.sharedModel;
+                const cell = shared.cells.find(c => (c.metadata.tags || []).includes('parameters'));
+                cell.setSource(cell.getSource().replace('"Medway"', '"E07000113"'));
+                shared.deleteCell(shared.cells.length - 1); }""")
+            page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+            page.wait_for_timeout(3000)
+            page.screenshot(path=str(tmp_path / "jupyterlab.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    saved = nbformat.read(repo / "notebooks" / "nutrition.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in saved.cells if c.cell_type == "code")  # autosave wrote outputs...
+    assert saved.metadata.language_info.get("version")  # ...and the kernel's language_info
+    # ...which git strips as it reads the file: no change to the repository's content, nothing to commit (git
+    # status lists a filtered file whose size changed until it is staged; staging it stages nothing).
+    assert _git(repo, "diff", "--stat") == ""
+    _git(repo, "add", "-A")
+    assert _git(repo, "status", "--porcelain") == ""
+    assert _tree_state(ROOT) == before  # no file of the project changed
