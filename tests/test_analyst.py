@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -562,3 +563,26 @@ def test_jupyterlab_run_all_plot_pack_tables_change_area_and_nothing_in_the_repo
     _git(repo, "add", "-A")
     assert _git(repo, "status", "--porcelain") == ""
     assert _tree_state(ROOT) == before  # no file of the project changed
+
+
+# ---------------------------------------------------------------------------------- the finished page from a notebook
+@pytest.mark.slow
+def test_pack_export_writes_the_page_nbutils_run_writes_with_the_scenario_given(tmp_path, page, store_ready):
+    """pack.export(folder, mothers_pct=30) runs `nbutils run` for the page's area and topic in this Python with
+    -p mothers_pct 30: the page is the runner's own (code hidden, the pack's navigation), with the scenario."""
+    from conftest import run_cli
+
+    pack = report.Pack("Swale", "overview")
+    written = pack.export(folder=tmp_path / "from-notebook", mothers_pct=30)
+    assert written == tmp_path / "from-notebook" / "E07000113-swale" / "overview.html"
+    ran = run_cli("run", "Swale", "--topics", "overview", "--out", str(tmp_path / "cli"), "-p", "mothers_pct", "30")
+    assert ran.returncode == 0, ran.stderr
+    by_cli = (tmp_path / "cli" / "E07000113-swale" / "overview.html").read_text(encoding="utf-8")
+    by_notebook = written.read_text(encoding="utf-8")
+    assert "30%" in by_notebook and "pack = Pack(" not in by_notebook
+    # The same page, apart from the date it was produced and the id papermill gives its injected-parameters cell.
+    produced = re.compile(r"Produced \d+ \w+ \d{4}|cell-id=[0-9a-f-]+")
+    assert produced.sub("", by_notebook) == produced.sub("", by_cli)
+    default = run_cli("run", "Swale", "--topics", "overview", "--out", str(tmp_path / "cli"))  # not skipped
+    assert "1 succeeded" in default.stdout and "30%" not in (tmp_path / "cli" / "E07000113-swale" /
+                                                             "overview.html").read_text(encoding="utf-8")
