@@ -205,8 +205,12 @@ def across(frame: pd.DataFrame, index: str, value: str, decimals: int = 1, label
 
 # ----------------------------------------------------------------------------------------------- CSV writer
 #: Value-like columns rounded to the catalogue's decimals of each row's ``indicator_id`` when no reader column
-#: states their precision.
-INDICATOR_VALUE_COLUMNS = ("value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998")
+#: states their precision: the value, its limits, and the comparators' values beside it (scorecard, dashboard).
+INDICATOR_VALUE_COLUMNS = ("value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "county", "region",
+                           "england", "benchmark_value", "previous_value", "share_pct")
+#: Prefixes of further comparator-value columns (districts_min, neighbours_mean...); counts of areas are not values.
+INDICATOR_VALUE_PREFIXES = ("districts_", "england_districts_", "own_districts_", "neighbours_")
+_AREA_COUNTS = ("_reporting", "_total", "_with_value")
 #: Significant digits kept for a number whose precision nothing states: enough for any published figure, and
 #: short of the float noise arithmetic leaves (10.561522199999999 is written 10.5615222).
 SIGNIFICANT_DIGITS = 12
@@ -290,12 +294,17 @@ def _rounded(frame: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
             continue
         if name in decimals:
             frame[name] = column.round(decimals[name])
-        elif name in INDICATOR_VALUE_COLUMNS and "indicator_id" in frame:
+        elif _indicator_valued(name) and "indicator_id" in frame:
             places = frame["indicator_id"].map(_catalogue_decimals)
             frame[name] = [_significant(v) if pd.isna(d) else round(v, int(d)) for v, d in zip(column, places)]
         else:
             frame[name] = column.map(_significant)
     return frame
+
+
+def _indicator_valued(name: str) -> bool:
+    return name in INDICATOR_VALUE_COLUMNS or (name.startswith(INDICATOR_VALUE_PREFIXES)
+                                               and not name.endswith(_AREA_COUNTS))
 
 
 def _catalogue_decimals(indicator_id) -> float:

@@ -184,3 +184,10 @@ def test_analysis_ready_turns_rendered_markers_back_into_numbers_with_the_reason
     assert ready.value.dtype == float and ready.value.sum() == 1.25
     assert ready.period.tolist() == ["2021"] * 3  # text without markers stays text
     assert ready.value_note.str[:3].tolist() == ["", "[c]", "[x]"]
+
+
+def test_the_module_examples_hold():
+    import doctest
+
+    result = doctest.testmod(tables)
+    assert result.attempted >= 3 and result.failed == 0
