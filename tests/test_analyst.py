@@ -586,3 +586,26 @@ def test_pack_export_writes_the_page_nbutils_run_writes_with_the_scenario_given(
     default = run_cli("run", "Swale", "--topics", "overview", "--out", str(tmp_path / "cli"))  # not skipped
     assert "1 succeeded" in default.stdout and "30%" not in (tmp_path / "cli" / "E07000113-swale" /
                                                              "overview.html").read_text(encoding="utf-8")
+
+
+def test_make_lab_installs_only_when_pyproject_changes(tmp_path):
+    """`make lab` reinstalls (about 23 s) only when pyproject.toml changed since the last install (stamp files)."""
+    import hashlib
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    digest = hashlib.sha256((tmp_path / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / f".installed-{digest}").touch()
+    os.utime(tmp_path / ".venv" / f".installed-{digest}", (1, 1))  # older than the lab stamp
+    (tmp_path / ".venv" / f".lab-.installed-{digest}").touch()
+
+    def planned() -> str:
+        return subprocess.run(["make", "-n", "lab"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+    assert "pip install" not in planned() and "jupyter lab notebooks" in planned()
+    with (tmp_path / "pyproject.toml").open("a") as toml:
+        toml.write("\n# a changed dependency\n")
+    assert "-e '.[test,lab]'" in planned()
