@@ -339,6 +339,7 @@ def test_git_strips_outputs_as_it_stages_a_notebook_back_to_its_committed_form(t
 
 
 # ---------------------------------------------------------------------------------- where pack.save writes
+@pytest.mark.store  # the page resolves its area from the store
 def test_pack_save_resolves_a_relative_folder_from_the_working_directory(page, tmp_path):
     pack, _ = page  # cwd is tmp_path
     pack.table(pd.DataFrame({"area_name": ["Swale"], "value": [23.9]}), "fixture_table", "Fixture table")
@@ -346,6 +347,7 @@ def test_pack_save_resolves_a_relative_folder_from_the_working_directory(page, t
     assert written == [tmp_path / "my_tables" / "fixture" / "fixture_table.csv"] and written[0].is_absolute()
 
 
+@pytest.mark.store  # the page resolves its area from the store
 @pytest.mark.parametrize("folder", ["notebooks/my_tables", "data", "parameters/x", "nbutils", "."])
 def test_pack_save_refuses_the_projects_source_folders_as_the_cli_does(page, folder, monkeypatch):
     from nbutils.errors import WorkbookError
