@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, paths
+from . import __version__, paths, run_parameters
 from .errors import WorkbookError
 from .files import DiskFullError
 
@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run on a Dask distributed cluster, e.g. tcp://host:8786 (workers must share the "
                           "project and the output folder)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="set a notebook parameter, as papermill's -p (e.g. -p mothers_pct 25 for the overview's "
+                          "scale-of-need scenario); repeat for more")
     run.add_argument("--pdf", action="store_true",
                      help="also write one PDF per area, OUT/<code>-<name>/<code>-<name>.pdf (needs the 'chromium' "
                           "browser; exit status 2 without it)")
@@ -203,6 +206,7 @@ def _cmd_run(args) -> int:
         raise WorkbookError(f"--timeout {args.timeout}: must be at least 1 second (default 900)")
     out_dir = _output_folder(args.out)
     topics = runner.resolve_topics(_topics_option(args.topics))
+    run_parameters.export(run_parameters.checked(args.parameter, [paths.notebooks_dir() / f"{t}.ipynb" for t in topics]))
     areas = resolve_targets(args.targets)
     for note in set_or_area_notes(args.targets):
         print(note, flush=True)

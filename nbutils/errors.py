@@ -9,6 +9,10 @@ from __future__ import annotations
 class WorkbookError(Exception):
     """Base class for problems the user can fix (bad input, missing data)."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython (a notebook) shows a user error as its one line, not as frames of the package's source.
+        return [f"{type(self).__name__}: {self}"]
+
 
 class UnknownAreaError(WorkbookError, LookupError):
     """An area code or name that is not a current English district or unitary authority."""

@@ -36,9 +36,12 @@ def package_fingerprint() -> str:
 
 
 def parameters_fingerprint() -> str:
-    """sha256 over the run settings notebooks read besides their own parameters (parameters/scale-of-need/)."""
+    """sha256 over the run settings notebooks read besides their own parameters (parameters/scale-of-need/), and
+    the parameters given with ``nbutils run -p``."""
     from . import paths
 
+    from . import run_parameters
+
     folder = paths.parameters_dir()
-    return code_sha256(folder.glob("scale-of-need/*.yaml"), folder)
+    return code_sha256(folder.glob("scale-of-need/*.yaml"), folder) + run_parameters.fingerprint()
 

@@ -58,3 +58,19 @@ def parameters_dir() -> Path:
 
 def default_output_dir() -> Path:
     return project_root() / "outputs"
+
+
+#: The project's source folders, which no output may be written into (the CLI's ``--out`` and ``pack.save``).
+SOURCE_FOLDERS = ("data", "notebooks", "parameters", "nbutils")
+
+
+def source_folder_holding(folder: Path) -> str | None:
+    """'notebooks/' (etc.) if ``folder`` is, or is inside, one of the project's source folders; 'the project
+    folder itself' if it is the project folder; None if it is safe to write into."""
+    folder = Path(folder).expanduser().resolve()
+    root = project_root()
+    for name in SOURCE_FOLDERS:
+        guarded = root / name
+        if folder == guarded or guarded in folder.parents:
+            return f"the project's {name}/ folder"
+    return "the project folder itself" if folder == root else None

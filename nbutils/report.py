@@ -14,6 +14,8 @@ import base64
 import html
 import io
 import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,10 +24,11 @@ import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
 
-from . import catalog, combined, disclosure, periods
+from . import catalog, combined, disclosure, paths, periods, tables
 from .tables import TableSpec
 from .files import atomic_write
 from .areas import Area, registry, resolve
+from .errors import WorkbookError
 from .sources.manifest import load_manifest
 
 STYLE = """
@@ -162,22 +165,37 @@ class Pack:
         ))
 
     # ----------------------------------------------------------------------------------------------- outputs
-    def export(self, frame: pd.DataFrame, name: str, rule: str = "census") -> Path | None:
-        """Keep ``frame`` as the tidy table ``<name>`` after the disclosure check, and write it as CSV
+    def export(self, frame: pd.DataFrame | None = None, name: str | None = None, rule: str = "census",
+               decimals: dict[str, int] | None = None, folder: str | os.PathLike | None = None,
+               **parameters) -> Path | None:
+        """``pack.export()``: write this topic's finished HTML page for the area, as ``nbutils run`` does (see
+        :meth:`export_page`). ``pack.export(frame, name)``: keep ``frame`` as the table ``<name>`` without
+        showing it (see :meth:`keep`).
+        """
+        if frame is None:
+            return self.export_page(folder, **parameters)
+        return self.keep(frame, name, rule, decimals)
+
+    def keep(self, frame: pd.DataFrame, name: str, rule: str = "census",
+             decimals: dict[str, int] | None = None) -> Path | None:
+        """Keep ``frame`` as the table ``<name>`` after the disclosure check, and write it as CSV
         ``<topic>/<name>.csv`` when the page has an output folder; return the path written (None if not).
 
-        Suppressed cells are written ``[c]`` and unavailable ones ``[x]`` (ONS convention) with a note saying
-        why, never as an empty field that would read as zero; ``na_values=["[c]", "[x]"]`` reads numbers back.
+        ``pack.tables[name]`` is analysis-ready (:func:`nbutils.tables.analysis_ready`): numeric columns stay
+        numeric with NaN where a value is withheld or not available and the reason in ``value_note``, numbers at
+        their stated precision (``decimals`` by column, else the catalogue's). The CSV writes suppressed cells
+        ``[c]`` and unavailable ones ``[x]`` (ONS convention), never an empty field that would read as zero;
+        ``na_values=["[c]", "[x]"]`` reads numbers back.
         """
         safe = disclosure.apply(frame, rule) if rule != "census" else frame
         disclosure.check_no_small_counts(safe, rule)
-        self.tables[name] = disclosure.for_csv(safe)
+        self.tables[name] = tables.analysis_ready(safe, decimals)
         self._rules.add(rule)
         return self._write_table(name, self.folder) if self.folder else None
 
     def _write_table(self, name: str, folder: Path) -> Path:
         path = folder / f"{name}.csv"
-        atomic_write(path, lambda tmp: self.tables[name].to_csv(tmp, index=False, encoding="utf-8"))
+        atomic_write(path, lambda tmp: tables.write_csv(self.tables[name], tmp))
         self.exported.append(path)
         return path
 
@@ -190,16 +208,44 @@ class Pack:
     def save(self, folder: str | os.PathLike) -> list[Path]:
         """Write every table shown so far as CSV and every map as HTML into ``<folder>/<topic>/``.
 
-        For an analyst in JupyterLab, where a page with no ``output_dir`` writes nothing by itself.
+        For an analyst in JupyterLab, where a page with no ``output_dir`` writes nothing by itself. A relative
+        ``folder`` is taken from the working directory (``os.getcwd()``; in JupyterLab, the notebook's folder),
+        ``~`` is the home folder. A folder inside the project's data/, notebooks/, parameters/ or nbutils/
+        folders is refused, as ``nbutils run --out`` refuses it.
 
         Returns
         -------
         list of Path
             The files written.
         """
-        target = Path(folder) / self.topic
+        target = _output_folder(folder, "pack.save") / self.topic
         return ([self._write_table(name, target) for name in self.tables]
                 + [self._write_map(name, target) for name in self.maps])
+
+    def export_page(self, folder: str | os.PathLike | None = None, **parameters) -> Path:
+        """Write this topic's finished HTML page (code hidden, tables and maps beside it) for the area, exactly
+        as ``nbutils run <area> --topics <topic>`` does, and return its path.
+
+        The notebook is run afresh by the command line in this kernel's own Python (``sys.executable -m
+        nbutils.cli``) with the area and ``parameters`` (as ``-p name value``, e.g. the overview's scenario
+        settings); edits made in this session are not in the page. ``folder`` defaults to the project's
+        outputs/ folder; a relative one is taken from the working directory, and source folders are refused.
+        """
+        out = _output_folder(folder, "pack.export") if folder is not None else paths.default_output_dir()
+        command = [sys.executable, "-m", "nbutils.cli", "run", self.area.code, "--topics", self.topic,
+                   "--out", str(out), "--jobs", "1"]
+        for name, value in parameters.items():
+            command += ["-p", name, str(value)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            raise WorkbookError(f"the page was not written: {lines[-1] if lines else 'nbutils run failed'}")
+        pages = sorted(out.glob(f"{self.area.code}-*/{self.topic}.html"))
+        if not pages:
+            raise WorkbookError(f"the page was not written: no {self.topic}.html for {self.area.name} in {out}")
+        display(HTML(f"<p class='nbu-note'>Page written: <a href='{html.escape(pages[0].as_uri())}' "
+                     f"target='_blank'>{html.escape(pages[0].name)}</a> for {html.escape(self.area.name)}.</p>"))
+        return pages[0]
 
     def _download(self, name: str, path: Path | None) -> str:
         """A link to the table's CSV beside the page, or (nothing written) how to get it."""
@@ -233,7 +279,8 @@ class Pack:
         if if_empty is not None and frame.empty:
             self.note(if_empty)
             return
-        download = self._download(name, self.export(frame, name, rule))
+        download = self._download(name, self.keep(frame, name, rule, tables.spec_decimals(
+            shown if isinstance(shown, TableSpec) else None, formats)))
         if csv_only:
             rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
             display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
@@ -313,7 +360,7 @@ class Pack:
 
     def fragment_table(self, fragment: str, frame: pd.DataFrame, name: str) -> None:
         """Show a table rendered from a template (``fragment``) and write its tidy numbers as CSV beside it."""
-        download = self._download(name, self.export(frame, name))
+        download = self._download(name, self.keep(frame, name))
         display(HTML(f"{fragment}<p class='nbu-download'>Download this table: {download}</p>"))
 
     def dashboard(self) -> None:
@@ -435,6 +482,19 @@ class Pack:
             + "<p>Contains public sector information licensed under the Open Government Licence v3.0. "
               "Contains OS data &copy; Crown copyright and database right.</p></div>"
         ))
+
+
+def _output_folder(folder: str | os.PathLike, what: str) -> Path:
+    """``folder`` as an absolute path (relative to the working directory), refusing the project's source folders."""
+    if not str(folder).strip():
+        raise WorkbookError(f"{what}: no folder given: name one, e.g. {what}(\"~/packs\")")
+    target = Path(folder).expanduser().resolve()
+    inside = paths.source_folder_holding(target)
+    if inside:
+        raise WorkbookError(f"{what}({str(folder)!r}) would write into {inside} (from {os.getcwd()}): "
+                            f"give a folder outside the project, e.g. {what}(\"~/packs\"), or the project's "
+                            f"outputs/ folder, {what}(\"{paths.default_output_dir()}\")")
+    return target
 
 
 def _long_date(iso: str) -> str:

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,7 +30,8 @@ from . import catalog, disclosure, narrative, periods
 
 Kind = Literal["number", "count", "percent", "text", "period", "interval"]
 
-__all__ = ["Column", "TableSpec", "by_period", "across", "format_number"]
+__all__ = ["Column", "TableSpec", "by_period", "across", "format_number", "analysis_ready", "spec_decimals",
+           "csv_frame", "write_csv", "neutralise"]
 
 
 def format_number(value, decimals: int) -> str:
@@ -199,3 +201,156 @@ def across(frame: pd.DataFrame, index: str, value: str, decimals: int = 1, label
     for a in areas:
         out[a] = [cells.get((r, a), disclosure.NOT_AVAILABLE) for r in rows]
     return out
+
+
+# ----------------------------------------------------------------------------------------------- CSV writer
+#: Value-like columns rounded to the catalogue's decimals of each row's ``indicator_id`` when no reader column
+#: states their precision: the value, its limits, and the comparators' values beside it (scorecard, dashboard).
+INDICATOR_VALUE_COLUMNS = ("value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "county", "region",
+                           "england", "benchmark_value", "previous_value", "share_pct")
+#: Prefixes of further comparator-value columns (districts_min, neighbours_mean...); counts of areas are not values.
+INDICATOR_VALUE_PREFIXES = ("districts_", "england_districts_", "own_districts_", "neighbours_")
+_AREA_COUNTS = ("_reporting", "_total", "_with_value")
+#: Significant digits kept for a number whose precision nothing states: enough for any published figure, and
+#: short of the float noise arithmetic leaves (10.561522199999999 is written 10.5615222).
+SIGNIFICANT_DIGITS = 12
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKERS = (disclosure.SUPPRESSED, disclosure.NOT_AVAILABLE)
+
+
+def spec_decimals(spec: TableSpec | None = None, formats: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Decimal places by tidy-frame column that a reader table states: a spec's number columns (both limits of
+    an interval) or ``str.format`` patterns such as ``"{:,.1f}"``."""
+    places: dict[str, int] = {}
+    for column in (spec.columns if spec is not None else ()):
+        if column.kind in ("number", "count", "percent", "interval"):
+            sources = column.source if isinstance(column.source, tuple) else (column.source,)
+            places.update(dict.fromkeys(sources, column.places(spec.indicator)))
+    for name, pattern in (formats or {}).items():
+        found = re.search(r"\.(\d+)[f%]", pattern)
+        if found:
+            places[name] = int(found.group(1)) + (2 if pattern.rstrip("}").endswith("%") else 0)
+    return places
+
+
+def analysis_ready(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None,
+                   note_col: str = "value_note") -> pd.DataFrame:
+    """A table for an analyst: numeric columns numeric (missing or withheld = NaN), the reason in ``note_col``.
+
+    Cells holding a marker (``[c]`` withheld, ``[x]`` not available) become NaN, columns that then hold only
+    numbers become numeric, and every number is rounded to its stated precision: ``decimals`` by column, else
+    the catalogue's decimals for each row's ``indicator_id`` (value and confidence limits), else
+    :data:`SIGNIFICANT_DIGITS` significant digits. ``note_col`` (added if absent) says why on every row with a
+    missing cell, as the CSV does; :func:`write_csv` writes the markers back.
+
+    >>> t = analysis_ready(pd.DataFrame({"area": ["Swale", "Kent"], "value": [10.561522199999999, "[x]"]}),
+    ...                    {"value": 1})
+    >>> t.value.tolist(), t.value_note.tolist()
+    ([10.6, nan], ['', '[x] not available: not published in the source held here'])
+    """
+    out = frame.copy()
+    withheld = pd.Series(False, index=out.index)
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object and name != note_col:
+            marks = column.isin(_MARKERS)
+            if not marks.any():
+                if _all_numbers(column):  # numbers in an object column (a concat with an empty frame)
+                    out[name] = pd.to_numeric(column)
+                continue
+            withheld |= column.eq(disclosure.SUPPRESSED)
+            column = column.mask(marks)
+            # A column of numbers with markers for the missing ones (a rendered column) becomes numeric again.
+            numbers = pd.to_numeric(column, errors="coerce")
+            if numbers.notna().sum() == column.notna().sum() and not _textual(column):
+                column = numbers
+            out[name] = column
+    if withheld.any():  # a "[c]" cell handed over as text: say so in the note, as disclosure.apply would
+        notes = out[note_col].fillna("").astype(str) if note_col in out else pd.Series("", index=out.index)
+        out[note_col] = notes.where(~withheld | notes.str.startswith(disclosure.SUPPRESSED),
+                                    disclosure.SUPPRESSED + " suppressed (disclosure control)")
+    out = _rounded(out, dict(decimals or {}))
+    rendered = disclosure.for_csv(out, note_col)
+    return out.assign(**{note_col: rendered[note_col].fillna("").astype(str)})
+
+
+def _all_numbers(column: pd.Series) -> bool:
+    present = column.dropna()
+    return bool(len(present)) and present.map(
+        lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)).all()
+
+
+def _textual(column: pd.Series) -> bool:
+    """A column of words that happen to parse as numbers (codes such as '001') stays text."""
+    text = column.dropna()
+    return bool(len(text)) and text.map(lambda v: isinstance(v, str) and v[:1] == "0" and v[1:2].isdigit()).any()
+
+
+def _rounded(frame: pd.DataFrame, decimals: dict[str, int]) -> pd.DataFrame:
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        if name in decimals:
+            frame[name] = column.round(decimals[name])
+        elif _indicator_valued(name) and "indicator_id" in frame:
+            places = frame["indicator_id"].map(_catalogue_decimals)
+            frame[name] = [_significant(v) if pd.isna(d) else round(v, int(d)) for v, d in zip(column, places)]
+        else:
+            frame[name] = column.map(_significant)
+    return frame
+
+
+def _indicator_valued(name: str) -> bool:
+    return name in INDICATOR_VALUE_COLUMNS or (name.startswith(INDICATOR_VALUE_PREFIXES)
+                                               and not name.endswith(_AREA_COUNTS))
+
+
+def _catalogue_decimals(indicator_id) -> float:
+    try:
+        return catalog.indicator(str(indicator_id)).decimals
+    except Exception:  # an id the catalogue does not hold (a local series): its own precision is kept
+        return math.nan
+
+
+def _significant(value: float) -> float:
+    return value if pd.isna(value) or value == 0 else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def neutralise(cell):
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP CSV injection); numbers
+    (and text that is just a number, such as ``-1.5``) are unchanged.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1.5"), neutralise(-1.5), neutralise("Swale")
+    ('\\'=HYPERLINK("http://x")', '-1.5', -1.5, 'Swale')
+    """
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_STARTS):
+        return cell
+    if _NUMBER.fullmatch(cell):
+        return cell
+    return "'" + cell
+
+
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*)?(\.\d+)?([eE][+-]?\d+)?")
+
+
+def csv_frame(frame: pd.DataFrame, note_col: str = "value_note") -> pd.DataFrame:
+    """The table as its CSV holds it: markers for missing cells (:func:`nbutils.disclosure.for_csv`), every
+    number as text at its precision (no float noise, whole numbers without '.0'), formula-like text neutralised."""
+    out = disclosure.for_csv(frame, note_col)
+    for name in out.columns:
+        out[name] = [_number_text(v) if isinstance(v, (float, np.floating)) else neutralise(v) for v in out[name]]
+    return out.rename(columns=neutralise)
+
+
+def _number_text(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def write_csv(frame: pd.DataFrame, path, note_col: str = "value_note") -> None:
+    """Write an :func:`analysis_ready` table to ``path`` (UTF-8, no index) as :func:`csv_frame` renders it.
+
+    Lines end CRLF (RFC 4180), so a text cell holding a carriage return or a line feed is quoted."""
+    csv_frame(frame, note_col).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")

@@ -85,8 +85,12 @@ def test_pack_table_with_spec_shows_text_and_keeps_numbers_in_csv(page):
     html = shown[-1]
     assert "<th>Share (%)</th>" in html and "<td>0.61</td>" in html and "<td>[x]</td>" in html
     assert "share_pct" not in html
-    csv = pd.read_csv(pack.folder / "shares.csv", na_values=["[c]", "[x]"])
-    assert csv.share_pct.iloc[0] == pytest.approx(0.611234)
+    # The CSV holds the number at its stated precision (the spec's 2 places), the marker and why; the analyst's
+    # table the same numbers, numeric, with NaN where the CSV has the marker.
+    text = (pack.folder / "shares.csv").read_text(encoding="utf-8").splitlines()
+    assert text[1:] == ["Swale,0.61,", "Kent,[x],[x] not available: not published in the source held here"]
+    assert pack.tables["shares"].share_pct.dtype == float and pack.tables["shares"].share_pct.iloc[0] == 0.61
+    assert np.isnan(pack.tables["shares"].share_pct.iloc[1])
 
 
 def test_pack_table_csv_only_gives_a_one_line_pointer(page):
@@ -144,3 +148,46 @@ def test_styler_keeps_numbers_for_analysts_and_rounds_on_screen():
     assert styled.data["Share (%)"].iloc[0] == pytest.approx(0.611234)
     html = styled.to_html()
     assert ">0.61<" in html and ">[x]<" in html and "0.611234" not in html
+
+
+# ----------------------------------------------------------------------------------------------- the CSV writer
+def test_csv_numbers_carry_no_float_noise_and_stated_precision(tmp_path):
+    frame = pd.DataFrame({"indicator_id": ["ons_hi_low_birth_weight", "local_series"],
+                          "value": [5.461042652000001, 10.561522199999999],
+                          "denominator": [1234.0, np.nan], "share": [0.30000000000000004, 1 / 3]})
+    ready = tables.analysis_ready(frame, {"share": 3})
+    tables.write_csv(ready, tmp_path / "t.csv")
+    lines = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()
+    # low birth weight at the catalogue's 2 places; a series the catalogue does not hold keeps 12 significant
+    # digits (its noise gone); a whole number without '.0'; 'share' at the 3 places stated.
+    assert lines[1] == "ons_hi_low_birth_weight,5.46,1234,0.3,"
+    assert lines[2].startswith("local_series,10.5615222,[x],0.333,[x] not available")
+    back = pd.read_csv(tmp_path / "t.csv", na_values=["[c]", "[x]"])
+    pd.testing.assert_frame_equal(back.drop(columns="value_note"), ready.drop(columns="value_note"))
+
+
+def test_csv_text_cells_that_start_a_formula_are_neutralised_and_numbers_stay_numbers(tmp_path):
+    frame = pd.DataFrame({"area_name": ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+SUM(A1)", "-2+3",
+                                        "@cmd", "\tx", "\rx", "Swale"],
+                          "change": [-1.5, 2.0, -0.25, 0.0, 1.0, -3.0, 4.0], "code": ["-5", "+1", "x", "y", "z", "w", "v"]})
+    tables.write_csv(tables.analysis_ready(frame), tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv", keep_default_na=False)
+    assert back.area_name.tolist() == ["'=HYPERLINK(\"http://example.invalid\",\"x\")", "'+SUM(A1)", "'-2+3", "'@cmd",
+                                       "'\tx", "'\rx", "Swale"]
+    assert back.change.tolist() == [-1.5, 2.0, -0.25, 0.0, 1.0, -3.0, 4.0]  # negative numbers are not text
+    assert back.code.tolist()[:2] == ["-5", "+1"]  # text that is just a number is left as it is
+
+
+def test_analysis_ready_turns_rendered_markers_back_into_numbers_with_the_reason():
+    frame = pd.DataFrame({"area_name": ["A", "B", "C"], "value": [1.25, "[c]", "[x]"], "period": ["2021", "2021", "2021"]})
+    ready = tables.analysis_ready(frame)
+    assert ready.value.dtype == float and ready.value.sum() == 1.25
+    assert ready.period.tolist() == ["2021"] * 3  # text without markers stays text
+    assert ready.value_note.str[:3].tolist() == ["", "[c]", "[x]"]
+
+
+def test_the_module_examples_hold():
+    import doctest
+
+    result = doctest.testmod(tables)
+    assert result.attempted >= 3 and result.failed == 0

@@ -23,7 +23,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
+from .. import paths, run_parameters
 from ..files import DiskFullError, atomic_write_text
 from ..topics_meta import TOPIC_TITLES
 from .html import export_html, navigation
@@ -85,7 +85,8 @@ def execute(job: Job, kernel: WarmKernel) -> None:
     try:
         pm.execute_notebook(
             str(job.source), None, engine_name=_engine(),
-            parameters={"area_code": job.area.code, "output_dir": str(job.folder)},
+            parameters={"area_code": job.area.code, "output_dir": str(job.folder),
+                        **run_parameters.for_notebook(job.source)},
             kernel_name="python3", progress_bar=False, log_output=False, cwd=str(job.source.parent),
             request_save_on_cell_execute=False, warm_kernel=kernel, job=job,
         )
