@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+from dataclasses import dataclass
 
 import matplotlib
 
-__all__ = ["style", "styled", "fit_layout", "fits_figure"]
+__all__ = ["style", "styled", "fit_layout", "fits_figure", "figure_sizing", "SMALL_TEXT_PT"]
+
+#: The smallest text a chart draws (legends, sources, value labels), in points at the figure's own size. With
+#: charts 8 to 9 inches wide, this keeps printed text at 7 pt or more on an A4 page (see :func:`figure_sizing`).
+SMALL_TEXT_PT = 9.0
+#: Smallest text on paper (points) and on a phone (CSS pixels) that a reader is asked to read.
+PRINT_MIN_PT = 7.2  # 7 pt, with room for rounding in the PDF
+PHONE_MIN_PX = 10.2
+#: Width of the text block of a portrait A4 page of a pack, in points (13 mm margins).
+PORTRAIT_TEXT_PT = (210 - 26) / 25.4 * 72
 
 
 @functools.cache
@@ -107,3 +118,49 @@ def fits_figure(fig) -> bool:
     whole figure twice more to measure it, most of a chart's saving time)."""
     state = getattr(fig, "_nbutils_fitted", None)
     return state is not None and state == _layout_state(fig)
+
+
+@dataclass(frozen=True)
+class FigureSizing:
+    """How a chart is sized on paper and on a phone so that its smallest text stays legible.
+
+    ``print_width_pt``: printed width at which the smallest text is :data:`PRINT_MIN_PT`; ``wide``: that width
+    exceeds a portrait page's text block, so the chart prints smaller (a defect of the chart: its text is too
+    small for its width; ``tests/test_charts.py`` holds every chart to it); ``phone_width_px``: the width
+    (CSS pixels) at which the smallest text is :data:`PHONE_MIN_PX` on screen (a narrower screen scrolls the
+    chart sideways rather than shrinking its text).
+    """
+
+    width_pt: float
+    height_pt: float
+    smallest_pt: float
+    print_width_pt: float
+    wide: bool
+    phone_width_px: float
+
+    @property
+    def classes(self) -> str:
+        return " nbu-figure-wide" if self.wide else ""  # marked, for tests and for the reader's print
+
+    @property
+    def style(self) -> str:
+        return f"--nbu-print-width:{self.print_width_pt:.0f}pt;--nbu-phone-width:{self.phone_width_px:.0f}px"
+
+
+def figure_sizing(svg: bytes | str) -> FigureSizing:
+    """Print and phone widths of a chart saved as SVG (with text kept as text), from its size and font sizes.
+
+    Matplotlib's SVG is drawn in points (1 user unit = 1 pt at the figure's size), so a chart printed at width W
+    scales its text by W / width: the smallest text reaches :data:`PRINT_MIN_PT` at
+    ``width * PRINT_MIN_PT / smallest``.
+    """
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    size = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"[^>]*\sheight="([\d.]+)pt"', text)
+    width, height = (float(size.group(1)), float(size.group(2))) if size else (576.0, 432.0)
+    fonts = [float(f) for f in re.findall(r"font-size:\s*([\d.]+)px", text)]
+    fonts += [float(f) for f in re.findall(r"font:\s*(?:[a-z0-9]+\s+)*?([\d.]+)px", text)]
+    smallest = min(fonts) if fonts else 10.0
+    printed = width * PRINT_MIN_PT / smallest
+    wide = printed > PORTRAIT_TEXT_PT
+    return FigureSizing(width, height, smallest, min(printed, PORTRAIT_TEXT_PT), wide,
+                        width * PHONE_MIN_PX / smallest)

@@ -109,7 +109,30 @@ def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> li
                 lines = str(error).strip().splitlines()
                 written.append(AreaPdf(folder / f"{folder.name}.pdf",
                                        error=f"{type(error).__name__}: {lines[0] if lines else ''}"))
+                continue
+            link_pdf(out_dir, folder)
     return written
+
+
+def link_pdf(out_dir: Path, folder: Path) -> None:
+    """Link a written PDF from its area's pages: the landing page (rewritten from the run record) and each topic
+    page's navigation bar, so the PDF is one click from anywhere in the pack."""
+    from .files import atomic_write_text
+    from .site import load_runs, write_area
+
+    try:
+        manifest, _ = load_runs(out_dir)
+    except (FileNotFoundError, json.JSONDecodeError):
+        manifest = None
+    if manifest is not None:
+        write_area(out_dir, folder.name, manifest)
+    link = f'<a class="nbu-nav-pdf" href="{html.escape(folder.name)}.pdf">PDF</a>'
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "nbu-nav-pdf" in text or '<a href="index.html">Pack contents</a>' not in text:
+            continue
+        atomic_write_text(page, text.replace('<a href="index.html">Pack contents</a>',
+                                             f'<a href="index.html">Pack contents</a>\n{link}', 1))
 
 
 def area_pdf(browser, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
