@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -164,3 +165,37 @@ def figure_sizing(svg: bytes | str) -> FigureSizing:
     wide = printed > PORTRAIT_TEXT_PT
     return FigureSizing(width, height, smallest, min(printed, PORTRAIT_TEXT_PT), wide,
                         width * PHONE_MIN_PX / smallest)
+
+
+#: Widest a chart may be, labels and legend included, for its smallest text (:data:`SMALL_TEXT_PT`) to print at
+#: :data:`PRINT_MIN_PT` across a portrait page.
+MAX_WIDTH_IN = PORTRAIT_TEXT_PT * SMALL_TEXT_PT / PRINT_MIN_PT / 72 - 0.05
+
+
+def narrow_to_print(fig, bottom: float = 0.0, top: float = 1.0) -> None:
+    """Narrow a laid-out figure whose labels or legend reach beyond :data:`MAX_WIDTH_IN` (a legend to the right of
+    the axes, long category names), so that the whole chart prints with its text at 7 pt; the axes give up the
+    width, the text keeps its size. Lays the figure out again with :func:`fit_layout`."""
+    renderer = fig.canvas.get_renderer()
+    rewrapped = False
+    # A title that runs past the width is wrapped shorter (a left title starts at the axes' left edge).
+    for title in [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]:
+        box = title.get_window_extent(renderer)
+        left, right = box.x0 / fig.dpi, box.x1 / fig.dpi
+        text = " ".join(title.get_text().split())
+        if right > MAX_WIDTH_IN and right > left and text:
+            longest = max(len(line) for line in title.get_text().splitlines())
+            chars = max(int(longest * (MAX_WIDTH_IN - 0.1 - left) / (right - left)), 20)
+            title.set_text(textwrap.fill(text, chars))
+            rewrapped = True
+    if rewrapped:
+        fit_layout(fig, bottom=bottom, top=top)
+    before = float("inf")
+    for _ in range(3):  # the labels' extent changes a little with the axes' width: converge in a few steps
+        excess = fig.get_tightbbox(renderer).width - MAX_WIDTH_IN
+        if excess <= 0.01 or excess > before - 0.05:  # fits, or a line of text wider than any chart can hold
+            return
+        before = excess
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(max(width - excess, 3.0), height)
+        fit_layout(fig, bottom=bottom, top=top)

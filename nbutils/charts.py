@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import catalog, stats
-from .chart_style import SMALL_TEXT_PT, fit_layout, fits_figure, style  # noqa: F401 - style, fits_figure: for analysts
+from .chart_style import SMALL_TEXT_PT, fit_layout, narrow_to_print
+from .chart_style import fits_figure, style  # noqa: F401 - for analysts
 from .chart_style import styled as _styled
 from .spine import SPINE_ARROW, spine_layout
 from .chart_text import finding, ranked_finding, spine_finding  # noqa: F401 - alt text, for the notebooks
@@ -38,9 +39,11 @@ SPINE_TEXT_PT = 11
 
 
 def _finish(fig, ax, title: str, source: str) -> plt.Figure:
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    # Wrapped: a long title would run past the figure's right edge and widen the printed chart (smaller text).
+    ax.set_title(textwrap.fill(title, 66), loc="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=SMALL_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
     fit_layout(fig, bottom=0.03)  # room for the source line
+    narrow_to_print(fig, bottom=0.03)  # a legend or long labels beyond the axes: the axes give up the width
     plt.close(fig)  # returned for display/saving; closing stops a second inline copy
     return fig
 

@@ -123,3 +123,136 @@ def test_no_browser_on_path_names_the_package_to_install(monkeypatch):
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     with pytest.raises(pdf.BrowserMissing, match="install the Debian package 'chromium'"):
         pdf.find_browser()
+
+
+# ------------------------------------------------------------------------- committee-ready print (issue 25)
+#: Words meant for a screen reader of the web page, never for paper.
+WEB_ONLY = ("Click a column heading", "Open the map on its own page", "click ", "hover", "tap ")
+PRINT_MIN_PT = 7.0
+
+
+@pytest.fixture(scope="module")
+def committee_pdfs(tmp_path_factory):
+    """Kent County Council's and Swale's whole packs, printed."""
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
+    from pypdf import PdfReader
+
+    out = tmp_path_factory.mktemp("committee-pdfs")
+    result = run_cli("run", "E10000016", "Swale", "--out", str(out), "--jobs", "2", "--pdf", timeout=1500)
+    assert result.returncode == 0, result.stdout + result.stderr
+    packs = {}
+    for folder, name in (("E10000016-kent", "Kent"), ("E07000113-swale", "Swale")):
+        packs[name] = (out / folder, PdfReader(out / folder / f"{folder}.pdf"))
+    return packs
+
+
+def _lines(page, area: str) -> list[str]:
+    """A page's text lines without the running header and footer stamped on every page."""
+    lines = [re.sub(r"\s+", " ", line).strip() for line in (page.extract_text() or "").splitlines()]
+    return [line for line in lines if line and not line.startswith(f"{area}: infant and maternal health")
+            and not re.fullmatch(r"Page \d+ of \d+", line)]
+
+
+def _headings_and_captions(folder) -> set[str]:
+    """Every heading and caption of the area's pages, as printed text."""
+    found = set()
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for match in re.findall(r"<(h[1-4]|caption|figcaption)\b[^>]*>(.*?)</\1>", text, flags=re.S):
+            words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>|¶", " ", match[1])).strip()
+            if len(words) > 3:
+                found.add(words)
+    return found
+
+
+def _font_sizes(page) -> list[tuple[float, str]]:
+    """(size in points, text) of every run of text on a page, after the page's and the text's transforms."""
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            a, b, c, d = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                          tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+            sizes.append((round(size * abs(a * d - b * c) ** 0.5, 2), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return sizes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_tables_of_up_to_40_rows_print_in_full_and_longer_ones_say_where_the_rest_are(committee_pdfs, area):
+    _, reader = committee_pdfs[area]
+    text = " ".join(_text(page) for page in reader.pages)
+    assert "not printed" not in text
+    shortened = [int(n) for n in re.findall(r"Printed: the first 10 of (\d+) rows", text)]
+    assert all(n > 40 for n in shortened), shortened
+    assert re.search(r"all \d+ are in \w+/\w+\.csv \(CSV\) in the pack folder", text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_no_page_ends_with_a_heading_or_a_caption(committee_pdfs, area):
+    folder, reader = committee_pdfs[area]
+    titles = _headings_and_captions(folder)
+    stranded = []
+    for number, page in enumerate(reader.pages[1:], start=2):
+        lines = _lines(page, area)
+        last = lines[-1] if lines else ""
+        if last and any(last == title or (len(last) > 15 and title.endswith(last)) for title in titles):
+            stranded.append((number, last))
+    assert not stranded, stranded
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_no_web_only_words_on_paper(committee_pdfs, area):
+    _, reader = committee_pdfs[area]
+    text = " ".join(_text(page) for page in reader.pages)
+    assert not [phrase for phrase in WEB_ONLY if phrase.lower() in text.lower()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_committee_pdfs_hold_their_page_budgets(committee_pdfs, area):
+    from nbutils.pdf import budget
+    from nbutils.topics_meta import TOPIC_TITLES
+
+    _, reader = committee_pdfs[area]
+    pages = _topic_pages(reader)
+    assert len(pages) == 6, pages
+    over = {title: n for title, n in pages.items()
+            if n > budget(next(t for t, name in TOPIC_TITLES.items() if name == title))}
+    assert not over, pages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_no_text_in_the_pdf_is_smaller_than_7_points(committee_pdfs, area):
+    """The text layer holds the pages' text and the charts' (SVG text stays text), so this covers both."""
+    _, reader = committee_pdfs[area]
+    small = [(number, size, text) for number, page in enumerate(reader.pages, start=1)
+             for size, text in _font_sizes(page) if size < PRINT_MIN_PT - 0.05]
+    assert not small, small[:10]
+    # The charts' own text is in that layer: the axis labels of the Year 6 obesity chart, for one.
+    assert any("Children living with obesity (%)" in text for page in reader.pages
+               for _, text in _font_sizes(page))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", ["Kent", "Swale"])
+def test_every_chart_is_embedded_at_a_size_that_keeps_its_text_at_7_points(committee_pdfs, area):
+    import base64
+
+    from nbutils.chart_style import PORTRAIT_TEXT_PT, figure_sizing
+
+    folder, _ = committee_pdfs[area]
+    charts = 0
+    for page in folder.glob("*.html"):
+        for data in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page.read_text(encoding="utf-8")):
+            sizing = figure_sizing(base64.b64decode(re.sub(r"\s", "", data)))
+            printed = min(sizing.print_width_pt, PORTRAIT_TEXT_PT)
+            assert sizing.smallest_pt * printed / sizing.width_pt >= PRINT_MIN_PT, (page.name, sizing)
+            charts += 1
+    assert charts >= 15
