@@ -53,7 +53,7 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
                         source: str, label_col: str = "area_name") -> plt.Figure:
     """Dot plot of a value per category, one marker per comparison area (shape + colour by role)."""
     categories = list(dict.fromkeys(frame[category]))
-    fig, ax = plt.subplots(figsize=(7.5, 0.34 * len(categories) + 1.5))
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(categories) + 1.4))
     positions = {c: i for i, c in enumerate(categories)}
     for role, group in frame.groupby("role", sort=False):
         style = ROLE_STYLE[role]
@@ -199,7 +199,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
     data = frame[frame[value].notna()]
     if sort:
         data = data.sort_values(value, ascending=False)
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(data) + 1.6))
+    fig, ax = plt.subplots(figsize=(8, 0.27 * len(data) + 1.5))
     is_highlight = data[highlight].astype(bool).to_numpy() if highlight and highlight in data else \
         [False] * len(data)
     colours = [PALETTE[0] if h else "#A6BDDB" for h in is_highlight]
@@ -286,8 +286,8 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     any_x = bool(rows.benchmark_value.isna().any()) if len(rows) else False
     # Room below the axis, in inches: ticks and label, the legend (two entries a row), the gaps line, source.
     legend_rows = -(-(8 + has_neighbours + any_x) // 2)
-    below = 0.8 + 0.28 * legend_rows + 0.2 * gap_lines + 0.35
-    height = 0.42 * max(len(rows), 1) + 0.6 + below
+    below = 0.75 + 0.26 * legend_rows + 0.2 * gap_lines + 0.3
+    height = 0.36 * max(len(rows), 1) + 0.6 + below
     fig, ax = plt.subplots(figsize=(11, height))
     ax.set_xlim(-1.2, 1.2)
     for i, r in rows.iterrows():
@@ -361,7 +361,7 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                              label="Range of statistical neighbours"))
     if any_x:
         handles.append(Line2D([], [], linestyle="", label=NOT_AVAILABLE_NOTE))
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.8) / height), ncol=2,
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.75) / height), ncol=2,
                fontsize=SPINE_TEXT_PT, frameon=False)
     fig.subplots_adjust(left=0.34, right=0.70, bottom=below / height, top=1 - 0.6 / height)
     if len(gaps):
