@@ -453,7 +453,7 @@ def _shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.Da
     kept = view[mask.to_numpy()]
     if len(kept) in (0, total):
         return view, ""
-    return kept, f"{len(kept)} of {total:,} rows shown (the area and its comparison group); every row is in the CSV"
+    return kept, f"{len(kept)} of {total:,} rows shown, those of the area's comparison group; every row is in the CSV"
 
 
 def _long_date(iso: str) -> str:
