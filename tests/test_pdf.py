@@ -288,3 +288,56 @@ def test_every_chart_is_embedded_at_a_size_that_keeps_its_text_at_7_points(commi
             assert sizing.smallest_pt * printed / sizing.width_pt >= PRINT_MIN_PT, (page.name, sizing)
             charts += 1
     assert charts >= 15
+
+
+# ------------------------------------------------------------------------- navigation and long tables (fast)
+def test_a_district_card_prefers_its_own_series_and_names_the_county_s_figure(tmp_path):
+    from nbutils import site
+
+    folder = tmp_path / "E07000113-swale" / "overview"
+    folder.mkdir(parents=True)
+    (folder / "headlines.csv").write_text(  # a fixture in the shape of the overview's headlines.csv
+        "indicator,value,unit,period,value_geography,comparison\n"
+        "\"Infant mortality (single year, county or unitary)\",3.6,\"per 1,000 live births\",2023,Kent,Not tested\n"
+        "Breastfeeding at 6 to 8 weeks,51.0,%,2023/24,Kent,Not tested\n"
+        "Obesity in Year 6 (age 10-11),23.9,%,2024/25,,Similar\n"
+        "Smoking at time of delivery,13.8,%,2018/19,Kent,Worse than England\n"
+        "\"Infant mortality (3-year pooled, district series)\",4.9,\"per 1,000 live births\",2019-21,,Not tested\n")
+    card = site.headlines(tmp_path, "E07000113-swale")
+    items = re.findall(r"<li>(.*?)</li>", card)
+    assert len(items) == 4
+    assert items[0].startswith("Infant mortality (3-year pooled, district series): <strong>4.9 per 1,000")
+    assert "Kent&#x27;s figure, 2023/24" in items[1] and "Kent" not in items[2]
+    assert "single year, county or unitary" not in card  # the county's series gives way to the district's own
+
+
+def test_area_page_links_the_pdf_once_printed_and_every_csv_folder(tmp_path):
+    from nbutils import site
+
+    area = tmp_path / "E07000113-swale"
+    (area / "sudi").mkdir(parents=True)
+    (area / "sudi" / "funnel.csv").write_text("a\n1\n")
+    cells = {"sudi": {"topic": "sudi", "status": "succeeded", "error": None}}
+    manifest = {"generated": "2026-01-01T00:00:00+00:00", "runs": []}
+    site.write_area_page(tmp_path, "Swale", "E07000113", area.name, cells, manifest)
+    page = (area / "index.html").read_text()
+    assert "href='sudi/'" in page and ".pdf" not in page  # no PDF printed: no link to one
+    (area / f"{area.name}.pdf").write_bytes(b"%PDF-1.7 fixture")
+    site.write_area_page(tmp_path, "Swale", "E07000113", area.name, cells, manifest)
+    assert f"href='{area.name}.pdf'" in (area / "index.html").read_text()
+
+
+def test_a_long_table_shows_the_rows_that_matter_and_says_where_the_rest_are():
+    import pandas as pd
+
+    from nbutils.report import _shown_rows
+
+    ranked = pd.DataFrame({"MSOA": [f"Fixture {n:03d}" for n in range(183)], "Share": range(183, 0, -1)})
+    shown, note = _shown_rows(ranked, 10)
+    assert list(shown.MSOA) == [f"Fixture {n:03d}" for n in range(10)] and "first 10 of 183 rows" in note
+    assert _shown_rows(ranked.head(8), 10)[1] == ""  # a short table is shown whole
+    # A view sorted from the frame keeps the frame's row labels: the mask follows the rows, not their order.
+    frame = pd.DataFrame({"area": ["A", "B", "C", "D"], "group": ["other", "sibling", "other", "area"]})
+    view = frame.sort_values("area", ascending=False)
+    shown, note = _shown_rows(view, frame.group != "other")
+    assert list(shown.area) == ["D", "B"] and note.startswith("2 of 4 rows shown")
