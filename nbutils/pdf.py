@@ -203,7 +203,7 @@ def _maps_to_images(page) -> None:
             pass
         # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
         frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
-        # Drawn smaller than on screen and refitted to the same area, so that printed at the page's map height
+        # Drawn smaller than on screen and refitted to the area, so that printed at the page's map height
         # its labels and legend are 7 pt or more; labels that would overlap become numbers, listed under the map.
         handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
         page.wait_for_timeout(300)  # the frame's own resize handling (Leaflet re-centres) runs first
@@ -236,9 +236,9 @@ def _maps_to_images(page) -> None:
         }""", [f"data:image/jpeg;base64,{png}", key])
 
 
-#: Run inside a map's frame before its picture is taken: refit the map to the area it showed (the frame is now
-#: smaller), then keep each permanent label that fits inside the map clear of those before it, and replace the
-#: others by a number; returns [[number, label text], ...] for the key printed under the map.
+#: Run inside a map's frame before its picture is taken: refit the (now smaller) map to its shapes and markers,
+#: then keep each permanent label that lies inside the map clear of the legend, the scale and the labels before it,
+#: and replace the others by a number; returns [[number, label text], ...] for the key printed under the map.
 DECLUTTER = """() => {
   const name = Object.keys(window).find(k => /^map_/.test(k) && window.L && window[k] instanceof L.Map);
   if (!name) { return []; }
