@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import textwrap
+from dataclasses import dataclass
 
 import matplotlib
 
-__all__ = ["style", "styled", "fit_layout", "fits_figure"]
+__all__ = ["style", "styled", "fit_layout", "fits_figure", "figure_sizing", "SMALL_TEXT_PT"]
+
+#: The smallest text a chart draws (legends, sources, value labels), in points at the figure's own size. With
+#: charts 8 to 9 inches wide, this keeps printed text at 7 pt or more on an A4 page (see :func:`figure_sizing`).
+SMALL_TEXT_PT = 9.0
+#: Smallest text on paper (points) and on a phone (CSS pixels) that a reader is asked to read.
+PRINT_MIN_PT = 7.2  # 7 pt, with room for rounding in the PDF
+PHONE_MIN_PX = 10.2
+#: Width of the text block of a portrait A4 page of a pack, in points (13 mm margins).
+PORTRAIT_TEXT_PT = (210 - 26) / 25.4 * 72
 
 
 @functools.cache
@@ -107,3 +119,83 @@ def fits_figure(fig) -> bool:
     whole figure twice more to measure it, most of a chart's saving time)."""
     state = getattr(fig, "_nbutils_fitted", None)
     return state is not None and state == _layout_state(fig)
+
+
+@dataclass(frozen=True)
+class FigureSizing:
+    """How a chart is sized on paper and on a phone so that its smallest text stays legible.
+
+    ``print_width_pt``: printed width at which the smallest text is :data:`PRINT_MIN_PT`; ``wide``: that width
+    exceeds a portrait page's text block, so the chart prints smaller (a defect of the chart: its text is too
+    small for its width; ``tests/test_charts.py`` holds every chart to it); ``phone_width_px``: the width
+    (CSS pixels) at which the smallest text is :data:`PHONE_MIN_PX` on screen (a narrower screen scrolls the
+    chart sideways rather than shrinking its text).
+    """
+
+    width_pt: float
+    height_pt: float
+    smallest_pt: float
+    print_width_pt: float
+    wide: bool
+    phone_width_px: float
+
+    @property
+    def classes(self) -> str:
+        return " nbu-figure-wide" if self.wide else ""  # marked, for tests and for the reader's print
+
+    @property
+    def style(self) -> str:
+        return f"--nbu-print-width:{self.print_width_pt:.0f}pt;--nbu-phone-width:{self.phone_width_px:.0f}px"
+
+
+def figure_sizing(svg: bytes | str) -> FigureSizing:
+    """Print and phone widths of a chart saved as SVG (with text kept as text), from its size and font sizes.
+
+    Matplotlib's SVG is drawn in points (1 user unit = 1 pt at the figure's size), so a chart printed at width W
+    scales its text by W / width: the smallest text reaches :data:`PRINT_MIN_PT` at
+    ``width * PRINT_MIN_PT / smallest``.
+    """
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    size = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"[^>]*\sheight="([\d.]+)pt"', text)
+    width, height = (float(size.group(1)), float(size.group(2))) if size else (576.0, 432.0)
+    fonts = [float(f) for f in re.findall(r"font-size:\s*([\d.]+)px", text)]
+    fonts += [float(f) for f in re.findall(r"font:\s*(?:[a-z0-9]+\s+)*?([\d.]+)px", text)]
+    smallest = min(fonts) if fonts else 10.0
+    printed = width * PRINT_MIN_PT / smallest
+    wide = printed > PORTRAIT_TEXT_PT
+    return FigureSizing(width, height, smallest, min(printed, PORTRAIT_TEXT_PT), wide,
+                        width * PHONE_MIN_PX / smallest)
+
+
+#: Widest a chart may be, labels and legend included, for its smallest text (:data:`SMALL_TEXT_PT`) to print at
+#: :data:`PRINT_MIN_PT` across a portrait page.
+MAX_WIDTH_IN = PORTRAIT_TEXT_PT * SMALL_TEXT_PT / PRINT_MIN_PT / 72 - 0.05
+
+
+def narrow_to_print(fig, bottom: float = 0.0, top: float = 1.0) -> None:
+    """Narrow a laid-out figure whose labels or legend reach beyond :data:`MAX_WIDTH_IN` (a legend to the right of
+    the axes, long category names), so that the whole chart prints with its text at 7 pt; the axes give up the
+    width, the text keeps its size. Lays the figure out again with :func:`fit_layout`."""
+    renderer = fig.canvas.get_renderer()
+    rewrapped = False
+    # A title that runs past the width is wrapped shorter (a left title starts at the axes' left edge).
+    for title in [t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title)]:
+        box = title.get_window_extent(renderer)
+        left, right = box.x0 / fig.dpi, box.x1 / fig.dpi
+        text = " ".join(title.get_text().split())
+        if right > MAX_WIDTH_IN and right > left and text:
+            longest = max(len(line) for line in title.get_text().splitlines())
+            chars = max(int(longest * (MAX_WIDTH_IN - 0.1 - left) / (right - left)), 20)
+            title.set_text(textwrap.fill(text, chars))
+            rewrapped = True
+    if rewrapped:
+        fit_layout(fig, bottom=bottom, top=top)
+    before = float("inf")
+    for _ in range(3):  # the labels' extent changes a little with the axes' width: converge in a few steps
+        excess = fig.get_tightbbox(renderer).width - MAX_WIDTH_IN
+        if excess <= 0.01 or excess > before - 0.05:  # fits, or a line of text wider than any chart can hold
+            return
+        before = excess
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(max(width - excess, 3.0), height)
+        fit_layout(fig, bottom=bottom, top=top)

@@ -10,13 +10,17 @@ look for their own figures with ``with charts.style(): ...``.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import catalog, stats
-from .chart_style import fit_layout, fits_figure, style  # noqa: F401 - style and fits_figure: for analysts
+from .chart_style import SMALL_TEXT_PT, fit_layout, narrow_to_print
+from .chart_style import fits_figure, style  # noqa: F401 - for analysts
 from .chart_style import styled as _styled
 from .spine import SPINE_ARROW, spine_layout
+from .chart_text import finding, ranked_finding, spine_finding  # noqa: F401 - alt text, for the notebooks
 from .errors import UnknownIndicatorError
 
 # Analysis Function "categorical" palette: dark blue, turquoise, dark pink, orange, dark grey, light purple.
@@ -29,13 +33,17 @@ ROLE_STYLE = {
     # Where a source has no England value, the median English district stands in (and is labelled so).
     "districts_median": {"color": PALETTE[4], "marker": "X", "size": 50},
 }
+#: Smallest text of the 11-inch spine chart: at 11 pt it prints at 7 pt across a portrait A4 page.
+SPINE_TEXT_PT = 11
 
 
 
 def _finish(fig, ax, title: str, source: str) -> plt.Figure:
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
+    # Wrapped: a long title would run past the figure's right edge and widen the printed chart (smaller text).
+    ax.set_title(textwrap.fill(title, 66), loc="left", fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, f"Source: {source}", fontsize=SMALL_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
     fit_layout(fig, bottom=0.03)  # room for the source line
+    narrow_to_print(fig, bottom=0.03)  # a legend or long labels beyond the axes: the axes give up the width
     plt.close(fig)  # returned for display/saving; closing stops a second inline copy
     return fig
 
@@ -45,7 +53,7 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
                         source: str, label_col: str = "area_name") -> plt.Figure:
     """Dot plot of a value per category, one marker per comparison area (shape + colour by role)."""
     categories = list(dict.fromkeys(frame[category]))
-    fig, ax = plt.subplots(figsize=(8, 0.38 * len(categories) + 1.6))
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(categories) + 1.4))
     positions = {c: i for i, c in enumerate(categories)}
     for role, group in frame.groupby("role", sort=False):
         style = ROLE_STYLE[role]
@@ -57,8 +65,8 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     ax.set_xlim(left=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, title="Area",
-              title_fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_TEXT_PT, frameon=False, title="Area",
+              title_fontsize=SMALL_TEXT_PT)
     return _finish(fig, ax, title, source)
 
 
@@ -67,7 +75,7 @@ def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, 
                        source: str) -> plt.Figure:
     """Horizontal 100% stacked bars (one per area), segments labelled in the legend and, if wide, in place."""
     wide = frame.pivot_table(index=bar, columns=segment, values=value, sort=False).fillna(0)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(wide) + 1.8))
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(wide) + 1.8))
     left = pd.Series(0.0, index=wide.index)
     for i, column in enumerate(wide.columns):
         bars = ax.barh(wide.index, wide[column], left=left, color=PALETTE[i % len(PALETTE)], label=column,
@@ -75,7 +83,7 @@ def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, 
         for rect, share in zip(bars, wide[column]):
             if share >= 6:  # label only segments wide enough to hold the text
                 ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
-                        f"{share:.0f}%", ha="center", va="center", color="white", fontsize=8)
+                        f"{share:.0f}%", ha="center", va="center", color="white", fontsize=SMALL_TEXT_PT)
         left += wide[column]
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -84,7 +92,7 @@ def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, 
     # axes' height put it on the label for short charts.
     height = fig.get_size_inches()[1]
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.65 / max(height - 1.4, 0.8)),
-              ncol=min(len(wide.columns), 6), fontsize=8, frameon=False)
+              ncol=min(len(wide.columns), 3), fontsize=SMALL_TEXT_PT, frameon=False)
     return _finish(fig, ax, title, source)
 
 
@@ -119,7 +127,7 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
 
     periods = sorted(frame[period].dropna().unique())
     position = {p: i for i, p in enumerate(periods)}
-    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    fig, ax = plt.subplots(figsize=(8, 3.6))
     legend_note = False
     roles = [r for r in ROLE_STYLE if r in set(frame.role)]
     plotted = [r for r in roles if frame[(frame.role == r)][value].notna().any()]
@@ -149,14 +157,14 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
                     if letter:
                         legend_note = True
                         ax.annotate(letter, (xi, yi), textcoords="offset points", xytext=(0, 8), ha="center",
-                                    fontsize=8, fontweight="bold", color="#0b0c0c", zorder=6,
+                                    fontsize=SMALL_TEXT_PT, fontweight="bold", color="#0b0c0c", zorder=6,
                                     path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
         else:
             ax.scatter(x, group[value], marker=style["marker"], s=style["size"] * 0.6, color=style["color"],
                        zorder=4, edgecolor="white", linewidth=0.5)
     if area and "area" not in plotted:
         ax.text(0.01, 0.97, f"No value for {area} in this source: comparators only", transform=ax.transAxes,
-                ha="left", va="top", fontsize=8.5, style="italic", color="#3D3D3D")
+                ha="left", va="top", fontsize=SMALL_TEXT_PT, style="italic", color="#3D3D3D")
     ax.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 6 else 0,
                   ha="right" if len(periods) > 6 else "center")
     ax.set_xlabel("Period")
@@ -174,8 +182,8 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
                            markeredgecolor=area_style["color"], markersize=8)]
         labels += ["Significantly different\nfrom England (B better,\nW worse, H higher, L lower)",
                    "Similar to England (S)"]
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-              title="Area", title_fontsize=8)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_TEXT_PT, frameon=False,
+              title="Area", title_fontsize=SMALL_TEXT_PT)
     return _finish(fig, ax, title, source)
 
 
@@ -191,7 +199,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
     data = frame[frame[value].notna()]
     if sort:
         data = data.sort_values(value, ascending=False)
-    fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(data) + 1.7))
+    fig, ax = plt.subplots(figsize=(8, 0.27 * len(data) + 1.5))
     is_highlight = data[highlight].astype(bool).to_numpy() if highlight and highlight in data else \
         [False] * len(data)
     colours = [PALETTE[0] if h else "#A6BDDB" for h in is_highlight]
@@ -203,7 +211,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
         if annotation and isinstance(row.get(annotation), str) and row[annotation]:
             text += f"  {row[annotation]}"
         ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, text, va="center",
-                fontsize=8, fontweight="bold" if h else "normal", zorder=3,  # over a reference line, readable
+                fontsize=SMALL_TEXT_PT, fontweight="bold" if h else "normal", zorder=3,  # over a reference line, readable
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
     ax.set_yticks(range(len(data)), data[label])
     for tick, h in zip(ax.get_yticklabels(), is_highlight):
@@ -214,7 +222,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel:
         ax.axvline(reference[0], color=PALETTE[4], linestyle="--", linewidth=1.2)
         # Labelled inside the axes, in a row kept free above the first bar (above the axes it ran into the title).
         ax.set_ylim(len(data) - 0.5, -1.3)
-        ax.text(reference[0], -0.85, f"{reference[1]} {reference[0]:.{decimals}f}", fontsize=8, color=PALETTE[4],
+        ax.text(reference[0], -0.85, f"{reference[1]} {reference[0]:.{decimals}f}", fontsize=SMALL_TEXT_PT, color=PALETTE[4],
                 ha="center", va="center", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
     ax.set_xlim(0, top * (1.45 if annotation else 1.15))
     ax.set_xlabel(xlabel)
@@ -273,13 +281,13 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     layout = layout[~layout.gap].reset_index(drop=True)
     listed = "; ".join(f"{name} ({period})" if pd.notna(period) and str(period) else str(name)
                        for name, period in zip(gaps[label], gaps.get("period", [""] * len(gaps))))
-    gap_lines = -(-len(listed) // 150) if len(gaps) else 0  # about 150 characters a line at 8 points
+    gap_lines = -(-len(listed) // 110) if len(gaps) else 0  # about 110 characters a line at 11 points
     has_neighbours = bool(layout.neighbours_lo.notna().any())
     any_x = bool(rows.benchmark_value.isna().any()) if len(rows) else False
-    # Room below the axis, in inches: ticks and label, the legend (three entries a row), the gaps line, source.
-    legend_rows = -(-(8 + has_neighbours + any_x) // 3)
-    below = 0.7 + 0.22 * legend_rows + 0.16 * gap_lines + 0.3
-    height = 0.42 * max(len(rows), 1) + 0.6 + below
+    # Room below the axis, in inches: ticks and label, the legend (two entries a row), the gaps line, source.
+    legend_rows = -(-(8 + has_neighbours + any_x) // 2)
+    below = 0.75 + 0.26 * legend_rows + 0.2 * gap_lines + 0.3
+    height = 0.36 * max(len(rows), 1) + 0.6 + below
     fig, ax = plt.subplots(figsize=(11, height))
     ax.set_xlim(-1.2, 1.2)
     for i, r in rows.iterrows():
@@ -294,15 +302,15 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                                        (g.range_beyond_hi, 1, r.districts_min if g.flip else r.districts_max)):
                 if beyond:
                     ax.annotate(f"{value:,.{digits}f}", (end * SPINE_ARROW, i), ha="center", va="center",
-                                fontsize=6.5, color="#3D3D3D", xytext=(0, 9), textcoords="offset points")
+                                fontsize=SPINE_TEXT_PT, color="#3D3D3D", xytext=(0, 9), textcoords="offset points")
                     ax.scatter([end * SPINE_ARROW], [i], marker=">" if end > 0 else "<", s=22, color="#7F7F7F",
                                zorder=2)
         if has_neighbours and pd.notna(g.neighbours_lo):
             ax.barh(i, max(g.neighbours_hi - g.neighbours_lo, 0.01), left=g.neighbours_lo, height=0.2,
                     color="none", edgecolor=PALETTE[5], hatch="////", linewidth=1.0, zorder=2)
         if not g.judged:  # no-judgement row: say which way is higher, on the row itself
-            ax.text(-1.18, i, "Lower", fontsize=6.5, color="#3D3D3D", va="center", ha="left", style="italic")
-            ax.text(1.18, i, "Higher", fontsize=6.5, color="#3D3D3D", va="center", ha="right", style="italic")
+            ax.text(-1.18, i, "Lower", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="left", style="italic")
+            ax.text(1.18, i, "Higher", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="right", style="italic")
         kind = stats.comparison_kind(r.compared_with_england)
         style = COMPARISON_STYLE[kind]
         if pd.notna(g.x):
@@ -311,7 +319,7 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
             ax.scatter([x], [i], marker=marker, s=95, zorder=3, linewidth=1.6, edgecolor=style["color"],
                        facecolor=style["color"] if style["filled"] else "white")
             if g.beyond:
-                ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="center", va="center", fontsize=7,
+                ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="center", va="center", fontsize=SPINE_TEXT_PT,
                             fontweight="bold", xytext=(0, -10), textcoords="offset points")
         value_text = f"{r.value:,.{digits}f}"
         if "value_geography" in r and "area_name" in r and pd.notna(r.value_geography) \
@@ -319,20 +327,22 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
             value_text += f" {r.value_geography}"
         bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
         bench_name = "Eng" if r.benchmark == "England" else "district median"
-        ax.text(1.02, i, f"{value_text} ({r.period}); {bench_name} {bench}: {style['word']}",
-                va="center", ha="left", fontsize=8, transform=ax.get_yaxis_transform())
+        # Two short lines, so that the column fits the figure at a size that prints legibly.
+        ax.text(1.02, i, f"{value_text} ({r.period})\n{bench_name} {bench}: {style['word']}", linespacing=1.0,
+                va="center", ha="left", fontsize=SPINE_TEXT_PT, transform=ax.get_yaxis_transform())
     ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
-    ax.set_yticks(range(len(rows)), rows[label] if len(rows) else [], fontsize=8.5)
+    ax.set_yticks(range(len(rows)), [textwrap.fill(str(name), 36) for name in rows[label]] if len(rows) else [],
+                  fontsize=SPINE_TEXT_PT, linespacing=1.0)
     ax.set_ylim(len(rows) - 0.5 if len(rows) else 0.5, -0.5)
     judged = bool(layout.judged.any()) if len(layout) else True
     ends = ("Worse", "Better") if judged else ("Lower", "Higher")
     ax.set_xticks([-1, 0, 1], [f"\u25c0 {ends[0]}", "England (or district median)", f"{ends[1]} \u25b6"],
-                  fontsize=8.5)
+                  fontsize=SPINE_TEXT_PT)
     for tick in (ax.get_xticklabels()[0], ax.get_xticklabels()[2]):
         tick.set_fontweight("bold")
     ax.set_xlabel("Position against the benchmark, scaled to the spread of English districts (no unit)"
                   + ("; rows marked Lower/Higher carry no judgement" if judged and not layout.judged.all() else ""),
-                  fontsize=8)
+                  fontsize=SPINE_TEXT_PT)
     ax.grid(axis="x", visible=False)
     handles = [Line2D([], [], marker=s["marker"], linestyle="", markersize=8, markeredgecolor=s["color"],
                       markerfacecolor=s["color"] if s["filled"] else "white", label=s["word"] + " than England"
@@ -351,14 +361,14 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                              label="Range of statistical neighbours"))
     if any_x:
         handles.append(Line2D([], [], linestyle="", label=NOT_AVAILABLE_NOTE))
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.7) / height), ncol=3,
-               fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, (below - 0.75) / height), ncol=2,
+               fontsize=SPINE_TEXT_PT, frameon=False)
     fig.subplots_adjust(left=0.34, right=0.70, bottom=below / height, top=1 - 0.6 / height)
     if len(gaps):
-        fig.text(0.01, 0.3 / height, "Data gaps, no value for this area: " + listed, fontsize=8, ha="left", va="bottom",
+        fig.text(0.01, 0.3 / height, "Data gaps, no value for this area: " + listed, fontsize=SPINE_TEXT_PT, ha="left", va="bottom",
                  wrap=True)
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
+    fig.text(0.01, 0.005, f"Source: {source}", fontsize=SPINE_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
     plt.close(fig)
     return fig
 
@@ -372,7 +382,7 @@ def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: 
     """
     periods = sorted(set(spread.period) | set(area_rows.period))
     pos = {p: i for i, p in enumerate(periods)}
-    fig, ax = plt.subplots(figsize=(9, 4.6))
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
     s = spread.sort_values("period")
     x = s.period.map(pos)
     ax.fill_between(x, s.p10, s.p90, color="#D9D9D9", label="10th to 90th percentile of English districts", lw=0)
@@ -387,13 +397,13 @@ def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: 
     a = area_rows.sort_values("period")
     ax.plot(a.period.map(pos), a.value, color=PALETTE[0], linewidth=2.4, marker="o", label=area_name, zorder=4)
     for xi, yi in zip(a.period.map(pos), a.value):
-        ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8,
+        ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=SMALL_TEXT_PT,
                     color=PALETTE[0], fontweight="bold")
     ax.set_xticks(range(len(periods)), periods)
     ax.set_xlabel("Period (three years pooled)")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_TEXT_PT, frameon=False)
     return _finish(fig, ax, title, source)
 
 
@@ -406,7 +416,7 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, benchmark: float, ti
     area's point and to points outside the 99.8% limits; never a suppressed count). ``limits`` needs
     denominator, lower_95, upper_95, lower_998, upper_998.
     """
-    fig, ax = plt.subplots(figsize=(9, 5.2))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     ax.plot(limits.denominator, limits.upper_998, color=PALETTE[2], linestyle=":", linewidth=1.3,
             label="99.8% limits")
     ax.plot(limits.denominator, limits.lower_998, color=PALETTE[2], linestyle=":", linewidth=1.3)
@@ -423,11 +433,11 @@ def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, benchmark: float, ti
                        if group == "area" else "white", linewidth=0.8, zorder=3 if group != "area" else 5,
                        label=label)
     for _, r in points[points.label.fillna("") != ""].iterrows():
-        ax.annotate(r.label, (r.denominator, r.value), textcoords="offset points", xytext=(6, 4), fontsize=8,
+        ax.annotate(r.label, (r.denominator, r.value), textcoords="offset points", xytext=(6, 4), fontsize=SMALL_TEXT_PT,
                     fontweight="bold" if r.group == "area" else "normal")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_TEXT_PT, frameon=False)
     return _finish(fig, ax, title, source)

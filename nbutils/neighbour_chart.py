@@ -8,7 +8,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .chart_style import fit_layout
+from .chart_style import SMALL_TEXT_PT, fit_layout
 from .chart_style import styled as _styled
 from .charts import PALETTE
 
@@ -28,7 +28,7 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
     """
     columns = 2 if len(frames) > 1 else 1
     rows = math.ceil(len(frames) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(11, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(8.5, 3.6 * rows), squeeze=False)
     for ax, frame in zip(axes.flat, frames):
         data = frame[frame.value.notna()].sort_values("value", ascending=False)
         highlight = data.is_area.astype(bool).to_numpy()
@@ -37,26 +37,26 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
         top = float(data.value.max()) if len(data) else 1
         for rect, value, h in zip(bars, data.value, highlight):
             ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, f"{value:.{decimals}f}",
-                    va="center", fontsize=7, fontweight="bold" if h else "normal")
-        ax.set_yticks(range(len(data)), data.area_name, fontsize=7.5)
+                    va="center", fontsize=SMALL_TEXT_PT, fontweight="bold" if h else "normal")
+        ax.set_yticks(range(len(data)), data.area_name, fontsize=SMALL_TEXT_PT)
         for tick, h in zip(ax.get_yticklabels(), highlight):
             tick.set_fontweight("bold" if h else "normal")
         ax.invert_yaxis()
         england = frame.attrs.get("england")
         if england is not None and pd.notna(england):
             ax.axvline(england, color=PALETTE[4], linestyle="--", linewidth=1)
-            ax.text(england, -0.8, f"England {england:.{decimals}f}", fontsize=7, color=PALETTE[4], ha="center",
+            ax.text(england, -0.8, f"England {england:.{decimals}f}", fontsize=SMALL_TEXT_PT, color=PALETTE[4], ha="center",
                     va="bottom")
         ax.set_xlim(0, top * 1.18)
-        ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=SMALL_TEXT_PT)
+        ax.tick_params(axis="x", labelsize=SMALL_TEXT_PT)
         # Wrapped: a long indicator name would otherwise run past its panel (and the figure's right edge).
-        ax.set_title(textwrap.fill(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", 60),
-                     loc="left", fontsize=9.5, fontweight="bold")
+        ax.set_title(textwrap.fill(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", 45),
+                     loc="left", fontsize=10, fontweight="bold")
     for ax in list(axes.flat)[len(frames):]:
         ax.set_visible(False)
     fig.suptitle(f"{area_name} and its statistical neighbours", x=0.01, ha="left", fontsize=12, fontweight="bold")
-    fig.text(0.01, 0.005, f"Source: {source}", fontsize=8, color="#3D3D3D", ha="left", va="bottom")
+    fig.text(0.01, 0.005, f"Source: {source}", fontsize=SMALL_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
     fit_layout(fig, bottom=0.03, top=0.97)  # room for the source line and the title
     plt.close(fig)
     return fig

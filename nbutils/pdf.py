@@ -31,6 +31,9 @@ BUDGET = {"overview": 4}
 TOPIC_BUDGET = 8
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MAP_WIDTH_PX = 700  # about the width of the A4 text block at 96 dpi
+#: A map's size (CSS pixels) when drawn for print: printed 8 cm high (the pack's print styles), its 11 px labels
+#: and 12 px legend come out at 7.3 pt and 8 pt.
+MAP_PRINT_PX = (560, 340)
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -109,7 +112,30 @@ def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> li
                 lines = str(error).strip().splitlines()
                 written.append(AreaPdf(folder / f"{folder.name}.pdf",
                                        error=f"{type(error).__name__}: {lines[0] if lines else ''}"))
+                continue
+            link_pdf(out_dir, folder)
     return written
+
+
+def link_pdf(out_dir: Path, folder: Path) -> None:
+    """Link a written PDF from its area's pages: the landing page (rewritten from the run record) and each topic
+    page's navigation bar, so the PDF is one click from anywhere in the pack."""
+    from .files import atomic_write_text
+    from .site import load_runs, write_area
+
+    try:
+        manifest, _ = load_runs(out_dir)
+    except (FileNotFoundError, json.JSONDecodeError):
+        manifest = None
+    if manifest is not None:
+        write_area(out_dir, folder.name, manifest)
+    link = f'<a class="nbu-nav-pdf" href="{html.escape(folder.name)}.pdf">PDF</a>'
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "nbu-nav-pdf" in text or '<a href="index.html">Pack contents</a>' not in text:
+            continue
+        atomic_write_text(page, text.replace('<a href="index.html">Pack contents</a>',
+                                             f'<a href="index.html">Pack contents</a>\n{link}', 1))
 
 
 def area_pdf(browser, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
@@ -177,10 +203,18 @@ def _maps_to_images(page) -> None:
             pass
         # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
         frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
+        # Drawn smaller than on screen and refitted to the area, so that printed at the page's map height
+        # its labels and legend are 7 pt or more; labels that would overlap become numbers, listed under the map.
+        handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
+        page.wait_for_timeout(300)  # the frame's own resize handling (Leaflet re-centres) runs first
+        try:
+            key = frame.evaluate(DECLUTTER)
+        except Exception:  # a frame without Leaflet (nothing drawn) prints as it looks
+            key = []
         handle.scroll_into_view_if_needed()
         # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
         png = base64.b64encode(handle.screenshot(type="jpeg", quality=72)).decode("ascii")
-        handle.evaluate("""(frame, src) => {
+        handle.evaluate("""(frame, [src, key]) => {
           const img = document.createElement('img');
           img.src = src;
           img.className = 'nbu-map-print';
@@ -189,8 +223,52 @@ def _maps_to_images(page) -> None:
           const box = frame.closest('div[style*="padding-bottom"]');
           const outer = box && box.parentElement && box.parentElement.children.length === 1 ? box.parentElement
                         : box;
-          (outer || frame).replaceWith(img);
-        }""", f"data:image/jpeg;base64,{png}")
+          const figure = document.createElement('div');
+          figure.className = 'nbu-map-figure';
+          figure.appendChild(img);
+          if (key.length) {
+            const list = document.createElement('p');
+            list.className = 'nbu-note nbu-map-key';
+            list.textContent = 'Numbered on the map: ' + key.map(([n, text]) => n + ' ' + text).join('; ') + '.';
+            figure.appendChild(list);
+          }
+          (outer || frame).replaceWith(figure);
+        }""", [f"data:image/jpeg;base64,{png}", key])
+
+
+#: Run inside a map's frame before its picture is taken: refit the (now smaller) map to its shapes and markers,
+#: then keep each permanent label that lies inside the map clear of the legend, the scale and the labels before it,
+#: and replace the others by a number; returns [[number, label text], ...] for the key printed under the map.
+DECLUTTER = """() => {
+  const name = Object.keys(window).find(k => /^map_/.test(k) && window.L && window[k] instanceof L.Map);
+  if (!name) { return []; }
+  const map = window[name];
+  map.invalidateSize({animate: false});
+  let bounds = null;
+  map.eachLayer(layer => {
+    const part = layer instanceof L.GeoJSON ? layer.getBounds()
+                 : (layer instanceof L.Marker || layer instanceof L.CircleMarker) ? L.latLngBounds([layer.getLatLng()])
+                 : null;
+    if (part && part.isValid()) { bounds = bounds ? bounds.extend(part) : L.latLngBounds(part.getSouthWest(), part.getNorthEast()); }
+  });
+  if (bounds) { map.fitBounds(bounds, {animate: false, padding: [12, 12]}); }
+  const frame = map.getContainer().getBoundingClientRect();
+  const kept = [], key = [];
+  const overlaps = (a, b) => a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom + 1 && b.top < a.bottom + 1;
+  document.querySelectorAll('.nbu-legend, .leaflet-control-scale, .leaflet-control-attribution')
+    .forEach(control => kept.push(control.getBoundingClientRect()));
+  document.querySelectorAll('.nbu-label > div').forEach(label => {
+    label.style.display = 'inline-block';  // its box (and white background) then spans its text, to be measured
+    const box = label.getBoundingClientRect();
+    const inside = box.left >= frame.left && box.right <= frame.right && box.top >= frame.top
+                   && box.bottom <= frame.bottom;
+    if (inside && !kept.some(other => overlaps(box, other))) { kept.push(box); return; }
+    key.push([key.length + 1, label.textContent.trim()]);
+    label.textContent = String(key.length);
+    kept.push(label.getBoundingClientRect());
+  });
+  return key;
+}"""
 
 
 def _print_html(browser, markup: str) -> bytes:

@@ -258,7 +258,8 @@ class Pack:
 
     def table(self, frame: pd.DataFrame, name: str, caption: str,
               shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
-              formats: dict[str, str] | None = None, csv_only: bool = False, if_empty: str | None = None) -> None:
+              formats: dict[str, str] | None = None, csv_only: bool = False, if_empty: str | None = None,
+              rows: int | pd.Series | None = None) -> None:
         """Export ``frame`` as CSV and show it to the reader.
 
         Parameters
@@ -275,6 +276,8 @@ class Pack:
             CSV instead of the table.
         if_empty : for a table that may have no rows (e.g. local data not supplied): this note is shown instead,
             and nothing is exported.
+        rows : the rows the page shows (the CSV keeps them all): a number (the first rows of a ranked table) or a
+            boolean mask aligned with ``frame`` (e.g. the area's comparison group); None shows every row.
         """
         if if_empty is not None and frame.empty:
             self.note(if_empty)
@@ -291,9 +294,13 @@ class Pack:
             view = shown.render(safe.reset_index(drop=True))
         else:
             view = self._formatted(frame if shown is None else shown, rule, formats or {})
+        view, limited = _shown_rows(view, rows)
         body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
         body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
-        display(HTML(f"{body}<p class='nbu-download'>Download this table: {download}</p>"))
+        if limited:
+            display(HTML(f"{body}<p class='nbu-download'>{html.escape(limited)}: {download}</p>"))
+        else:
+            display(HTML(f"{body}<p class='nbu-download'>Download this table: {download}</p>"))
 
     @staticmethod
     def _formatted(view: pd.DataFrame, rule: str, formats: dict[str, str]) -> pd.DataFrame:
@@ -323,14 +330,17 @@ class Pack:
         """
         from .chart_style import fits_figure
 
+        from .chart_style import figure_sizing
+
         buffer = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):
             fig.savefig(buffer, format="svg", bbox_inches=None if fits_figure(fig) else "tight",
                         metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        display(HTML(f"<figure class='nbu-figure'><img src='data:image/svg+xml;base64,{data}' "
-                     f"alt='{html.escape(alt, quote=True)}' style='max-width:100%'>{cap}</figure>"))
+        sizing = figure_sizing(buffer.getvalue())  # print and phone widths that keep the chart's text legible
+        display(HTML(f"<figure class='nbu-figure{sizing.classes}'><img src='data:image/svg+xml;base64,{data}' "
+                     f"alt='{html.escape(alt, quote=True)}' style='max-width:100%;{sizing.style}'>{cap}</figure>"))
 
     def map(self, fmap, name: str, title: str, alt: str) -> Path | None:
         """Show a folium map inline in a titled iframe, saved as ``<topic>/<name>.html`` when the page has an
@@ -346,13 +356,13 @@ class Pack:
         self.maps[name] = fmap
         path = self._write_map(name, self.folder) if self.folder else None
         if path is None:
-            where = "<code>pack.save(folder)</code> writes it as a page of its own"
+            where = " <code>pack.save(folder)</code> writes it as a page of its own."
             source = f"srcdoc='{html.escape(fmap.get_root().render(), quote=True)}'"
         else:
             link = html.escape(f"{self.topic}/{path.name}")
-            where = f"<a href='{link}'>Open the map on its own page</a>"
+            where = f"<span class='nbu-web-only'> <a href='{link}'>Open the map on its own page</a>.</span>"
             source = f"src='{link}'"
-        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note'>{html.escape(alt)} {where}.</p>"
+        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note nbu-keep-next'>{html.escape(alt)}{where}</p>"
                      f"<iframe class='nbu-map' {source} "
                      f"title='{html.escape('Interactive map: ' + title, quote=True)}' "
                      "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
@@ -380,7 +390,8 @@ class Pack:
             "(where it supplies them as local data) rated by its own rule against its targets, then each headline "
             "outcome's latest period, the previous period and the direction of travel between them (whether the "
             "change was tested), the comparison with England (better, similar, worse or not tested, as Fingertips "
-            "reports it), and the region and neighbours as benchmarks. Click a column heading to sort.</p>"
+            "reports it), and the region and neighbours as benchmarks.<span class='nbu-web-only'> Click a column "
+            "heading to sort.</span></p>"
             f"<p class='nbu-note'>Neighbour set: {html.escape(chosen.name)} ({html.escape(chosen.source)}): "
             f"{html.escape(named)}.</p>"))
         from .topics import dashboard_service
@@ -495,6 +506,26 @@ def _output_folder(folder: str | os.PathLike, what: str) -> Path:
                             f"give a folder outside the project, e.g. {what}(\"~/packs\"), or the project's "
                             f"outputs/ folder, {what}(\"{paths.default_output_dir()}\")")
     return target
+
+
+def _shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.DataFrame, str]:
+    """The rows a page shows of a long table, and the line saying where the rest are ('' when all are shown)."""
+    if rows is None:
+        return view, ""
+    total = len(view)
+    if isinstance(rows, int):
+        if total <= rows:
+            return view, ""
+        return view.head(rows), f"The first {rows} of {total:,} rows; every row is in the table's CSV"
+    mask = pd.Series(rows).astype(bool)
+    if mask.index.is_unique and view.index.is_unique and view.index.isin(mask.index).all():
+        mask = mask.reindex(view.index)  # a view sorted from the frame keeps the frame's row labels
+    else:
+        mask = mask.reset_index(drop=True).reindex(range(total), fill_value=False)
+    kept = view[mask.to_numpy()]
+    if len(kept) in (0, total):
+        return view, ""
+    return kept, f"{len(kept)} of {total:,} rows shown, those of the area's comparison group; every row is in the CSV"
 
 
 def _long_date(iso: str) -> str:

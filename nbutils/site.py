@@ -64,15 +64,42 @@ def _unit(unit: str) -> str:
     return unit if unit.startswith("%") and len(unit) == 1 else f" {unit}"
 
 
+def _stem(indicator: str) -> str:
+    """An indicator's name without its bracketed variant: 'Infant mortality (3-year pooled, district series)' is
+    'Infant mortality', so an area's own series can stand in for its county's."""
+    return indicator.split(" (")[0].strip().lower()
+
+
+def card_rows(rows: list[dict], limit: int = 4) -> list[dict]:
+    """The headline rows an area's card shows: the first ``limit`` measures, each with the area's own figure where
+    the overview holds one (a district series in place of its county's), the county's only where it has none."""
+    own = {}
+    for row in rows:
+        if not row.get("value_geography"):
+            own.setdefault(_stem(row.get("indicator", "")), row)
+    chosen, seen = [], set()
+    for row in rows:
+        stem = _stem(row.get("indicator", ""))
+        if stem in seen:
+            continue
+        seen.add(stem)
+        chosen.append(own.get(stem, row))
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
 def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
-    """A few headline indicators for the index, from the overview's ``headlines.csv`` when it exists."""
+    """A few headline indicators for the index, from the overview's ``headlines.csv`` when it exists: the area's
+    own figures, a county's (named as the county's) only where the area has none."""
     path = out_dir / folder / "overview" / "headlines.csv"
     if not path.exists():
         return ""
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))[:limit]
+        rows = card_rows(list(csv.DictReader(handle)), limit)
+
     def where(r):
-        return f"{r['value_geography']}, " if r.get("value_geography") else ""
+        return f"{r['value_geography']}'s figure, " if r.get("value_geography") else ""
 
     def value(r):  # a withheld or unpublished value is its marker alone: "[x]", never "[x]%"
         shown = r.get("value", "") or "[x]"
@@ -218,17 +245,22 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
                   "(finished work is skipped).</p><table><thead><tr><th scope='col'>Area</th><th scope='col'>Topic"
                   f"</th><th scope='col'>Reason</th></tr></thead><tbody>{''.join(failures)}</tbody></table></section>")
     pages = sum(1 for r in runs if r["status"] == "succeeded")
+    boards = dashboards(out_dir, sorted(by_area))
+    if boards:  # after the list of areas, with a link to them from the top
+        boards = f"<div id='dashboards'>{boards}</div>"
     body = (
         "<h1>Infant and maternal health needs assessment: packs</h1>"
         f"<p>{len(by_area)} area(s), {pages} page(s){f', {len(failures)} failed' if failures else ''}. "
         f"Generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}. "
         "Choose an area for its pack, or a topic for one page. Data: ONS, OHID, MHCLG and NHS England, "
-        "Open Government Licence v3.0.</p>"
-        f"{failed}{dashboards(out_dir, sorted(by_area))}"
+        "Open Government Licence v3.0."
+        + (" The upper-tier authorities' <a href='#dashboards'>dashboards</a> follow the list of areas." if boards else "")
+        + "</p>"
+        f"{failed}"
         "<div class='nbu-filter' id='nbu-filter' hidden><label for='nbu-filter-box'>Filter areas by name, code, "
         "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off' title='Filter areas by name, code, county or region'> "
         "<span id='nbu-filter-count' role='status'></span></div>"
-        f"{''.join(sections)}{FILTER_SCRIPT}"
+        f"{''.join(sections)}{boards}{FILTER_SCRIPT}"
     )
     atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
 
@@ -351,7 +383,25 @@ def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dic
         f"<p><a href='../index.html'>All areas</a></p><h1>{html.escape(name)} <small>{code}</small></h1>"
         "<p>Infant and maternal health needs assessment. Each topic compares the area with its county (for "
         "two-tier districts), region and England.</p>"
-        f"{_combined_intro(name, code)}<h2>Topics</h2><ol>{''.join(items)}</ol>"
+        f"{_combined_intro(name, code)}<h2>Topics</h2><ol>{''.join(items)}</ol>{_downloads(out_dir / folder, cells)}"
         f"<p><small>Generated {html.escape(manifest['generated'])}.</small></p>"
     )
     atomic_write_text(out_dir / folder / "index.html", _page(f"{name}: infant and maternal health", body))
+
+
+def _downloads(area_dir: Path, cells: dict[str, dict]) -> str:
+    """Links to the area's PDF (when one has been printed) and to each topic's folder of CSV tables."""
+    pdf = area_dir / f"{area_dir.name}.pdf"
+    parts = []
+    if pdf.exists():
+        size = pdf.stat().st_size / 1e6
+        parts.append(f"<p class='nbu-pdf'><a href='{html.escape(pdf.name)}'><strong>The whole pack as one PDF</strong>"
+                     f"</a> ({size:.1f} MB, A4, for printing and circulating)</p>")
+    folders = [t for t in _topic_order(cells)
+               if cells[t]["status"] == "succeeded" and any((area_dir / t).glob("*.csv"))]
+    if folders:
+        links = "".join(f"<li><a href='{t}/'>{html.escape(TOPIC_TITLES.get(t, t))}</a>: "
+                        f"{sum(1 for _ in (area_dir / t).glob('*.csv'))} CSV tables</li>" for t in folders)
+        parts.append(f"<h2>Tables as CSV</h2><p>Every table in the pack, in full, as CSV files (open in Excel), one "
+                     f"folder per topic:</p><ul>{links}</ul>")
+    return "".join(parts)

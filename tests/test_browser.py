@@ -6,6 +6,7 @@ downloads exist. Screenshots of a page and a map are saved to test-artifacts/ fo
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -186,3 +187,91 @@ def test_iframes_have_titles_and_every_tab_stop_has_a_name(pack, browser):
             assert all(stops), f"{path.name}: {stops.count('')} tab stop(s) with no text or label"
         finally:
             context.close()
+
+
+# ------------------------------------------------------------------- navigation and phone reading (issue 25)
+@pytest.fixture(scope="module")
+def printed_pack(tmp_path_factory):
+    """Kent County Council and Swale, overview and SUDI pages, with their PDFs."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    out = tmp_path_factory.mktemp("printed-pack")
+    result = run_cli("run", "E10000016", "Swale", "--topics", "overview,sudi", "--out", str(out), "--jobs", "2",
+                     "--pdf", timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_the_set_index_opens_with_the_area_list_and_filter_before_the_dashboards(printed_pack, browser):
+    context, page = _open(browser, printed_pack / "index.html", DESKTOP)
+    try:
+        assert page.locator("#nbu-filter-box").is_visible()
+        filter_top = page.locator("#nbu-filter-box").bounding_box()["y"]
+        dashboards = page.locator(".nbu-index-dashboard")
+        assert dashboards.count() >= 1  # Kent's dashboard, after the list
+        assert filter_top < dashboards.first.bounding_box()["y"]
+        assert filter_top < page.locator("tr.nbu-area").first.bounding_box()["y"] < dashboards.first.bounding_box()["y"]
+        assert filter_top < 900  # on the first screen, not thousands of pixels down
+    finally:
+        context.close()
+
+
+def test_every_area_page_links_its_existing_pdf_and_csv_folders(printed_pack, browser):
+    areas = [printed_pack / "E10000016-kent", printed_pack / "E07000113-swale"]
+    for area in areas:
+        pdf = area / f"{area.name}.pdf"
+        assert pdf.exists()
+        for path in sorted(area.glob("*.html")):
+            context, page = _open(browser, path, DESKTOP)
+            try:
+                hrefs = _local_links(page, "a[href]")
+                assert f"{area.name}.pdf" in hrefs, f"{path.name} does not link the PDF"
+                if path.name == "index.html":  # the landing page: the PDF and each topic's CSV folder
+                    assert "overview/" in hrefs and "sudi/" in hrefs
+                    assert "The whole pack as one PDF" in page.inner_text("main")
+            finally:
+                context.close()
+
+
+def test_a_district_card_shows_the_district_s_own_figures(printed_pack):
+    page = (printed_pack / "index.html").read_text()
+    card = page[page.index(">Swale</a>"):].split("</th>")[0]
+    items = [html.unescape(re.sub(r"<[^>]+>", "", item)) for item in re.findall(r"<li>(.*?)</li>", card)]
+    assert len(items) == 4
+    own = [item for item in items if "Kent's figure" not in item]
+    assert len(own) >= 2, items  # infant mortality (district series) and Year 6 obesity are Swale's own
+    assert any(item.startswith("Infant mortality (3-year pooled, district series)") for item in own), items
+    # Where Swale has no figure (breastfeeding), Kent's is shown and named as Kent's.
+    assert all("Kent's figure" in item for item in items if item.startswith("Breastfeeding"))
+
+
+@pytest.mark.parametrize("topic", ["overview", "sudi"])
+def test_on_a_phone_key_messages_come_first_charts_keep_10px_text_and_tables_show_two_columns(printed_pack,
+                                                                                              browser, topic):
+    import base64
+
+    from nbutils.chart_style import figure_sizing
+
+    path = printed_pack / "E07000113-swale" / f"{topic}.html"
+    context, page = _open(browser, path, PHONE)
+    try:
+        messages = page.locator(".nbu-messages").bounding_box()["y"]
+        later = page.eval_on_selector_all(
+            "main h2:not(.nbu-messages h2):not(.nbu-toc-title), main figure, main table",
+            "els => els.filter(e => e.getClientRects().length).map(e => e.getBoundingClientRect().top + scrollY)")
+        assert later and messages < min(later)
+        for image in page.query_selector_all("figure.nbu-figure img"):
+            data = image.get_attribute("src").split(",", 1)[1]
+            sizing = figure_sizing(base64.b64decode(data))
+            shown = image.bounding_box()["width"]
+            assert sizing.smallest_pt * shown / sizing.width_pt >= 10, (image.get_attribute("alt")[:60], shown)
+        for table in page.query_selector_all("main table"):
+            row = table.query_selector("tbody tr") or table.query_selector("tr")
+            cells = row.query_selector_all("th, td")[:2] if row else []
+            for cell in cells:
+                box = cell.bounding_box()
+                if box:
+                    assert box["x"] + box["width"] <= PHONE["width"] + 1, (cell.inner_text()[:40], box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()

@@ -116,10 +116,15 @@ def test_a_laid_out_chart_is_saved_at_its_own_size_without_remeasuring(monkeypat
     assert _saved_width(fig, monkeypatch) == fig.get_size_inches()[0] * 72  # the whole figure, as laid out
 
 
-def test_a_chart_changed_after_layout_or_with_an_overflowing_title_is_saved_tight(monkeypatch):
+def test_a_chart_changed_after_layout_or_with_an_overflowing_line_is_saved_tight(monkeypatch):
     long_title = _trend("A title far too long for its figure " * 4)
-    assert not charts.fits_figure(long_title)  # the title overflows: the saved image grows to hold it
-    assert _saved_width(long_title, monkeypatch) > long_title.get_size_inches()[0] * 72
+    assert charts.fits_figure(long_title)  # a long title is wrapped to the figure's width (issue 25: print size)
+    assert "\n" in long_title.axes[0]._left_title.get_text()
+    long_source = _trend("Fixture trend")
+    long_source.texts[0].set_text("Source: " + "a source line far too long for its figure " * 4)
+    long_source._nbutils_fitted = None  # as fit_layout leaves a figure whose text overflows
+    assert not charts.fits_figure(long_source)  # the saved image grows to hold the line
+    assert _saved_width(long_source, monkeypatch) > long_source.get_size_inches()[0] * 72
     changed = _trend("Fixture trend")
     changed.axes[0].text(50, 50, "a note added afterwards, far outside the axes")
     assert not charts.fits_figure(changed)
@@ -146,3 +151,64 @@ def test_trend_letters_are_on_one_line_above_every_marker_and_a_missing_area_is_
     texts = [t.get_text() for t in county_only.axes[0].texts]
     assert "No value for Fixture district in this source: comparators only" in texts
     assert [t for t in texts if t in ("S", "W")] == ["S", "W", "S"]  # the county stands in, with its letters
+
+
+# ------------------------------------------------------------------------------ print and phone sizes (issue 25)
+def _svg(fig) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with charts.plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def test_figure_sizing_prints_the_smallest_text_at_7_points_and_at_10_pixels_on_a_phone():
+    from nbutils.chart_style import figure_sizing
+
+    svg = '<svg width="612pt" height="331.2pt"><text style="font-size: 9px"/><text style="font-size: 12px"/></svg>'
+    sizing = figure_sizing(svg)
+    assert sizing.smallest_pt == 9.0 and not sizing.wide
+    assert round(sizing.print_width_pt, 1) == round(612 * 7.2 / 9, 1)  # 489.6 pt: 9 pt text prints at 7.2 pt
+    assert round(sizing.phone_width_px) == round(612 * 10.2 / 9)       # 694 px on screen: 9 pt text at 10.2 px
+    assert "--nbu-print-width:490pt" in sizing.style and sizing.classes == ""
+    tiny = figure_sizing(svg.replace("9px", "5px"))
+    assert tiny.wide and tiny.classes == " nbu-figure-wide"  # 5 pt text cannot print at 7 pt on A4 portrait
+
+
+def test_every_chart_builder_prints_its_text_at_7_points_within_a_portrait_page():
+    from nbutils.chart_style import PORTRAIT_TEXT_PT, figure_sizing
+
+    dots = pd.DataFrame({  # a fixture (made-up values) with long category names and a legend on the right
+        "category": ["Decile 1 (most deprived 10%)", "Decile 2", "Decile 10 (least deprived 10%)"] * 2,
+        "value": [20.0, 15.0, 5.0, 18.0, 14.0, 6.0], "role": ["area"] * 3 + ["region"] * 3,
+        "area_name": ["Fixture district, IoD2025"] * 3 + ["Fixture district, IoD2019"] * 3})
+    figures = [
+        charts.comparison_dot_plot(dots, category="category", value="value", xlabel="Share of LSOAs (%)",
+                                   title="Neighbourhoods in each national deprivation decile, Fixture district, "
+                                         "IoD2019 and IoD2025", source="fixture"),
+        _trend("A title far too long for its figure " * 4),
+        charts.spine_chart(_card(), title="Fixture", source="fixture"),
+    ]
+    for fig in figures:
+        sizing = figure_sizing(_svg(fig))
+        assert not sizing.wide, sizing
+        assert sizing.smallest_pt * min(sizing.print_width_pt, PORTRAIT_TEXT_PT) / sizing.width_pt >= 7.0
+
+
+def test_alt_text_states_the_finding():
+    trend = pd.DataFrame({  # a fixture (made-up values)
+        "role": ["area", "area", "england", "england"], "area_name": ["Fixture", "Fixture", "England", "England"],
+        "period": ["2023/24", "2024/25", "2023/24", "2024/25"], "value": [22.0, 23.9, 22.1, 22.2]})
+    assert charts.finding(trend, "Year 6 obesity", "Fixture") == \
+        "Fixture's Year 6 obesity, 23.9% in 2024/25, is above England's 22.2%."
+    assert charts.finding(trend.assign(value=[1.0, 2.0, 3.0, 4.0]), "rate", "Fixture", unit="per 1,000",
+                          decimals=2) == "Fixture's rate, 2.00 per 1,000 in 2024/25, is below England's 4.00 per 1,000."
+    assert charts.finding(trend[trend.role == "england"], "Year 6 obesity", "Fixture") == ""  # no value: no claim
+    ranked = pd.DataFrame({"area_name": ["A", "B", "Fixture"], "value": [3.0, 5.0, 4.0],
+                           "is_area": [False, False, True]})
+    assert charts.ranked_finding(ranked, "infant mortality", "Fixture", "the fixture's districts",
+                                 unit="per 1,000", decimals=2) == \
+        "Fixture's infant mortality, 4.00 per 1,000, is the 2nd highest of 3 in the fixture's districts."
+    assert charts.spine_finding(_card(label=["Bad if high", "Neither", "Not published here"]), "Fixture") == \
+        "Fixture is significantly worse than England on 1 of 3 (Bad if high)."
