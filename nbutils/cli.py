@@ -19,6 +19,9 @@ from . import __version__, paths
 from .errors import WorkbookError
 from .files import DiskFullError
 
+#: The longest --timeout of ``run`` (seconds): a week.
+MAX_NOTEBOOK_TIMEOUT = 7 * 24 * 3600
+
 #: Project folders an output folder must never be (or be inside): a run would overwrite the project's own files.
 PROJECT_FOLDERS = ("data", "notebooks", "parameters", "nbutils")
 
@@ -61,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks to run at once (default: number of CPU cores)")
     run.add_argument("--timeout", type=int, default=900,
-                     help="seconds one notebook may run before it is stopped and reported as failed (default 900)")
+                     help="seconds one notebook may run before it is stopped and reported as failed (default 900, "
+                          "at most 604800: a week)")
     run.add_argument("--force", action="store_true",
                      help="rerun notebooks even when their inputs and outputs are unchanged")
     run.add_argument("--scheduler", metavar="ADDRESS",
@@ -104,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                                                       "name or code; comma-separated)")
     fetch.add_argument("--refresh", action="store_true", help="download again even if a cached response exists")
     fetch.add_argument("--timeout", type=float, default=30.0,
-                       help="seconds to wait to connect and for each read (default 30)")
+                       help="seconds to wait to connect and for each read (default 30, at most 600)")
+    fetch.add_argument("--deadline", type=float, default=1800.0,
+                       help="seconds the whole fetch may take (default 1800); one indicator may take 300")
     status = data_sub.add_parser(
         "status", help="per indicator: source, latest period held, levels, age, old-figure flag",
         description="For every catalogue indicator: its source, the latest period the store holds, the levels "
@@ -183,6 +189,31 @@ def _output_folder(value: str | None) -> Path:
     return out_dir
 
 
+def check_local_dates() -> None:
+    """A date in a local ``source.yaml`` that does not exist (``published: 2024-31-07``) named with its file and
+    line, before anything reads it (the YAML reader would stop with a bare "month must be in 1..12")."""
+    import yaml
+
+    for path in sorted((paths.data_dir() / "local").glob("*/source.yaml")):
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # reported by the local data checks themselves
+        pending = [root] if root is not None else []
+        while pending:
+            node = pending.pop()
+            if isinstance(node, yaml.MappingNode):
+                pending += [value for _, value in node.value]
+            elif isinstance(node, yaml.SequenceNode):
+                pending += node.value
+            elif node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    yaml.SafeLoader(" ").construct_yaml_timestamp(node)
+                except ValueError as error:
+                    raise WorkbookError(f"{path}, line {node.start_mark.line + 1}: {node.value} is not a date "
+                                        f"({error}); write it as YYYY-MM-DD, e.g. 2024-07-31") from None
+
+
 def _topics_option(value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -201,7 +232,15 @@ def _cmd_run(args) -> int:
         raise WorkbookError(f"--jobs {args.jobs}: must be at least 1")
     if args.timeout < 1:
         raise WorkbookError(f"--timeout {args.timeout}: must be at least 1 second (default 900)")
+    if args.timeout > MAX_NOTEBOOK_TIMEOUT:
+        raise WorkbookError(f"--timeout {args.timeout}: at most {MAX_NOTEBOOK_TIMEOUT} seconds (a week); the "
+                            "default is 900")
+    if args.scheduler is not None:
+        from .runner.scheduler import scheduler_address
+
+        scheduler_address(args.scheduler)
     out_dir = _output_folder(args.out)
+    check_local_dates()
     topics = runner.resolve_topics(_topics_option(args.topics))
     areas = resolve_targets(args.targets)
     for note in set_or_area_notes(args.targets):
@@ -259,6 +298,8 @@ def _cmd_data(args) -> int:
     from . import store
     from .sources.manifest import verify
 
+    if args.data_command in ("build", "local", "status"):
+        check_local_dates()
     if args.data_command == "fetch":
         from .fetch import EXIT_NETWORK_UNAVAILABLE, NetworkUnavailable, main_fetch
 
@@ -279,6 +320,10 @@ def _cmd_data(args) -> int:
                 print(result.describe())
         print(f"{len(results) - len(bad)} of {len(results)} raw files match the manifest")
         return 2 if bad else 0
+    from .store_state import check_archives, remove_build_leftovers
+
+    remove_build_leftovers()  # what a build killed earlier left behind
+    check_archives()
     path = store.build(force=args.force, quiet=False)
     print(f"data store ready: {path}")
     return 0

@@ -28,7 +28,7 @@ from ..files import DiskFullError, atomic_write_text
 from ..topics_meta import TOPIC_TITLES
 from .html import export_html, navigation
 from .kernels import WarmKernel, kill_kernels
-from .manifest import Result, executed_path
+from .manifest import Result, executed_path, withdraw_outputs
 
 ENGINE = "nbutils-warm"
 
@@ -114,9 +114,13 @@ def export(job: Job) -> None:
 
 def collect(job: Job) -> Result:
     if job.error is not None:
-        job.html_path.unlink(missing_ok=True)  # never leave an HTML from an older, successful run
         if "no space left on device" in job.error.lower():
             job.error = f"no space left on device in {job.folder}: free some space and run this again"
+        # Nothing of this topic stays in the circulated folder (no page, and no tables or maps from this or an
+        # older run that the pack no longer has a page for): the tables and maps go beside the executed copy.
+        left = withdraw_outputs(job.out_dir, job.area.folder, job.topic)
+        if left:
+            job.error = f"{job.error}; {left}"
     outputs = [str(job.html_path.relative_to(job.out_dir))] if job.html_path.exists() else []
     topic_dir = job.folder / job.topic
     if topic_dir.exists():
