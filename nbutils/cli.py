@@ -1,10 +1,11 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
-Exit status: 0 success; 1 when any notebook (or ``--pdf`` PDF) failed (the others still ran) or the disk filled
-up; 2 on bad input (unknown area or topic, malformed area set or option, unusable output folder, missing or
-changed raw data, invalid local data, ``--pdf`` without a Chromium browser), with one message and no
-traceback; 3 when ``data fetch`` cannot reach the network (packs keep using the embedded snapshot); 130 when
-interrupted (Ctrl-C): queued notebooks are cancelled, finished ones recorded.
+Exit status: 0 success; 1 when any notebook (or ``--pdf`` PDF) failed, ran out of time or lost its worker (the
+others still ran) or the disk filled up; 2 on bad input (unknown area or topic, malformed area set, an option out
+of range, unusable output folder, missing, changed or damaged raw data, invalid local data, ``--pdf`` without a
+Chromium browser), with one message and no traceback; 3 when ``data fetch`` cannot reach the network or the server
+answers nothing in full in time (packs keep using the embedded snapshot); 130 when interrupted (Ctrl-C): queued
+notebooks are cancelled, finished ones recorded.
 """
 
 from __future__ import annotations
@@ -100,16 +101,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Download catalogue indicators from the OHID Fingertips API into data/fetched/ (checked before "
                     "use; a failed download keeps the previous data). The next run rebuilds the store with them.",
         epilog="exit status: 0 all fetched; 1 some indicators failed (their previous data kept); 2 bad input; "
-               "3 no network (packs keep using the embedded snapshot). See docs/live-data.md.",
+               "3 no network, or nothing answered in full in time (packs keep using the embedded snapshot). See "
+               "docs/live-data.md.",
     )
     fetch.add_argument("--indicators", help="comma-separated catalogue ids or Fingertips ids (default: all with a "
                                             "Fingertips id), e.g. satod,93085")
     fetch.add_argument("--areas", metavar="SET", help="keep only these areas and their comparators (an area set, "
                                                       "name or code; comma-separated)")
     fetch.add_argument("--refresh", action="store_true", help="download again even if a cached response exists")
-    fetch.add_argument("--timeout", type=float, default=30.0,
+    fetch.add_argument("--timeout", default="30",  # checked (finite, in range) with the value as typed
                        help="seconds to wait to connect and for each read (default 30, at most 600)")
-    fetch.add_argument("--deadline", type=float, default=1800.0,
+    fetch.add_argument("--deadline", default="1800",
                        help="seconds the whole fetch may take (default 1800); one indicator may take 300")
     status = data_sub.add_parser(
         "status", help="per indicator: source, latest period held, levels, age, old-figure flag",
