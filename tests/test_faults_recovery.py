@@ -242,6 +242,22 @@ def test_a_read_only_area_folder_fails_its_notebooks_and_the_run_ends_with_its_s
 
 
 @pytest.mark.slow
+def test_an_area_folder_replaced_by_a_file_fails_that_area_and_the_run_goes_on(project, tmp_path):
+    _, env = project
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / THANET).write_text("not a folder")  # the folder vanished, and something else took its name
+    result = run_cli("run", "Thanet", "Swale", "--topics", "tiny", "--out", str(out), "--jobs", "1", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert not result.stderr.strip(), result.stderr
+    failed = next(line for line in result.stdout.splitlines() if "FAILED Thanet / tiny" in line)
+    assert failed.endswith(f"s): cannot write the area folder {out / THANET} (File exists): check that it is a folder "
+                           "this user may write to")
+    assert "ok     Swale / tiny" in result.stdout and "1 succeeded, 1 failed, 0 skipped" in result.stdout
+    assert (out / SWALE / "tiny.html").exists() and (out / THANET).read_text() == "not a folder"
+
+
+@pytest.mark.slow
 def test_deleted_area_pages_are_recreated_by_the_next_run(project, tmp_path):
     _, env = project
     out = tmp_path / "out"

@@ -136,9 +136,15 @@ def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks:
     job = Job(area, topic, Path(out_dir), timeout, Path(notebooks or paths.notebooks_dir()).resolve())
     kernel = kernel or worker_kernel(job.source)
     try:
-        prepare(job, kernel)
-    except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
-        job.error = f"the kernel did not start: {failure}"
+        job.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as failure:  # read-only, or a file where the folder should be: this area's notebooks fail
+        job.error = (f"cannot write the area folder {job.folder} ({failure.strerror or failure}): check that it is "
+                     "a folder this user may write to")
+    if job.error is None:
+        try:
+            prepare(job, kernel)
+        except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
+            job.error = f"the kernel did not start: {failure}"
     if job.error is None:
         execute(job, kernel)
         kernel.finished(ok=job.error is None)

@@ -138,6 +138,8 @@ def withdraw_outputs(out_dir: Path, folder: str, topic: str) -> str | None:
     folder: the page is deleted, the tables and maps moved to ``_executed/<folder>/<topic>/`` for debugging.
     Returns what could not be done, or None."""
     area = out_dir / folder
+    if not area.is_dir():
+        return None  # nothing circulated there
     try:
         (area / f"{topic}.html").unlink(missing_ok=True)
         if (area / topic).is_dir():

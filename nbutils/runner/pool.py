@@ -245,10 +245,19 @@ def run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
     except (OSError, TimeoutError) as error:
         raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     with client:
-        futures = [client.submit(execute_packed, task, pure=False, key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}")
-                   for task in todo]
-        for future in dask_completed(futures):
-            finished(future.result())
+        tasks = {client.submit(execute_packed, task, pure=False, key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}"):
+                 task for task in todo}
+        for future in dask_completed(list(tasks)):
+            try:
+                result = future.result()
+            except Exception as failure:  # noqa: BLE001 - e.g. KilledWorker: only this notebook fails
+                area, topic, out_dir, *_ = tasks[future]
+                left = withdraw_outputs(Path(out_dir), area.folder, topic)
+                reason = (f"the Dask worker running this notebook was lost ({type(failure).__name__}: {failure}); "
+                          "the others went on: run this one again")
+                result = Result(area.code, area.name, area.folder, topic, "failed", 0.0, [],
+                                reason + (f"; {left}" if left else ""))
+            finished(result)
 
 
 def _check_reachable(scheduler: str) -> None:
