@@ -88,7 +88,8 @@ def remove_build_leftovers(store: Path | None = None) -> int:
 
     store = Path(store or paths.store_dir())
     try:
-        found = [p for p in store.parent.iterdir() if p.is_dir() and p.name.startswith((".store-build-", ".store-old-"))]
+        found = [p for p in store.parent.iterdir()
+                 if p.is_dir() and p.name.startswith((".store-build-", ".store-old-"))]
     except OSError:
         return 0
     if not found:

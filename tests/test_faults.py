@@ -196,7 +196,7 @@ def test_a_notebook_over_its_time_limit_is_killed_and_keeps_its_partial_copy(pro
     out = tmp_path / "out"
     started = time.monotonic()
     result = run_cli("run", "Thanet", "--topics", "slow", "--timeout", "3", "--out", str(out), env=env)
-    assert time.monotonic() - started < 40
+    assert time.monotonic() - started < 55  # it sleeps 60 s: sooner means the limit cut it
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "asyncio" not in result.stderr and not result.stderr.strip()
     assert "FAILED Thanet / slow" in result.stdout and "longer than 3 s (--timeout)" in result.stdout

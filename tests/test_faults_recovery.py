@@ -29,7 +29,8 @@ TINY = ("import pathlib\nfolder = pathlib.Path(output_dir) / 'tiny'\nfolder.mkdi
 FRAGILE = ("import os, signal, time\nif area_code == 'E07000114':\n    os.kill(os.getppid(), signal.SIGKILL)\n"
            "    time.sleep(30)\n" + TINY.replace("'tiny'", "'fragile'"))
 # Writes its table, then fails when NBU_TEST_BREAK is set (a notebook that broke after an earlier success).
-FLAKY = TINY.replace("'tiny'", "'flaky'") + "\nimport os\nif os.environ.get('NBU_TEST_BREAK'):\n    raise RuntimeError('broken now')"
+FLAKY = (TINY.replace("'tiny'", "'flaky'")
+         + "\nimport os\nif os.environ.get('NBU_TEST_BREAK'):\n    raise RuntimeError('broken now')")
 
 
 @pytest.fixture()

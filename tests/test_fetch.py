@@ -334,7 +334,7 @@ def test_read_timeout_fails_without_damage(home, server, capsys):
     satod_routes(server, ("sleep", 1.5, SATOD_COUNTIES))
     started = time.monotonic()
     assert cli.main(["data", "fetch", "--indicators", "satod", "--refresh", "--timeout", "0.3"]) == 1
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20
     assert files_snapshot(home) == before
     out = capsys.readouterr().out
     assert "timed out" in out and "previous data kept" in out
@@ -650,7 +650,7 @@ def test_a_server_that_never_answers_ends_with_exit_3_and_one_line(home, monkeyp
         monkeypatch.setenv(api.BASE_URL_ENV, f"http://127.0.0.1:{silent.getsockname()[1]}/api")
         status, seconds = _within(30, lambda: run("--indicators", "satod", timeout="0.5"))
     assert status == fetch.EXIT_NETWORK_UNAVAILABLE == 3
-    assert seconds < 10
+    assert seconds < 20
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "answered no request in full (timed out waiting for the server" in lines[0]
     assert "embedded snapshot dated 2026-11-21" in lines[0]
@@ -663,7 +663,7 @@ def test_a_server_sending_a_byte_at_a_time_ends_at_the_deadline_with_exit_3(home
     status, seconds = _within(30, lambda: cli.main(["data", "fetch", "--indicators", "satod", "--timeout", "1",
                                                     "--deadline", "3"]))
     assert status == 3
-    assert 2.5 < seconds < 8  # the deadline, not the server, ended it (each read alone never timed out)
+    assert 2.5 < seconds < 15  # the deadline, not the server, ended it (each read alone never timed out)
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "answered no request in full" in lines[0] and "time allowed ran out" in lines[0]
     _no_stored_body(home)
@@ -677,7 +677,7 @@ def test_one_slow_indicator_fails_at_its_own_deadline_and_the_others_go_on(home,
                                                        backoff=0.01, indicator_deadline=2))
     assert [(r.indicator_id, r.ok) for r in summary.results] == [("breastfeeding_initiation", False), ("satod", True)]
     assert "not finished within 2 s for one indicator" in summary.results[0].message
-    assert seconds < 10
+    assert seconds < 20
 
 
 @pytest.mark.parametrize("column, text", [("Value", "Infinity"), ("Value", "NaN"), ("Value", "-inf"),

@@ -245,8 +245,8 @@ def run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
     except (OSError, TimeoutError) as error:
         raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     with client:
-        tasks = {client.submit(execute_packed, task, pure=False, key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}"):
-                 task for task in todo}
+        tasks = {client.submit(execute_packed, task, pure=False,
+                               key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}"): task for task in todo}
         for future in dask_completed(list(tasks)):
             try:
                 result = future.result()
