@@ -1,10 +1,11 @@
 """The ``nbutils`` command line: run packs, list areas, build and verify the data.
 
-Exit status: 0 success; 1 when any notebook (or ``--pdf`` PDF) failed (the others still ran) or the disk filled
-up; 2 on bad input (unknown area or topic, malformed area set or option, unusable output folder, missing or
-changed raw data, invalid local data, ``--pdf`` without a Chromium browser), with one message and no
-traceback; 3 when ``data fetch`` cannot reach the network (packs keep using the embedded snapshot); 130 when
-interrupted (Ctrl-C): queued notebooks are cancelled, finished ones recorded.
+Exit status: 0 success; 1 when any notebook (or ``--pdf`` PDF) failed, ran out of time or lost its worker (the
+others still ran) or the disk filled up; 2 on bad input (unknown area or topic, malformed area set, an option out
+of range, unusable output folder, missing, changed or damaged raw data, invalid local data, ``--pdf`` without a
+Chromium browser), with one message and no traceback; 3 when ``data fetch`` cannot reach the network or the server
+answers nothing in full in time (packs keep using the embedded snapshot); 130 when interrupted (Ctrl-C): queued
+notebooks are cancelled, finished ones recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pathlib import Path
 from . import __version__, paths, run_parameters
 from .errors import WorkbookError
 from .files import DiskFullError
+
+#: The longest --timeout of ``run`` (seconds): a week.
+MAX_NOTEBOOK_TIMEOUT = 7 * 24 * 3600
 
 #: Project folders an output folder must never be (or be inside): a run would overwrite the project's own files.
 PROJECT_FOLDERS = ("data", "notebooks", "parameters", "nbutils")
@@ -61,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                      help="notebooks to run at once (default: number of CPU cores)")
     run.add_argument("--timeout", type=int, default=900,
-                     help="seconds one notebook may run before it is stopped and reported as failed (default 900)")
+                     help="seconds one notebook may run before it is stopped and reported as failed (default 900, "
+                          "at most 604800: a week)")
     run.add_argument("--force", action="store_true",
                      help="rerun notebooks even when their inputs and outputs are unchanged")
     run.add_argument("--scheduler", metavar="ADDRESS",
@@ -99,15 +104,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Download catalogue indicators from the OHID Fingertips API into data/fetched/ (checked before "
                     "use; a failed download keeps the previous data). The next run rebuilds the store with them.",
         epilog="exit status: 0 all fetched; 1 some indicators failed (their previous data kept); 2 bad input; "
-               "3 no network (packs keep using the embedded snapshot). See docs/live-data.md.",
+               "3 no network, or nothing answered in full in time (packs keep using the embedded snapshot). See "
+               "docs/live-data.md.",
     )
     fetch.add_argument("--indicators", help="comma-separated catalogue ids or Fingertips ids (default: all with a "
                                             "Fingertips id), e.g. satod,93085")
     fetch.add_argument("--areas", metavar="SET", help="keep only these areas and their comparators (an area set, "
                                                       "name or code; comma-separated)")
     fetch.add_argument("--refresh", action="store_true", help="download again even if a cached response exists")
-    fetch.add_argument("--timeout", type=float, default=30.0,
-                       help="seconds to wait to connect and for each read (default 30)")
+    fetch.add_argument("--timeout", default="30",  # checked (finite, in range) with the value as typed
+                       help="seconds to wait to connect and for each read (default 30, at most 600)")
+    fetch.add_argument("--deadline", default="1800",
+                       help="seconds the whole fetch may take (default 1800); one indicator may take 300")
     status = data_sub.add_parser(
         "status", help="per indicator: source, latest period held, levels, age, old-figure flag",
         description="For every catalogue indicator: its source, the latest period the store holds, the levels "
@@ -186,6 +194,31 @@ def _output_folder(value: str | None) -> Path:
     return out_dir
 
 
+def check_local_dates() -> None:
+    """A date in a local ``source.yaml`` that does not exist (``published: 2024-31-07``) named with its file and
+    line, before anything reads it (the YAML reader would stop with a bare "month must be in 1..12")."""
+    import yaml
+
+    for path in sorted((paths.data_dir() / "local").glob("*/source.yaml")):
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # reported by the local data checks themselves
+        pending = [root] if root is not None else []
+        while pending:
+            node = pending.pop()
+            if isinstance(node, yaml.MappingNode):
+                pending += [value for _, value in node.value]
+            elif isinstance(node, yaml.SequenceNode):
+                pending += node.value
+            elif node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    yaml.SafeLoader(" ").construct_yaml_timestamp(node)
+                except ValueError as error:
+                    raise WorkbookError(f"{path}, line {node.start_mark.line + 1}: {node.value} is not a date "
+                                        f"({error}); write it as YYYY-MM-DD, e.g. 2024-07-31") from None
+
+
 def _topics_option(value: str | None) -> list[str] | None:
     if value is None:
         return None
@@ -204,7 +237,15 @@ def _cmd_run(args) -> int:
         raise WorkbookError(f"--jobs {args.jobs}: must be at least 1")
     if args.timeout < 1:
         raise WorkbookError(f"--timeout {args.timeout}: must be at least 1 second (default 900)")
+    if args.timeout > MAX_NOTEBOOK_TIMEOUT:
+        raise WorkbookError(f"--timeout {args.timeout}: at most {MAX_NOTEBOOK_TIMEOUT} seconds (a week); the "
+                            "default is 900")
+    if args.scheduler is not None:
+        from .runner.scheduler import scheduler_address
+
+        scheduler_address(args.scheduler)
     out_dir = _output_folder(args.out)
+    check_local_dates()
     topics = runner.resolve_topics(_topics_option(args.topics))
     run_parameters.export(run_parameters.checked(args.parameter, [paths.notebooks_dir() / f"{t}.ipynb" for t in topics]))
     areas = resolve_targets(args.targets)
@@ -263,6 +304,8 @@ def _cmd_data(args) -> int:
     from . import store
     from .sources.manifest import verify
 
+    if args.data_command in ("build", "local", "status"):
+        check_local_dates()
     if args.data_command == "fetch":
         from .fetch import EXIT_NETWORK_UNAVAILABLE, NetworkUnavailable, main_fetch
 
@@ -283,6 +326,10 @@ def _cmd_data(args) -> int:
                 print(result.describe())
         print(f"{len(results) - len(bad)} of {len(results)} raw files match the manifest")
         return 2 if bad else 0
+    from .store_state import check_archives, remove_build_leftovers
+
+    remove_build_leftovers()  # what a build killed earlier left behind
+    check_archives()
     path = store.build(force=args.force, quiet=False)
     print(f"data store ready: {path}")
     return 0

@@ -18,8 +18,10 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import re
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +32,23 @@ from .sources import fetched_manifest
 from .sources import fingertips_api as api
 
 EXIT_NETWORK_UNAVAILABLE = 3
+#: Seconds one indicator (all its requests, retries and waits) may take, and the whole fetch by default.
+INDICATOR_DEADLINE = 300.0
+FETCH_DEADLINE = 1800.0
+#: The largest --timeout and --deadline accepted (seconds).
+MAX_TIMEOUT, MAX_DEADLINE = 600.0, 86400.0
 COUNTY_ONLY_NOTE = "published for counties/UAs only: the district pack shows its county's value"
 OLD_BOUNDARIES_NOTE = "published on 2021-2023 local authority boundaries only"
 
 
 class NetworkUnavailable(WorkbookError):
-    """The Fingertips API could not be reached at all (no network, DNS failure, refused, proxy down)."""
+    """The Fingertips API could not be reached at all (no network, DNS failure, refused, proxy down), or it
+    answered no request in full in the time allowed."""
+
+
+def _offline(error: api.FetchError, client: api.Client) -> bool:
+    """Nothing usable has come from the server: unreachable, or no request answered in full before a timeout."""
+    return (error.unreachable and client.answered == 0) or (error.timed_out and client.completed == 0)
 
 
 def fetched_dir() -> Path:
@@ -168,7 +181,7 @@ def candidate_types(client: api.Client, meta: catalog.Indicator) -> tuple[list[i
     try:
         _, listed = client.get(url, api.parse_available_data)
     except api.FetchError as error:
-        if error.unreachable and client.answered == 0:
+        if _offline(error, client) or isinstance(error, api.DeadlineExceeded):
             raise
         wanted = [t for level in meta.area_types for t in api.TYPES_FOR_LEVEL.get(level, ())]
         order = [t for t in api.FALLBACK_ORDER if t in wanted] + [t for t in api.FALLBACK_ORDER if t not in wanted]
@@ -288,7 +301,7 @@ def _fetch_metadata(client: api.Client, meta: catalog.Indicator, previous: dict 
     try:
         response, row = client.get(url, lambda u, b: api.parse_metadata(u, b, meta.fingertips_id))
     except api.FetchError as error:
-        if error.unreachable and client.answered == 0:
+        if _offline(error, client) or isinstance(error, api.DeadlineExceeded):
             raise
         old = (previous or {}).get("metadata", {})
         old_file = next((f for f in (previous or {}).get("files", []) if f.get("kind") == "metadata"), None)
@@ -349,11 +362,21 @@ def _previous_text(indicator_id: str, previous: dict | None) -> str:
 
 def fetch(indicators: list[str] | None = None, areas: str | None = None, refresh: bool = False,
           timeout: float = 30.0, retries: int = 3, backoff: float = 1.0,
-          log: Callable[[str], None] = print) -> FetchSummary:
-    """Fetch catalogue indicators from Fingertips; see the module docstring. Raises NetworkUnavailable."""
+          log: Callable[[str], None] = print, deadline: float = FETCH_DEADLINE,
+          indicator_deadline: float = INDICATOR_DEADLINE, max_bytes: int = api.MAX_RESPONSE_BYTES) -> FetchSummary:
+    """Fetch catalogue indicators from Fingertips; see the module docstring. Raises NetworkUnavailable.
+
+    Parameters
+    ----------
+    timeout : seconds to connect and for each read.
+    deadline : seconds the whole fetch may take; indicator_deadline : seconds one indicator may take.
+    max_bytes : the largest response accepted.
+    """
     selected = select_indicators(indicators)
     keep = area_filter(areas)
-    client = api.Client(timeout=timeout, retries=retries, backoff=backoff, cache_dir=cache_dir(), refresh=refresh)
+    client = api.Client(timeout=timeout, retries=retries, backoff=backoff, cache_dir=cache_dir(), refresh=refresh,
+                        max_bytes=max_bytes)
+    fetch_ends = time.monotonic() + deadline
     summary = FetchSummary()
     log(f"fetching {len(selected)} indicator(s) from {api.base_url()}"
         + (f" for {areas} and comparators" if areas else ""))
@@ -367,6 +390,7 @@ def fetch(indicators: list[str] | None = None, areas: str | None = None, refresh
         manifest.setdefault("indicators", {})
         for meta in selected:
             previous = manifest["indicators"].get(meta.id)
+            client.deadline = min(fetch_ends, time.monotonic() + indicator_deadline)
             try:
                 entry, writes = fetch_indicator(client, meta, keep, previous)
             except api.FetchError as error:
@@ -374,6 +398,14 @@ def fetch(indicators: list[str] | None = None, areas: str | None = None, refresh
                     raise NetworkUnavailable(
                         f"no network: could not reach the Fingertips API ({error.reason}); packs will use the "
                         f"embedded snapshot dated {snapshot_date()}") from None
+                if _offline(error, client):
+                    raise NetworkUnavailable(
+                        f"the Fingertips API at {api.base_url()} answered no request in full ({error.reason}); "
+                        f"nothing changed, packs will use the embedded snapshot dated {snapshot_date()}") from None
+                if isinstance(error, api.DeadlineExceeded):
+                    limit = (f"the whole fetch's {deadline:g} s (--deadline)" if time.monotonic() >= fetch_ends
+                             else f"{indicator_deadline:g} s for one indicator")
+                    error.reason = f"not finished within {limit}"
                 message = f"{error.reason}; {_previous_text(meta.id, previous)}"
                 summary.results.append(IndicatorResult(meta.id, False, message))
                 log(f"FAILED {meta.id} ({meta.fingertips_id}): {message}")
@@ -397,13 +429,24 @@ def fetch(indicators: list[str] | None = None, areas: str | None = None, refresh
     return summary
 
 
+def seconds_option(option: str, value, maximum: float) -> float:
+    """A number of seconds given on the command line: finite, above 0 and at most ``maximum``."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 < seconds <= maximum:
+        raise WorkbookError(f"{option} {value}: give a number of seconds above 0 and at most {maximum:g}")
+    return seconds
+
+
 def main_fetch(args, out=None) -> int:
     """The ``data fetch`` command: 0 all fetched, 1 some failed (previous data kept), 3 no network."""
     out = out or sys.stdout
     requested = [i.strip() for i in args.indicators.split(",") if i.strip()] if args.indicators else None
-    if args.timeout <= 0:
-        raise WorkbookError("--timeout must be a positive number of seconds")
-    summary = fetch(requested, areas=args.areas, refresh=args.refresh, timeout=args.timeout,
+    timeout = seconds_option("--timeout", args.timeout, MAX_TIMEOUT)
+    deadline = seconds_option("--deadline", getattr(args, "deadline", FETCH_DEADLINE), MAX_DEADLINE)
+    summary = fetch(requested, areas=args.areas, refresh=args.refresh, timeout=timeout, deadline=deadline,
                     log=lambda line: print(line, file=out, flush=True))
     done = len(summary.results) - len(summary.failed)
     print(f"{done} of {len(summary.results)} indicator(s) fetched into {fetched_dir()} "

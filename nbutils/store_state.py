@@ -80,13 +80,68 @@ def current(store: Path, inputs_now: dict) -> bool:
         return False
 
 
+def remove_build_leftovers(store: Path | None = None) -> int:
+    """Remove half-built stores (``.store-build-*``) and replaced ones (``.store-old-*``) that a killed build left
+    beside the store; only when no build is running (the build lock is free). Returns how many were removed."""
+    import shutil
+
+    from . import locks
+
+    store = Path(store or paths.store_dir())
+    try:
+        found = [p for p in store.parent.iterdir()
+                 if p.is_dir() and p.name.startswith((".store-build-", ".store-old-"))]
+    except OSError:
+        return 0
+    if not found:
+        return 0
+    try:
+        with locks.exclusive(store.parent / ".store.lock", wait=False):  # the lock nbutils.store.build holds
+            for folder in found:
+                shutil.rmtree(folder, ignore_errors=True)
+    except (locks.LockBusy, OSError):
+        return 0  # a build is running (its folder is not a leftover), or the folder is not ours to change
+    return len(found)
+
+
+def check_archives(manifest: dict | None = None) -> None:
+    """Read every compressed raw file to its end, before a build: one that is cut short or damaged (even with its
+    hash updated in the manifest) is named, with what to do, instead of failing deep inside the build.
+
+    Raises
+    ------
+    DataError
+        Naming the damaged file.
+    """
+    import gzip
+    import zlib
+
+    manifest = manifest or load_manifest()
+    for entry in manifest.get("files", []):
+        if not str(entry.get("path", "")).endswith(".gz"):
+            continue
+        path = paths.data_dir() / entry["path"]
+        try:
+            with gzip.open(path, "rb") as stream:
+                while stream.read(1 << 20):
+                    pass
+        except FileNotFoundError:
+            continue  # named by the hash check
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataError(f"{path}: the compressed file is damaged or cut short ({error}); restore it with "
+                            f"`git checkout -- data/{entry['path']}` or download it again as its source's "
+                            "PROVENANCE.md says, and put its sha256 back in data/manifest.json") from None
+
+
 def ready() -> Path:
     """The store folder, checked now and built first if missing or stale (only building imports pandas)."""
     store = paths.store_dir()
+    remove_build_leftovers(store)
     if current(store, inputs()):
         return store
     from . import store as builder
 
+    check_archives()
     return builder.build()
 
 

@@ -79,7 +79,7 @@ def test_a_notebook_over_its_time_limit_fails_and_the_batch_goes_on(tmp_path):
     _notebook(notebooks, "slow", "import time\nif area_code == 'E07000113':\n    time.sleep(60)")
     started = time.perf_counter()
     summary = _run(notebooks, tmp_path / "out", topic="slow", jobs=1, timeout=4)
-    assert time.perf_counter() - started < 40
+    assert time.perf_counter() - started < 55  # it sleeps 60 s: sooner means the limit cut it
     by_area = {r.area_name: r for r in summary.results}
     assert by_area["Swale"].status == "failed" and "longer than 4 s" in by_area["Swale"].error
     assert by_area["Thanet"].status == "succeeded"

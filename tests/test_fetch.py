@@ -142,6 +142,33 @@ class FakeFingertips:
                 self._send(handler, 200, with_body, "text/csv")
             except OSError:
                 pass
+        elif kind == "unlimited":  # a body of args[0] bytes, sent with or without its length (args[1])
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/csv")
+            if args[1]:
+                handler.send_header("Content-Length", str(args[0]))
+            handler.end_headers()
+            try:
+                line = (HEADER + "\n").encode()
+                handler.wfile.write(line)
+                for _ in range(args[0] // len(line)):
+                    handler.wfile.write(line)
+            except OSError:
+                pass  # the client hung up, as it should
+            handler.close_connection = True
+        elif kind == "drip":  # headers at once, then one byte every args[0] s, for up to args[1] s
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/csv")
+            handler.end_headers()
+            until = time.monotonic() + args[1]
+            try:
+                while time.monotonic() < until:
+                    handler.wfile.write(b"I")
+                    handler.wfile.flush()
+                    time.sleep(args[0])
+            except OSError:
+                pass
+            handler.close_connection = True
         elif kind in ("truncate", "die"):
             body = args[0].encode()
             handler.send_response(200)
@@ -307,7 +334,7 @@ def test_read_timeout_fails_without_damage(home, server, capsys):
     satod_routes(server, ("sleep", 1.5, SATOD_COUNTIES))
     started = time.monotonic()
     assert cli.main(["data", "fetch", "--indicators", "satod", "--refresh", "--timeout", "0.3"]) == 1
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20
     assert files_snapshot(home) == before
     out = capsys.readouterr().out
     assert "timed out" in out and "previous data kept" in out
@@ -571,3 +598,106 @@ def test_whole_catalogue_fetch_reaches_the_store(project_copy, tmp_path, monkeyp
     assert kent.value.tolist() == [pytest.approx(3.21)]
     first_feed = store.indicator_data("first_feed_breastmilk", ["E10000016"])
     assert first_feed.period.tolist() == ["2023/24"] and first_feed.value.tolist() == [pytest.approx(12.5)]
+
+
+# ----------------------------------------------------------------------------------------------------- limits (#26)
+
+
+def _within(seconds: float, call):
+    """``call()``'s value, failing (instead of hanging the suite) if it takes longer than ``seconds``."""
+    box = {}
+
+    def target():
+        try:
+            box["value"] = call()
+        except BaseException as error:  # noqa: BLE001 - re-raised below, in the test's thread
+            box["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still running after {seconds} s"
+    if "error" in box:
+        raise box["error"]
+    return box["value"], time.monotonic() - started
+
+
+def _no_stored_body(home: Path) -> None:
+    """Nothing of the refused or unfinished data body is left anywhere under data/ (the small valid answers, such
+    as available_data, may be cached)."""
+    left = [p for p in (home / "data").rglob("*") if p.is_file() and p.name != "manifest.json"]
+    assert sum(p.stat().st_size for p in left) < 64 * 1024, left
+    assert not (home / "data" / "fetched" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("with_length", [True, False])
+def test_a_response_past_the_size_cap_is_refused_while_downloading(home, server, capsys, with_length):
+    server.route("available", 93085, None, available(501))
+    server.route("metadata", 93085, None, ("csv", _metadata(93085, SATOD, "x")))
+    server.route("data", 93085, 501, ("unlimited", 8 * 2**20, with_length))
+    summary, seconds = _within(30, lambda: fetch.fetch(["satod"], timeout=5, backoff=0.01, max_bytes=2**20))
+    assert [r.ok for r in summary.results] == [False]
+    assert "the response is larger than 1 MB, the most one download may be" in summary.results[0].message
+    assert len([p for p in server.requests if "all_data" in p]) == 1  # refused, never retried
+    _no_stored_body(home)
+
+
+def test_a_server_that_never_answers_ends_with_exit_3_and_one_line(home, monkeypatch, capsys):
+    with socket.socket() as silent:  # accepts connections (the system completes them) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        monkeypatch.setenv(api.BASE_URL_ENV, f"http://127.0.0.1:{silent.getsockname()[1]}/api")
+        status, seconds = _within(30, lambda: run("--indicators", "satod", timeout="0.5"))
+    assert status == fetch.EXIT_NETWORK_UNAVAILABLE == 3
+    assert seconds < 20
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "answered no request in full (timed out waiting for the server" in lines[0]
+    assert "embedded snapshot dated 2026-11-21" in lines[0]
+    _no_stored_body(home)
+
+
+def test_a_server_sending_a_byte_at_a_time_ends_at_the_deadline_with_exit_3(home, server, capsys):
+    for kind, type_id in (("available", None), ("metadata", None), *(("data", t) for t in api.FALLBACK_ORDER)):
+        server.route(kind, 93085, type_id, ("drip", 0.2, 60))
+    status, seconds = _within(30, lambda: cli.main(["data", "fetch", "--indicators", "satod", "--timeout", "1",
+                                                    "--deadline", "3"]))
+    assert status == 3
+    assert 2.5 < seconds < 15  # the deadline, not the server, ended it (each read alone never timed out)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "answered no request in full" in lines[0] and "time allowed ran out" in lines[0]
+    _no_stored_body(home)
+
+
+def test_one_slow_indicator_fails_at_its_own_deadline_and_the_others_go_on(home, server, capsys):
+    satod_routes(server)
+    server.route("data", 20201, 501, ("drip", 0.2, 60))
+    server.route("metadata", 20201, None, ("csv", _metadata(20201, BF, "Babies breastfed at birth")))
+    summary, seconds = _within(30, lambda: fetch.fetch(["breastfeeding_initiation", "satod"], timeout=1,
+                                                       backoff=0.01, indicator_deadline=2))
+    assert [(r.indicator_id, r.ok) for r in summary.results] == [("breastfeeding_initiation", False), ("satod", True)]
+    assert "not finished within 2 s for one indicator" in summary.results[0].message
+    assert seconds < 20
+
+
+@pytest.mark.parametrize("column, text", [("Value", "Infinity"), ("Value", "NaN"), ("Value", "-inf"),
+                                          ("Count", "inf"), ("Upper CI 95.0 limit", "nan")])
+def test_non_finite_numbers_are_rejected(column, text):
+    row = SATOD_COUNTIES.splitlines()[3].split(",")
+    row[HEADER.split(",").index(column)] = text
+    body = "\n".join([*SATOD_COUNTIES.splitlines()[:3], ",".join(row)]) + "\n"
+    with pytest.raises(api.InvalidResponse, match="is not a finite number"):
+        api.parse_data("http://x", body.encode(), 93085)
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000 + b"]" * 200_000, b'[{"AreaTypeId": Infinity}]'])
+def test_deeply_nested_or_non_finite_json_is_an_invalid_answer(body):
+    (_, seconds) = _within(10, lambda: pytest.raises(api.InvalidResponse, api.parse_available_data, "http://x", body))
+    assert seconds < 5
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e9"])
+def test_fetch_timeout_must_be_a_finite_positive_number(home, capsys, value):
+    assert run("--indicators", "satod", timeout=value) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [f"nbutils: error: --timeout {value}: give a number of seconds above 0 and at most 600"]

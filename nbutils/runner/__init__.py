@@ -10,9 +10,10 @@ hidden and a table of contents. The executed notebook is kept apart from the cir
 not stop the others.
 
 Modules: :mod:`.tasks` (topics), :mod:`.kernels` (kernels, warm kernels), :mod:`.isolation` (runs inside a kernel),
-:mod:`.execute` (one notebook, as named steps), :mod:`.html` (pages), :mod:`.pool` (workers, Dask),
-:mod:`.manifest` (the run record), :mod:`.batch` (a run). Names are loaded on first use, so listing topics or a
-no-op run never imports Jupyter, papermill, nbconvert or pandas.
+:mod:`.execute` (one notebook, as named steps), :mod:`.html` (pages), :mod:`.pool` (workers, Dask; a lost worker
+fails only its notebook), :mod:`.scheduler` (a Dask address), :mod:`.manifest` (the run record, checked by schema),
+:mod:`.leftovers` (files of killed kernels), :mod:`.batch` (a run). Names are loaded on first use, so listing topics
+or a no-op run never imports Jupyter, papermill, nbconvert or pandas.
 """
 
 from __future__ import annotations

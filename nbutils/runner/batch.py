@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import locks, paths, store_state
 from ..errors import WorkbookError
+from ..files import DiskFullError
 from .manifest import Result, load_previous, repair_manifest, task_fingerprint, up_to_date, write_manifest
 
 #: Seconds between two rewrites of the run's index.html while notebooks finish (each area's own page is rewritten
@@ -127,7 +128,6 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
         repaired = repair_manifest(out_dir)
         if repaired:
             notes.append(repaired)
-            site.write_index(out_dir)
         previous = load_previous(out_dir)
         todo, skipped, fingerprints = [], [], {}
         for area in areas:
@@ -147,6 +147,9 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             # A bad local file stops the run here, with one message, before any notebook starts. Only when there is
             # work: everything validation reads (local files, catalogue, code) is in every task's fingerprint.
             local_data.validate()
+            from .leftovers import remove_kernel_leftovers
+
+            remove_kernel_leftovers()  # sockets and connection files of kernels killed in earlier runs
         progress.start(len(todo), len(skipped))
 
         last_index = time.monotonic()
@@ -159,11 +162,10 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             # finished. The index (every area of the run) is rewritten at most every INDEX_EVERY seconds, and at
             # the end: for all of England, rewriting it after each of 1,776 notebooks would cost the workers a core.
             manifest = write_manifest(out_dir, [result], fingerprints, records)
+            write_pages(out_dir, {result.folder}, manifest, notes)
             if time.monotonic() - last_index >= INDEX_EVERY:
-                site.write_index(out_dir, folders={result.folder}, manifest=manifest)
+                site.write_index(out_dir, folders=set(), manifest=manifest)
                 last_index = time.monotonic()
-            else:
-                site.write_area(out_dir, result.folder, manifest)
 
         try:
             if todo:
@@ -181,11 +183,44 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             raise Interrupted(len(results), out_dir) from None
         finally:
             progress.close()
-            if todo or repaired or _index_stale(out_dir):
-                site.write_index(out_dir)
+            # Every area page (after a repair), or those missing (deleted since), then the index.
+            missing = _pages_missing(out_dir, records)
+            if (todo or repaired or missing or _index_stale(out_dir)) and (out_dir / "manifest.json").exists():
+                manifest = _read_record(out_dir)
+                write_pages(out_dir, {r["folder"] for r in records.values()} if repaired else missing, manifest, notes)
+                site.write_index(out_dir, folders=set(), manifest=manifest)
     order = {(a.code, t): i for i, (a, t, *_) in enumerate(todo)}
     results.sort(key=lambda r: order[(r.area_code, r.topic)])
     return RunSummary(results, skipped, time.perf_counter() - started, notes)
+
+
+def write_pages(out_dir: Path, folders: set[str], manifest: dict, notes: list[str]) -> None:
+    """Rewrite the landing page of each area folder in ``folders``; a folder that cannot be written (read-only,
+    or gone and not creatable) is noted, once, and the run goes on (its notebooks fail on their own)."""
+    from .. import site
+
+    for folder in sorted(folders):
+        try:
+            site.write_area(out_dir, folder, manifest)
+        except DiskFullError:
+            raise
+        except OSError as error:
+            note = (f"could not write {out_dir / folder / 'index.html'} ({error.strerror or error}): check that "
+                    "folder's permissions and run again")
+            if note not in notes:
+                notes.append(note)
+
+
+def _read_record(out_dir: Path) -> dict:
+    """``manifest.json`` as this run left it (valid records only: it was repaired at the start)."""
+    import json
+
+    return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _pages_missing(out_dir: Path, records: dict) -> set[str]:
+    """Area folders of the run record whose landing page is missing (deleted, or never written)."""
+    return {r["folder"] for r in records.values() if not (out_dir / r["folder"] / "index.html").exists()}
 
 
 def _index_stale(out_dir: Path) -> bool:

@@ -28,7 +28,7 @@ from ..files import DiskFullError, atomic_write_text
 from ..topics_meta import TOPIC_TITLES
 from .html import export_html, navigation
 from .kernels import WarmKernel, kill_kernels
-from .manifest import Result, executed_path
+from .manifest import Result, executed_path, withdraw_outputs
 
 ENGINE = "nbutils-warm"
 
@@ -115,9 +115,13 @@ def export(job: Job) -> None:
 
 def collect(job: Job) -> Result:
     if job.error is not None:
-        job.html_path.unlink(missing_ok=True)  # never leave an HTML from an older, successful run
         if "no space left on device" in job.error.lower():
             job.error = f"no space left on device in {job.folder}: free some space and run this again"
+        # Nothing of this topic stays in the circulated folder (no page, and no tables or maps from this or an
+        # older run that the pack no longer has a page for): the tables and maps go beside the executed copy.
+        left = withdraw_outputs(job.out_dir, job.area.folder, job.topic)
+        if left:
+            job.error = f"{job.error}; {left}"
     outputs = [str(job.html_path.relative_to(job.out_dir))] if job.html_path.exists() else []
     topic_dir = job.folder / job.topic
     if topic_dir.exists():
@@ -133,9 +137,15 @@ def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks:
     job = Job(area, topic, Path(out_dir), timeout, Path(notebooks or paths.notebooks_dir()).resolve())
     kernel = kernel or worker_kernel(job.source)
     try:
-        prepare(job, kernel)
-    except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
-        job.error = f"the kernel did not start: {failure}"
+        job.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as failure:  # read-only, or a file where the folder should be: this area's notebooks fail
+        job.error = (f"cannot write the area folder {job.folder} ({failure.strerror or failure}): check that it is "
+                     "a folder this user may write to")
+    if job.error is None:
+        try:
+            prepare(job, kernel)
+        except Exception as failure:  # noqa: BLE001 - no kernel: this notebook fails, the batch goes on
+            job.error = f"the kernel did not start: {failure}"
     if job.error is None:
         execute(job, kernel)
         kernel.finished(ok=job.error is None)

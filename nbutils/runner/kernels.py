@@ -23,6 +23,15 @@ from traitlets import default
 
 #: Kernel process groups started by this process and not yet stopped (killed if the worker must exit at once).
 LIVE_KERNELS: set[int] = set()
+#: Called with ("started" or "stopped", process group) as kernels start and stop: a worker process tells the
+#: runner, so the runner can stop a kernel itself when the worker dies or is stopped before it could.
+WATCHERS: list = []
+
+
+def _tell(event: str, group: int) -> None:
+    for watcher in list(WATCHERS):
+        with contextlib.suppress(Exception):
+            watcher(event, group)
 
 #: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind).
 RECYCLE_AFTER = 200
@@ -61,6 +70,12 @@ class CurrentPythonKernelManager(AsyncKernelManager):
         # A unique socket-path prefix per kernel (the default 'kernel-ipc' would be shared by parallel kernels).
         return os.path.join(tempfile.gettempdir(), f"nbu-{uuid.uuid4().hex[:16]}")
 
+    @default("connection_file")
+    def _connection_file_default(self) -> str:
+        # Beside the kernel's sockets, under the same name: a killed kernel's files are found and removed together
+        # at the next start (see nbutils.runner.leftovers).
+        return f"{self.ip}.json"
+
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return CurrentPythonKernelSpecManager(data_dir=self.data_dir)
@@ -71,6 +86,7 @@ class CurrentPythonKernelManager(AsyncKernelManager):
         group = kernel_group(self)
         if group:
             LIVE_KERNELS.add(group)
+            _tell("started", group)
 
 
 def kernel_group(manager) -> int | None:
@@ -198,6 +214,7 @@ class WarmKernel:
         if group:
             kill_kernels([group])  # normally gone already; never leave one behind
             LIVE_KERNELS.discard(group)
+            _tell("stopped", group)
 
     def close(self) -> None:
         """Stop the kernel and close the event loop (the object cannot be used afterwards)."""

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from .. import __version__
 from ..fingerprint import package_fingerprint, parameters_fingerprint  # noqa: F401 (one implementation)
@@ -20,7 +25,15 @@ from ..topics_meta import TOPIC_ORDER
 
 #: Folder of the output holding executed notebooks (for debugging; never part of a circulated area folder).
 EXECUTED_DIR = "_executed"
-RECORD_KEYS = {"area_code", "area_name", "folder", "topic", "status"}
+#: An area's code: a GSS code, or 'combined-<slug>' for a combined area declared in an area set.
+CODE = r"[EWSN]\d{8}|combined-[a-z0-9-]+"
+#: An area folder's name: its GSS code and a slug of its name, or a combined area's code (never a path).
+FOLDER = re.compile(r"[EWSN]\d{8}-[a-z0-9-]+|combined-[a-z0-9-]+")
+
+
+def folder_code(folder: str) -> str:
+    """The area code an area folder's name begins with."""
+    return folder if folder.startswith("combined-") else folder[:9].upper()
 
 
 @dataclass
@@ -55,18 +68,90 @@ def task_fingerprint(area, topic: str, notebooks: Path, store_state: str) -> str
     return digest.hexdigest()
 
 
-def read_runs(out_dir: Path) -> list[dict] | None:
-    """The runs recorded in ``manifest.json``; [] when there is none yet; None when it is unreadable."""
+class RunRecord(BaseModel):
+    """One record of ``manifest.json``, as the runner writes it: checked whenever the file is read, so a damaged
+    or hostile record never reaches a page or a path (folder and outputs stay inside the output folder; codes,
+    names and topics are what they claim to be)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    area_code: Annotated[str, StringConstraints(pattern=f"^(?:{CODE})$")]
+    area_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    folder: Annotated[str, StringConstraints(pattern=f"^(?:{FOLDER.pattern})$")]
+    topic: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
+    status: Literal["succeeded", "failed"]
+    seconds: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    outputs: list[str] = Field(default_factory=list)
+    error: str | None = None
+    executed: str | None = None
+    inputs: str | None = None
+    finished: str | None = None
+
+    @model_validator(mode="after")
+    def _inside_output_folder(self) -> "RunRecord":
+        if folder_code(self.folder) != self.area_code:
+            raise ValueError(f"folder {self.folder} is not the folder of {self.area_code}")
+        for output in self.outputs:
+            parts = PurePosixPath(output).parts
+            if not parts or parts[0] != self.folder or ".." in parts or "\\" in output:
+                raise ValueError(f"output {output} is not inside the area folder {self.folder}")
+        if self.executed is not None and self.executed != f"{EXECUTED_DIR}/{self.folder}/{self.topic}.ipynb":
+            raise ValueError(f"executed {self.executed} is not where executed notebooks are kept")
+        return self
+
+
+def check_runs(out_dir: Path) -> tuple[list[dict], list[str]] | None:
+    """The valid records of ``manifest.json`` and a description of each invalid one (each invalid record is
+    replaced by what the area folders show); [] when there is no manifest yet; None when it is unreadable."""
     try:
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return []
-    except (OSError, ValueError):  # not JSON, not UTF-8, not a file
+        return [], []
+    except (OSError, ValueError, RecursionError):  # not JSON, not UTF-8, not a file, absurdly nested
         return None
     runs = manifest.get("runs") if isinstance(manifest, dict) else None
-    if not isinstance(runs, list) or not all(isinstance(r, dict) and RECORD_KEYS <= r.keys() for r in runs):
+    if not isinstance(runs, list):
         return None
-    return runs
+    good, bad = [], []
+    for number, record in enumerate(runs, start=1):
+        try:
+            good.append(RunRecord.model_validate(record).model_dump())
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "record"
+            bad.append(f"record {number}: {where}: {first['msg']}")
+    if bad:
+        held = {(r["area_code"], r["topic"]) for r in good}
+        good += [r for r in runs_from_folders(out_dir) if (r["area_code"], r["topic"]) not in held]
+    return good, bad
+
+
+def read_runs(out_dir: Path) -> list[dict] | None:
+    """The valid runs recorded in ``manifest.json`` (invalid records rebuilt from the folders); [] when there is
+    none yet; None when it is unreadable."""
+    checked = check_runs(out_dir)
+    return None if checked is None else checked[0]
+
+
+def withdraw_outputs(out_dir: Path, folder: str, topic: str) -> str | None:
+    """Take a failed topic's page, tables and maps (from this or an earlier run) out of the circulated area
+    folder: the page is deleted, the tables and maps moved to ``_executed/<folder>/<topic>/`` for debugging.
+    Returns what could not be done, or None."""
+    area = out_dir / folder
+    if not area.is_dir():
+        return None  # nothing circulated there
+    try:
+        (area / f"{topic}.html").unlink(missing_ok=True)
+        if (area / topic).is_dir():
+            kept = out_dir / EXECUTED_DIR / folder / topic
+            if kept.exists():
+                shutil.rmtree(kept)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(area / topic, kept)
+    except OSError as error:
+        return (f"its earlier outputs in {area / topic} could not be withdrawn ({error.strerror or error}): "
+                "delete them before circulating this folder")
+    return None
 
 
 def _outputs(out_dir: Path, folder: Path, topic: str) -> list[str]:
@@ -84,8 +169,8 @@ def runs_from_folders(out_dir: Path) -> list[dict]:
     from ..areas import registry
 
     records = []
-    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and re.match(r"[EWSN]\d{8}-", p.name)):
-        code = folder.name[:9].upper()
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and FOLDER.fullmatch(p.name)):
+        code = folder_code(folder.name)
         try:
             name = registry().get(code).name
         except Exception:  # an area no longer in the registry keeps its folder name
@@ -113,12 +198,18 @@ def load_previous(out_dir: Path) -> dict[tuple[str, str], dict]:
 
 
 def repair_manifest(out_dir: Path) -> str | None:
-    """Rebuild an unreadable ``manifest.json`` from the area folders present; say so (or return None)."""
-    if read_runs(out_dir) is not None:
+    """Rebuild an unreadable ``manifest.json``, or its invalid records, from the area folders present; say so (or
+    return None). After this the file on disk holds only valid records."""
+    checked = check_runs(out_dir)
+    if checked is not None and not checked[1]:
         return None
     write_manifest(out_dir, [])
-    return (f"{out_dir / 'manifest.json'} was unreadable; rebuilt it from the area folders present "
-            "(their topics rerun next time)")
+    if checked is None:
+        return (f"{out_dir / 'manifest.json'} was unreadable; rebuilt it from the area folders present "
+                "(their topics rerun next time)")
+    bad = checked[1]
+    return (f"{out_dir / 'manifest.json'} had {len(bad)} invalid record(s) ({bad[0]}{'; ...' if len(bad) > 1 else ''});"
+            " rebuilt them from the area folders present (their topics rerun next time)")
 
 
 def up_to_date(record: dict | None, fingerprint: str, out_dir: Path) -> bool:

@@ -16,11 +16,13 @@ import sys
 import threading
 import time
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import deque
+from multiprocessing import connection as mp_connection
+from pathlib import Path
 
 from ..errors import WorkbookError
-from .kernels import LIVE_KERNELS, kill_kernels
-from .manifest import Result
+from .kernels import LIVE_KERNELS, WATCHERS, kill_kernels
+from .manifest import Result, executed_path, withdraw_outputs
 
 
 def execute_packed(args: tuple) -> Result:
@@ -73,47 +75,152 @@ def _sigint_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def run_local(todo: list[tuple], jobs: int, finished) -> None:
-    """Run tasks in ``jobs`` worker processes; on Ctrl-C cancel what is queued and stop the workers."""
-    context = multiprocessing.get_context("spawn")  # a forked worker would inherit the output lock
-    with _sigint_blocked():
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
-                                   initializer=_worker_init, initargs=(os.getpid(),))
-        pending = {pool.submit(execute_packed, task) for task in todo}
+class _Worker:
+    """One worker process and the notebook it holds; the runner talks to it over its own pipe."""
+
+    def __init__(self, context, runner_pid: int) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, runner_pid), name="nbutils-worker",
+                                       daemon=True)  # never waited for at exit: the runner stops it itself
+        self.process.start()
+        child.close()
+        self.task: tuple | None = None
+        self.started = 0.0
+        self.kernels: set[int] = set()  # the process groups of its kernels, as it reports them
+
+    def stop_kernels(self) -> None:
+        """Kill this worker's kernels (after the worker died or was stopped: nothing else would)."""
+        kill_kernels(self.kernels)
+        self.kernels.clear()
+
+    def give(self, task: tuple) -> None:
+        self.task, self.started = task, time.perf_counter()
+        self.conn.send(task)
+
+    def lost(self) -> Result:
+        """The failed result of the notebook this worker held when its process died."""
+        area, topic, out_dir, *_ = self.task
+        code = self.process.exitcode
+        how = (f"was killed by signal {-code} ({_signal_name(-code)})" if code is not None and code < 0
+               else f"exited with status {code}")
+        reason = (f"the worker process running this notebook {how}, e.g. by the system when memory ran out; "
+                  "the other notebooks went on in a new worker: run this one again (with fewer --jobs if memory "
+                  "is short)")
+        left = withdraw_outputs(Path(out_dir), area.folder, topic)
+        # No executed copy: the notebook died with its worker (an older copy would not show this run).
+        executed_path(Path(out_dir), area.folder, topic).unlink(missing_ok=True)
+        return Result(area.code, area.name, area.folder, topic, "failed", round(time.perf_counter() - self.started, 2),
+                      [], reason + (f"; {left}" if left else ""), None)
+
+
+def _signal_name(number: int) -> str:
     try:
-        while pending:
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                finished(future.result())
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
+def _worker_main(conn, runner_pid: int) -> None:
+    """A worker process: run the tasks the runner sends, one at a time, on this process's warm kernel; at the
+    end its kernel is shut down properly (sockets and connection file removed) by the exit handler."""
+    _worker_init(runner_pid)
+    WATCHERS.append(lambda event, group: conn.send((event, group)))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the runner closed the pipe or is gone
+            break
+        if task is None:
+            break
+        conn.send(execute_packed(task))
+
+
+def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0) -> None:
+    """Run tasks in ``jobs`` worker processes; on Ctrl-C cancel what is queued and stop the workers.
+
+    A worker that dies (killed, as the out-of-memory killer does) fails only the notebook it held, with the
+    reason; a new worker takes its place and the rest of the run goes on.
+    """
+    context = multiprocessing.get_context("spawn")  # a forked worker would inherit the output lock
+    queue = deque(todo)
+    workers: list[_Worker] = []
+    retired: list[_Worker] = []
+
+    def assign(worker: _Worker | None) -> None:
+        """Give the next queued task to ``worker`` (a new worker when None or when it cannot take it)."""
+        task = queue.popleft()
+        if worker is not None:
+            try:
+                worker.give(task)
+                return
+            except OSError:  # it died between two notebooks
+                workers.remove(worker)
+        with _sigint_blocked():
+            worker = _Worker(context, os.getpid())
+        workers.append(worker)
+        worker.give(task)
+
+    try:
+        for _ in range(min(jobs, len(queue))):
+            assign(None)
+        while workers:
+            waiting = [w.conn for w in workers] + [w.process.sentinel for w in workers]
+            ready = set(mp_connection.wait(waiting, timeout=0.5))
+            for worker in [w for w in workers if w.conn in ready or w.process.sentinel in ready]:
+                result = _receive(worker)
+                if result is None and worker.process.is_alive():
+                    continue  # woken by part of a message; the rest follows
+                if result is None:  # the process died holding a notebook
+                    workers.remove(worker)
+                    worker.process.join(1)
+                    worker.stop_kernels()  # e.g. its kernel, mid-notebook, still holding memory
+                    finished(worker.lost())
+                    if queue:
+                        assign(None)
+                    continue
+                finished(result)
+                if queue:
+                    assign(worker)
+                else:
+                    workers.remove(worker)
+                    _retire(worker)
+                    retired.append(worker)
     except BaseException:
-        _quiet_cancelled_futures()
-        for future in pending:
-            future.cancel()
-        _stop_workers(pool)
+        _stop_workers([w.process for w in workers + retired])
+        for worker in workers + retired:
+            worker.stop_kernels()
         raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    until = time.monotonic() + retire_wait  # each worker shuts its kernel down properly (no files left behind)
+    for worker in retired:
+        worker.process.join(max(0.0, until - time.monotonic()))
+    _stop_workers([w.process for w in retired if w.process.is_alive()])
 
 
-def _quiet_cancelled_futures() -> None:
-    """Python before 3.12: when stopped workers break the pool, its manager thread tries to fail every queued
-    future, cancelled ones included, and prints an InvalidStateError traceback (seen on Ctrl-C with hundreds of
-    notebooks queued). The futures are cancelled on purpose; that one error is not reported."""
-    from concurrent.futures import InvalidStateError
+def _receive(worker: _Worker) -> Result | None:
+    """The worker's result if one has arrived (noting the kernels it reports on the way); None if there is none
+    yet or the pipe is broken."""
+    try:
+        while worker.conn.poll():
+            message = worker.conn.recv()
+            if isinstance(message, tuple):  # ("started" or "stopped", kernel process group)
+                event, group = message
+                (worker.kernels.add if event == "started" else worker.kernels.discard)(group)
+                continue
+            return message
+    except (EOFError, OSError):
+        pass
+    return None
 
-    previous = threading.excepthook
 
-    def hook(args) -> None:
-        if not issubclass(args.exc_type, InvalidStateError):
-            previous(args)
+def _retire(worker: _Worker) -> None:
+    """Tell an idle worker to stop its kernel and exit."""
+    with contextlib.suppress(OSError):
+        worker.conn.send(None)
+        worker.conn.close()
 
-    threading.excepthook = hook
 
-
-def _stop_workers(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
-    """Terminate the pool's workers (each kills its kernels first); kill any still there after ``grace`` s."""
-    # ProcessPoolExecutor has no public way to stop running work before Python 3.14 (terminate_workers).
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+def _stop_workers(processes: list, grace: float = 1.0) -> None:
+    """Terminate the workers (each kills its kernels first); kill any still there after ``grace`` s."""
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
@@ -123,6 +230,7 @@ def _stop_workers(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
             process.join(max(0.0, until - time.monotonic()))
             if process.is_alive():
                 process.kill()  # its kernels then see their parent gone and exit within a second
+                process.join(grace)
 
 
 def run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
@@ -137,21 +245,29 @@ def run_on_dask(todo: list[tuple], scheduler: str, finished) -> None:
     except (OSError, TimeoutError) as error:
         raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     with client:
-        futures = [client.submit(execute_packed, task, pure=False, key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}")
-                   for task in todo]
-        for future in dask_completed(futures):
-            finished(future.result())
+        tasks = {client.submit(execute_packed, task, pure=False,
+                               key=f"{task[0].code}-{task[1]}-{uuid.uuid4().hex[:6]}"): task for task in todo}
+        for future in dask_completed(list(tasks)):
+            try:
+                result = future.result()
+            except Exception as failure:  # noqa: BLE001 - e.g. KilledWorker: only this notebook fails
+                area, topic, out_dir, *_ = tasks[future]
+                left = withdraw_outputs(Path(out_dir), area.folder, topic)
+                reason = (f"the Dask worker running this notebook was lost ({type(failure).__name__}: {failure}); "
+                          "the others went on: run this one again")
+                result = Result(area.code, area.name, area.folder, topic, "failed", 0.0, [],
+                                reason + (f"; {left}" if left else ""))
+            finished(result)
 
 
 def _check_reachable(scheduler: str) -> None:
     """Fail in seconds, with the address, when nothing listens there (Dask would wait for its timeout)."""
     import socket
-    from urllib.parse import urlparse
 
-    parsed = urlparse(scheduler if "://" in scheduler else f"tcp://{scheduler}")
-    if parsed.scheme not in ("tcp", "tls") or not parsed.hostname or not parsed.port:
-        raise WorkbookError(f"--scheduler {scheduler}: expected an address like tcp://host:8786")
+    from .scheduler import scheduler_address
+
+    host, port = scheduler_address(scheduler)
     try:
-        socket.create_connection((parsed.hostname, parsed.port), timeout=5).close()
+        socket.create_connection((host, port), timeout=5).close()
     except OSError as error:
         raise WorkbookError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None

@@ -25,7 +25,7 @@ def load() -> dict:
     """The manifest, or an empty one ``{"indicators": {}}`` (nothing fetched yet, or an unreadable file)."""
     try:
         manifest = json.loads(path().read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return {"indicators": {}}
     if not isinstance(manifest, dict) or not isinstance(manifest.get("indicators"), dict):
         return {"indicators": {}}

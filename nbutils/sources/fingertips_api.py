@@ -29,6 +29,7 @@ import hashlib
 import http.client
 import io
 import json
+import math
 import os
 import socket
 import tempfile
@@ -72,6 +73,14 @@ DATA_COLUMNS = [
 METADATA_COLUMNS = ["Indicator ID", "Indicator", "Definition"]
 ENGLAND_CODE = "E92000001"
 
+#: The largest response accepted (bytes): the biggest real all_data CSV is a few MB; a body past this is refused
+#: while it downloads (streamed to a temporary file, never held whole in memory before it has passed the cap).
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+#: Numeric columns of the all_data CSV that must hold finite numbers when not blank.
+NUMERIC_COLUMNS = ("Value", "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit",
+                   "Upper CI 99.8 limit", "Count", "Denominator")
+
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
                        errno.EHOSTDOWN}
 
@@ -79,12 +88,14 @@ _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH
 class FetchError(Exception):
     """A download that failed or a response that did not pass the checks; ``unreachable`` if no server answered."""
 
-    def __init__(self, url: str, reason: str, unreachable: bool = False, status: int | None = None) -> None:
+    def __init__(self, url: str, reason: str, unreachable: bool = False, status: int | None = None,
+                 timed_out: bool = False) -> None:
         super().__init__(reason)
         self.url = url
         self.reason = reason
         self.unreachable = unreachable
         self.status = status  # the HTTP status when the server refused the request
+        self.timed_out = timed_out  # no (complete) answer in time: a read timeout or a deadline
 
     @property
     def client_error(self) -> bool:
@@ -94,6 +105,17 @@ class FetchError(Exception):
 
 class InvalidResponse(FetchError):
     """The server answered, but not with what was asked for (HTML page, wrong columns, truncated CSV...)."""
+
+
+class ResponseTooLarge(InvalidResponse):
+    """A response larger than the client's cap (refused while downloading; never retried)."""
+
+
+class DeadlineExceeded(FetchError):
+    """The time allowed for an indicator or for the whole fetch ran out (never retried)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, timed_out=True)
 
 
 @dataclass(frozen=True)
@@ -197,6 +219,15 @@ def parse_data(url: str, body: bytes, indicator_id: int) -> Table:
             except ValueError:
                 raise InvalidResponse(url, f"Value {value!r} for {row['Area Code']} {row['Time period']} is not "
                                            "a number") from None
+        for column in NUMERIC_COLUMNS:
+            text = row[column].strip()
+            try:
+                finite = not text or math.isfinite(float(text))
+            except ValueError:
+                continue  # not a number at all: only Value must be one (checked above)
+            if not finite:
+                raise InvalidResponse(url, f"{column} {text!r} for {row['Area Code']} {row['Time period']} is not a "
+                                           "finite number")
     return table
 
 
@@ -211,11 +242,18 @@ def parse_metadata(url: str, body: bytes, indicator_id: int) -> dict[str, str]:
 
 def parse_available_data(url: str, body: bytes) -> set[int]:
     """The area type ids an ``available_data`` JSON answer lists (``[{"AreaTypeId": 502, ...}, ...]``)."""
+    text = _text(url, body)
     try:
-        items = json.loads(_text(url, body))
+        # json's parser is bounded by the interpreter's recursion limit: absurd nesting ends in RecursionError.
+        items = json.loads(text, parse_constant=_no_constant)
         return {int(item["AreaTypeId"]) for item in items}
-    except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+    except (json.JSONDecodeError, TypeError, KeyError, ValueError, RecursionError):
         raise InvalidResponse(url, "the available_data answer is not the expected JSON list of AreaTypeId") from None
+
+
+def _no_constant(name: str):
+    """Refuse JSON's non-standard NaN, Infinity and -Infinity (Python's json would accept them)."""
+    raise ValueError(f"non-finite number {name}")
 
 
 # --------------------------------------------------------------------------------------------------- client
@@ -246,6 +284,9 @@ class Client:
     backoff : first wait in seconds; doubled after each failed attempt.
     cache_dir : where validated responses are kept (None: no cache).
     refresh : ignore cached responses (they are still replaced by fresh valid ones).
+    max_bytes : the largest response accepted; a larger one is refused as it downloads.
+    deadline : ``time.monotonic()`` by which every request must have ended (None: no deadline); the caller sets
+        it per indicator and for the whole fetch. Reads, retries and waits are cut short to meet it.
     """
 
     timeout: float = 30.0
@@ -253,8 +294,11 @@ class Client:
     backoff: float = 1.0
     cache_dir: Path | None = None
     refresh: bool = False
+    max_bytes: int = MAX_RESPONSE_BYTES
+    deadline: float | None = None
     requests_made: int = 0
     answered: int = 0  # responses received from a server, whatever their status
+    completed: int = 0  # responses received in full (a status and its whole body), whatever their status
     _opener: urllib.request.OpenerDirector = field(default_factory=urllib.request.build_opener, repr=False)
 
     def get(self, url: str, parse) -> tuple[Response, object]:
@@ -277,39 +321,85 @@ class Client:
         first = ""  # the first failure explains most (a later "connection refused" only says the server is gone)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
+            self._check_deadline(url, first)
             try:
                 return self._attempt(url, request)
             except urllib.error.HTTPError as error:
                 self.answered += 1
+                self.completed += 1
                 reason = f"HTTP {error.code} {error.reason}"
                 if not (error.code >= 500 or error.code == 429) or last:
                     raise FetchError(url, _with_first(reason, first, attempt), status=error.code) from None
-            except InvalidResponse:
+            except (InvalidResponse, DeadlineExceeded):
                 raise
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+                self._check_deadline(url, first)  # a read cut short to meet the deadline
                 reason = _describe(error)
-                # Nothing has ever answered: one quick retry tells a blip from no network; no need to wait 7 s.
-                offline = _unreachable(error) and self.answered == 0 and attempt >= 1
+                timed_out = _timed_out(error)
+                # Nothing has ever answered (or nothing in full, for a timeout): one quick retry tells a blip from
+                # no network or a server that does not answer; no need to wait 7 s.
+                offline = (_unreachable(error) and self.answered == 0 or timed_out and self.completed == 0) \
+                    and attempt >= 1
                 if last or offline:
                     raise FetchError(url, _with_first(reason, first, attempt),
-                                     unreachable=_unreachable(error) and self.answered == 0) from None
+                                     unreachable=_unreachable(error) and self.answered == 0,
+                                     timed_out=timed_out) from None
             first = first or reason
-            time.sleep(wait)
+            time.sleep(self._bounded(wait))
             wait *= 2
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     def _attempt(self, url: str, request: urllib.request.Request) -> Response:
         self.requests_made += 1
-        with self._opener.open(request, timeout=self.timeout) as reply:
+        with self._opener.open(request, timeout=self._bounded(self.timeout)) as reply:
             self.answered += 1
             content_type = reply.headers.get("Content-Type", "")
             if "html" in content_type.lower():
                 raise InvalidResponse(url, f"the server sent an HTML page ({content_type}) instead of CSV")
             expected = reply.headers.get("Content-Length")
-            body = reply.read()  # raises IncompleteRead if the connection closes before Content-Length bytes
+            if expected is not None and expected.isdigit() and int(expected) > self.max_bytes:
+                raise self._too_large(url)
+            body = self._read_capped(url, reply)
         if expected is not None and expected.isdigit() and len(body) != int(expected):
             raise http.client.IncompleteRead(body, int(expected) - len(body))
+        self.completed += 1
         return Response(url, body, _now(), from_cache=False)
+
+    def _read_capped(self, url: str, reply) -> bytes:
+        """The body, read as it arrives into a temporary file: refused once past ``max_bytes``, and cut short at
+        the deadline (each read waits at most until then, so a server sending a byte at a time cannot hold on)."""
+        sock = getattr(getattr(reply.fp, "raw", None), "_sock", None)
+        size = 0
+        with tempfile.TemporaryFile(dir=self.cache_dir if self.cache_dir and self.cache_dir.is_dir() else None) \
+                as spool:
+            while True:
+                self._check_deadline(url, "")
+                if sock is not None:
+                    sock.settimeout(self._bounded(self.timeout))
+                chunk = reply.read1(CHUNK_BYTES)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise self._too_large(url)
+                spool.write(chunk)
+            spool.seek(0)
+            return spool.read()
+
+    def _too_large(self, url: str) -> ResponseTooLarge:
+        return ResponseTooLarge(url, f"the response is larger than {self.max_bytes / 2**20:g} MB, the most one "
+                                     "download may be (refused, not stored)")
+
+    # ----- deadline
+    def _bounded(self, seconds: float) -> float:
+        """``seconds``, shortened to end by the deadline (never below 10 ms)."""
+        if self.deadline is None:
+            return seconds
+        return max(0.01, min(seconds, self.deadline - time.monotonic()))
+
+    def _check_deadline(self, url: str, first: str) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise DeadlineExceeded(url, _with_first("the time allowed ran out before the server finished", first, 0))
 
     # ----- cache
     def _cache_path(self, url: str) -> Path | None:
@@ -346,6 +436,10 @@ def _with_first(reason: str, first: str, attempt: int) -> str:
     if first and first != reason:
         return f"{first}; then {reason}{tries}"
     return f"{reason}{tries}"
+
+
+def _timed_out(error: BaseException) -> bool:
+    return isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError)
 
 
 def _describe(error: BaseException) -> str:
