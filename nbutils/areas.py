@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from . import paths, store_state
 from .errors import AreaSetError, UnknownAreaError
-from .names import normalise
+from .names import aliases, county_aliases, normalise
 
 CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
 
@@ -87,26 +87,6 @@ class Comparator:
     label: str = field(default="")
 
 
-def _aliases(name: str) -> set[str]:
-    """Other ways people write an ONS name ('Kingston upon Hull, City of' -> 'kingston upon hull', 'hull')."""
-    base = normalise(name)
-    aliases = {base}
-    match = re.match(r"^(.*), (city|county) of$", name.strip(), flags=re.IGNORECASE)
-    if match:
-        place = normalise(match.group(1))
-        aliases |= {place, f"{match.group(2).lower()} of {place}"}
-    if base.startswith("st "):
-        aliases.add("saint " + base[3:])
-    return aliases
-
-
-def _county_aliases(name: str) -> set[str]:
-    """Ways people write a county: 'kent', 'kent county council', 'kent county', 'kent cc', 'county of kent'."""
-    base = normalise(name)
-    return {base, f"{base} county council", f"{base} county", f"{base} cc", f"county of {base}",
-            f"{base} council"}
-
-
 def _area_from_row(row: dict) -> Area:
     """An area from a record of the store's registry index (:data:`nbutils.store_state.AREA_FIELDS`)."""
     def text(value):
@@ -132,7 +112,13 @@ class Registry:
     """
 
     def __init__(self, index: dict | None = None) -> None:
-        index = store_state.registry_index() if index is None else index
+        if index is None:
+            folder = store_state.current_store()
+            if folder is None:  # only a missing or stale store imports pandas, to build it
+                from . import store
+
+                folder = store.ensure()
+            index = store_state.registry_index(folder)
         self._by_code = {row["area_code"]: _area_from_row(row) for row in index["areas"]
                          if row["area_type"] != "msoa"}
         self._england = next(a for a in self._by_code.values() if a.area_type == "england")
@@ -142,10 +128,10 @@ class Registry:
         self._by_name: dict[str, str] = {}
         # County forms first, so a district's own name always wins a clash (none exists in 2023 geography).
         for code, area in self._counties.items():
-            for alias in _county_aliases(area.name):
+            for alias in county_aliases(area.name):
                 self._by_name[alias] = code
         for code, area in self._districts.items():
-            for alias in _aliases(area.name):
+            for alias in aliases(area.name):
                 self._by_name[alias] = code
         self._predecessors = {row["lad22_code"]: (row["lad22_name"], row["lad_code"]) for row in index["predecessors"]}
         self._predecessor_names = {normalise(name): code for code, (name, _) in self._predecessors.items()}

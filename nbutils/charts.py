@@ -56,9 +56,9 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
     fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(categories) + 1.4))
     positions = {c: i for i, c in enumerate(categories)}
     for role, group in frame.groupby("role", sort=False):
-        style = ROLE_STYLE[role]
+        role_style = ROLE_STYLE[role]
         ax.scatter(group[value], group[category].map(positions), label=group[label_col].iloc[0],
-                   color=style["color"], marker=style["marker"], s=style["size"], zorder=3,
+                   color=role_style["color"], marker=role_style["marker"], s=role_style["size"], zorder=3,
                    edgecolor="white", linewidth=0.6)
     ax.set_yticks(range(len(categories)), categories)
     ax.invert_yaxis()
@@ -134,23 +134,23 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
     lettered = next((r for r in plotted if r != "england"), None)
     for role in plotted:
         group = frame[(frame.role == role) & frame[value].notna()].sort_values(period)
-        style = ROLE_STYLE[role]
+        role_style = ROLE_STYLE[role]
         x = group[period].map(position).to_numpy()
         if lower and upper and lower in group and group[lower].notna().any():
-            ax.fill_between(x, group[lower].astype(float), group[upper].astype(float), color=style["color"],
+            ax.fill_between(x, group[lower].astype(float), group[upper].astype(float), color=role_style["color"],
                             alpha=0.15, linewidth=0)
             if len(group) == 1:  # a ribbon needs two points; show a lone interval as an error bar
                 ax.errorbar(x, group[value], yerr=[group[value] - group[lower], group[upper] - group[value]],
-                            color=style["color"], capsize=4, linewidth=1.2, zorder=2)
-        ax.plot(x, group[value], color=style["color"], linewidth=2 if role == "area" else 1.4,
+                            color=role_style["color"], capsize=4, linewidth=1.2, zorder=2)
+        ax.plot(x, group[value], color=role_style["color"], linewidth=2 if role == "area" else 1.4,
                 linestyle="-" if role in ("area", "england") else "--", label=group[label_col].iloc[0], zorder=3)
         if role != "england" and comparison and comparison in group:
             letters = [_comparison_letter(label) for label in group[comparison]]
             filled = pd.Series([letter in ("B", "W", "H", "L") for letter in letters], index=group.index)
             for fill, part in ((True, filled), (False, ~filled)):  # one scatter per fill, not one per point
                 if part.any():
-                    ax.scatter(x[part.to_numpy()], group[value][part], marker=style["marker"], s=style["size"],
-                               zorder=4, facecolor=style["color"] if fill else "white", edgecolor=style["color"],
+                    ax.scatter(x[part.to_numpy()], group[value][part], marker=role_style["marker"], s=role_style["size"],
+                               zorder=4, facecolor=role_style["color"] if fill else "white", edgecolor=role_style["color"],
                                linewidth=1.5)
             if role == lettered:
                 for xi, yi, letter in zip(x, group[value], letters):
@@ -160,7 +160,7 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
                                     fontsize=SMALL_TEXT_PT, fontweight="bold", color="#0b0c0c", zorder=6,
                                     path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
         else:
-            ax.scatter(x, group[value], marker=style["marker"], s=style["size"] * 0.6, color=style["color"],
+            ax.scatter(x, group[value], marker=role_style["marker"], s=role_style["size"] * 0.6, color=role_style["color"],
                        zorder=4, edgecolor="white", linewidth=0.5)
     if area and "area" not in plotted:
         ax.text(0.01, 0.97, f"No value for {area} in this source: comparators only", transform=ax.transAxes,
@@ -312,12 +312,12 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
             ax.text(-1.18, i, "Lower", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="left", style="italic")
             ax.text(1.18, i, "Higher", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="right", style="italic")
         kind = stats.comparison_kind(r.compared_with_england)
-        style = COMPARISON_STYLE[kind]
+        role_style = COMPARISON_STYLE[kind]
         if pd.notna(g.x):
             x = g.x if not g.beyond else g.beyond * SPINE_ARROW
-            marker = style["marker"] if not g.beyond else (">" if g.beyond > 0 else "<")
-            ax.scatter([x], [i], marker=marker, s=95, zorder=3, linewidth=1.6, edgecolor=style["color"],
-                       facecolor=style["color"] if style["filled"] else "white")
+            marker = role_style["marker"] if not g.beyond else (">" if g.beyond > 0 else "<")
+            ax.scatter([x], [i], marker=marker, s=95, zorder=3, linewidth=1.6, edgecolor=role_style["color"],
+                       facecolor=role_style["color"] if role_style["filled"] else "white")
             if g.beyond:
                 ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="center", va="center", fontsize=SPINE_TEXT_PT,
                             fontweight="bold", xytext=(0, -10), textcoords="offset points")
@@ -328,7 +328,7 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
         bench = f"{r.benchmark_value:,.{digits}f}" if pd.notna(r.benchmark_value) else "[x]"
         bench_name = "Eng" if r.benchmark == "England" else "district median"
         # Two short lines, so that the column fits the figure at a size that prints legibly.
-        ax.text(1.02, i, f"{value_text} ({r.period})\n{bench_name} {bench}: {style['word']}", linespacing=1.0,
+        ax.text(1.02, i, f"{value_text} ({r.period})\n{bench_name} {bench}: {role_style['word']}", linespacing=1.0,
                 va="center", ha="left", fontsize=SPINE_TEXT_PT, transform=ax.get_yaxis_transform())
     ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
     ax.set_yticks(range(len(rows)), [textwrap.fill(str(name), 36) for name in rows[label]] if len(rows) else [],

@@ -336,9 +336,9 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_data_local() -> int:
-    from . import local_data
+    from . import store
 
-    datasets = local_data.validate()
+    datasets = store.local_datasets()
     for dataset in datasets:
         rows = dataset.rows
         print(f"{dataset.name}: {dataset.source.label}; {len(rows)} row(s), "

@@ -12,6 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from . import paths
+from .errors import WorkbookError
+
 #: errno values that mean "the disk (or the user's quota) is full".
 DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
@@ -54,3 +57,16 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.write(text)
 
     atomic_write(path, write)
+
+
+def output_folder(folder: str | os.PathLike, what: str) -> Path:
+    """``folder`` as an absolute path (relative to the working directory), refusing the project's source folders."""
+    if not str(folder).strip():
+        raise WorkbookError(f"{what}: no folder given: name one, e.g. {what}(\"~/packs\")")
+    target = Path(folder).expanduser().resolve()
+    inside = paths.source_folder_holding(target)
+    if inside:
+        raise WorkbookError(f"{what}({str(folder)!r}) would write into {inside} (from {os.getcwd()}): "
+                            f"give a folder outside the project, e.g. {what}(\"~/packs\"), or the project's "
+                            f"outputs/ folder, {what}(\"{paths.default_output_dir()}\")")
+    return target

@@ -303,7 +303,7 @@ def _context(source: Source, places: pd.DataFrame, abolished: dict[str, str],
 def _read_csv(path: Path, source: Source, places: pd.DataFrame, abolished: dict[str, str],
               rule: disclosure.Rule) -> pd.DataFrame:
     """One CSV file checked in full (columns vectorised); the first problem in file order raises."""
-    from .areas import normalise
+    from .names import normalise
 
     def fail(line, column, what):
         return _fail(path, line, column, what)
@@ -455,8 +455,3 @@ def meta_table(datasets: list[LocalDataset]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else _meta_frame([])
 
 
-def validate(root: Path | None = None) -> list[LocalDataset]:
-    """Validate the project's local data against the store's area registry (building the store if needed)."""
-    from . import store
-
-    return load_all(store.table("areas"), store.table("predecessors"), root)

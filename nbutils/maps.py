@@ -47,18 +47,6 @@ def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
     return breaks
 
 
-def outline(shapes: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:
-    """The outer boundary of a set of small areas (drawn from the same generalised shapes, so edges match).
-
-    ``by`` (e.g. 'lad_code') draws one boundary per group instead: a county's districts.
-    """
-    if by is None:
-        merged = shapes.geometry.make_valid().union_all()
-        return gpd.GeoDataFrame(geometry=[merged], crs=shapes.crs)
-    valid = shapes[[by, "geometry"]].assign(geometry=shapes.geometry.make_valid())
-    return valid.dissolve(by=by).reset_index()
-
-
 @functools.lru_cache(maxsize=1)
 def _leaflet_assets() -> tuple[str, str]:
     base = resources.files("xstatic.pkg.leaflet").joinpath("data")

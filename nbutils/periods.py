@@ -179,3 +179,9 @@ def freshness_note(label: str, on: date | None = None) -> str:
     except ValueError:
         return ""
     return f"({OLD_MARK}: period ended {ended_label(label)})" if old else ""
+
+
+def long_date(iso: str) -> str:
+    """'2024-07-02' as '2 July 2024'."""
+    day = date.fromisoformat(str(iso)[:10])
+    return f"{day.day} {day:%B %Y}"

@@ -16,7 +16,6 @@ import io
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +25,7 @@ from IPython.display import HTML, display
 
 from . import catalog, combined, disclosure, paths, periods, tables
 from .tables import TableSpec
-from .files import atomic_write
+from .files import atomic_write, output_folder
 from .areas import Area, registry, resolve
 from .errors import WorkbookError
 from .sources.manifest import load_manifest
@@ -218,7 +217,7 @@ class Pack:
         list of Path
             The files written.
         """
-        target = _output_folder(folder, "pack.save") / self.topic
+        target = output_folder(folder, "pack.save") / self.topic
         return ([self._write_table(name, target) for name in self.tables]
                 + [self._write_map(name, target) for name in self.maps])
 
@@ -231,7 +230,7 @@ class Pack:
         settings); edits made in this session are not in the page. ``folder`` defaults to the project's
         outputs/ folder; a relative one is taken from the working directory, and source folders are refused.
         """
-        out = _output_folder(folder, "pack.export") if folder is not None else paths.default_output_dir()
+        out = output_folder(folder, "pack.export") if folder is not None else paths.default_output_dir()
         command = [sys.executable, "-m", "nbutils.cli", "run", self.area.code, "--topics", self.topic,
                    "--out", str(out), "--jobs", "1"]
         for name, value in parameters.items():
@@ -294,7 +293,7 @@ class Pack:
             view = shown.render(safe.reset_index(drop=True))
         else:
             view = self._formatted(frame if shown is None else shown, rule, formats or {})
-        view, limited = _shown_rows(view, rows)
+        view, limited = tables.shown_rows(view, rows)
         body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
         body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
         if limited:
@@ -482,7 +481,7 @@ class Pack:
             )
         local = "".join(
             f"<li>{html.escape(i['title'])}. {html.escape(i['publisher'])}, published "
-            f"{_long_date(i['published'])}. {html.escape(i['licence'])}"
+            f"{periods.long_date(i['published'])}. {html.escape(i['licence'])}"
             + (f" Source: {html.escape(i['reference'])}." if i.get("reference") else "") + "</li>"
             for _, i in sorted(self._local.items()))
         local = f"<h3>Local data</h3><ul>{local}</ul>" if local else ""
@@ -493,42 +492,3 @@ class Pack:
             + "<p>Contains public sector information licensed under the Open Government Licence v3.0. "
               "Contains OS data &copy; Crown copyright and database right.</p></div>"
         ))
-
-
-def _output_folder(folder: str | os.PathLike, what: str) -> Path:
-    """``folder`` as an absolute path (relative to the working directory), refusing the project's source folders."""
-    if not str(folder).strip():
-        raise WorkbookError(f"{what}: no folder given: name one, e.g. {what}(\"~/packs\")")
-    target = Path(folder).expanduser().resolve()
-    inside = paths.source_folder_holding(target)
-    if inside:
-        raise WorkbookError(f"{what}({str(folder)!r}) would write into {inside} (from {os.getcwd()}): "
-                            f"give a folder outside the project, e.g. {what}(\"~/packs\"), or the project's "
-                            f"outputs/ folder, {what}(\"{paths.default_output_dir()}\")")
-    return target
-
-
-def _shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.DataFrame, str]:
-    """The rows a page shows of a long table, and the line saying where the rest are ('' when all are shown)."""
-    if rows is None:
-        return view, ""
-    total = len(view)
-    if isinstance(rows, int):
-        if total <= rows:
-            return view, ""
-        return view.head(rows), f"The first {rows} of {total:,} rows; every row is in the table's CSV"
-    mask = pd.Series(rows).astype(bool)
-    if mask.index.is_unique and view.index.is_unique and view.index.isin(mask.index).all():
-        mask = mask.reindex(view.index)  # a view sorted from the frame keeps the frame's row labels
-    else:
-        mask = mask.reset_index(drop=True).reindex(range(total), fill_value=False)
-    kept = view[mask.to_numpy()]
-    if len(kept) in (0, total):
-        return view, ""
-    return kept, f"{len(kept)} of {total:,} rows shown, those of the area's comparison group; every row is in the CSV"
-
-
-def _long_date(iso: str) -> str:
-    """'2024-07-02' as '2 July 2024'."""
-    day = date.fromisoformat(str(iso)[:10])
-    return f"{day.day} {day:%B %Y}"

@@ -38,7 +38,6 @@ from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
 from .sources import geography
-from .store_state import ensure  # noqa: F401 (part of this module's interface; checking needs no pandas)
 
 ENGLAND_NAME = "England"
 
@@ -125,6 +124,21 @@ def _boundaries(areas: pd.DataFrame, lsoa_lookup: pd.DataFrame) -> dict[str, obj
     return {"msoa": msoa[["area_code", "area_name", "lad_code", "geometry"]],
             "lsoa": lsoa[["area_code", "area_name", "lad_code", "geometry"]],
             "lad": lad[["area_code", "area_name", "geometry"]]}
+
+
+def ensure() -> Path:
+    """The store folder, built first if missing or out of date (checked once per process)."""
+    folder = store_state.current_store()
+    if folder is None:
+        store_state.check_archives()
+        folder = build()
+        store_state.mark_current(folder)
+    return folder
+
+
+def local_datasets(root: Path | None = None) -> list:
+    """The project's local data, validated against the store's area registry (building the store if needed)."""
+    return local_data.load_all(table("areas"), table("predecessors"), root)
 
 
 def build(force: bool = False, quiet: bool = True) -> Path:
@@ -216,17 +230,16 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
 
 
 def table(name: str) -> pd.DataFrame:
-    """A whole small store table, cached per process.
+    """A whole small store table, read once per process; each caller gets its own copy.
 
-    ``name`` is one of areas, lsoa_lookup, predecessors, local_indicators or a table of ``build.TABLE_BUILDERS`` (dfe_la_codes,
-    statistical_neighbours, maternity_providers, msoa_names).
+    ``name`` is one of areas, lsoa_lookup, predecessors, local_indicators, local_meta or a table of
+    ``build.TABLE_BUILDERS`` (dfe_la_codes, statistical_neighbours, maternity_providers, msoa_names).
     """
     folder = ensure()
     if name not in ("areas", "lsoa_lookup", "predecessors", "local_indicators", "local_meta", *TABLE_BUILDERS):
         raise ValueError(f"no store table '{name}'; known: areas, lsoa_lookup, predecessors, local_indicators, "
-                         f"local_meta, "
-                         f"{', '.join(TABLE_BUILDERS)}")
-    return _read_table(folder, name)
+                         f"local_meta, {', '.join(TABLE_BUILDERS)}")
+    return _read_table(folder, name).copy()  # an in-place edit by one caller must not change the cache
 
 
 @functools.lru_cache(maxsize=None)

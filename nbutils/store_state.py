@@ -133,28 +133,28 @@ def check_archives(manifest: dict | None = None) -> None:
                             "PROVENANCE.md says, and put its sha256 back in data/manifest.json") from None
 
 
-def ready() -> Path:
-    """The store folder, checked now and built first if missing or stale (only building imports pandas)."""
-    store = paths.store_dir()
-    remove_build_leftovers(store)
-    if current(store, inputs()):
-        return store
-    from . import store as builder
-
-    check_archives()
-    return builder.build()
-
-
 _checked: set[Path] = set()
 
 
-def ensure() -> Path:
-    """Return the store folder, building it first if missing or out of date (checked once per process)."""
-    store = paths.store_dir()
-    if store not in _checked:
-        ready()
-        _checked.add(store)
-    return store
+def current_store() -> Path | None:
+    """The store folder if it is current, else None (checked once per process; standard library only).
+
+    Building is the store's job (:func:`nbutils.store.ensure`): callers that must not import pandas for a current
+    store write ``store_state.current_store() or store.ensure()``.
+    """
+    folder = paths.store_dir()
+    if folder in _checked:
+        return folder
+    remove_build_leftovers(folder)
+    if current(folder, inputs()):
+        _checked.add(folder)
+        return folder
+    return None
+
+
+def mark_current(folder: Path) -> None:
+    """Record that ``folder`` was (re)built in this process, so it is not checked again."""
+    _checked.add(folder)
 
 
 def write_registry_index(folder: Path, areas, predecessors) -> Path:
@@ -174,13 +174,10 @@ def write_registry_index(folder: Path, areas, predecessors) -> Path:
     return path
 
 
-def registry_index() -> dict[str, list[dict]]:
-    """The current store's registry index: ``{"areas": [...], "predecessors": [...]}``, lists of records.
-
-    The store is checked (and built if needed) first, once per process.
-    """
+def registry_index(folder: Path) -> dict[str, list[dict]]:
+    """The registry index of the store in ``folder``: ``{"areas": [...], "predecessors": [...]}``, lists of records."""
     try:
-        index = json.loads((ensure() / REGISTRY_INDEX).read_text(encoding="utf-8"))
+        index = json.loads((folder / REGISTRY_INDEX).read_text(encoding="utf-8"))
         if not all(set(AREA_FIELDS) <= r.keys() for r in index["areas"]) \
                 or not all(set(PREDECESSOR_FIELDS) <= r.keys() for r in index["predecessors"]):
             raise ValueError("missing fields")

@@ -354,3 +354,23 @@ def write_csv(frame: pd.DataFrame, path, note_col: str = "value_note") -> None:
 
     Lines end CRLF (RFC 4180), so a text cell holding a carriage return or a line feed is quoted."""
     csv_frame(frame, note_col).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
+
+
+def shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.DataFrame, str]:
+    """The rows a page shows of a long table, and the line saying where the rest are ('' when all are shown)."""
+    if rows is None:
+        return view, ""
+    total = len(view)
+    if isinstance(rows, int):
+        if total <= rows:
+            return view, ""
+        return view.head(rows), f"The first {rows} of {total:,} rows; every row is in the table's CSV"
+    mask = pd.Series(rows).astype(bool)
+    if mask.index.is_unique and view.index.is_unique and view.index.isin(mask.index).all():
+        mask = mask.reindex(view.index)  # a view sorted from the frame keeps the frame's row labels
+    else:
+        mask = mask.reset_index(drop=True).reindex(range(total), fill_value=False)
+    kept = view[mask.to_numpy()]
+    if len(kept) in (0, total):
+        return view, ""
+    return kept, f"{len(kept)} of {total:,} rows shown, those of the area's comparison group; every row is in the CSV"

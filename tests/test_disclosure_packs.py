@@ -7,7 +7,6 @@ of the same three areas to re-check one without rebuilding), then attacks every 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from nbutils import catalog, disclosure as D, stats
 from nbutils.disclosure.cross_source import Copy

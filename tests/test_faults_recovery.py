@@ -8,7 +8,6 @@ that run notebooks are marked slow.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import json
 import os

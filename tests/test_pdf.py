@@ -330,7 +330,7 @@ def test_area_page_links_the_pdf_once_printed_and_every_csv_folder(tmp_path):
 def test_a_long_table_shows_the_rows_that_matter_and_says_where_the_rest_are():
     import pandas as pd
 
-    from nbutils.report import _shown_rows
+    from nbutils.tables import shown_rows as _shown_rows
 
     ranked = pd.DataFrame({"MSOA": [f"Fixture {n:03d}" for n in range(183)], "Share": range(183, 0, -1)})
     shown, note = _shown_rows(ranked, 10)

@@ -177,3 +177,9 @@ def test_a_store_with_a_damaged_registry_index_is_rebuilt(store_ready, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "E07000113  Swale" in result.stdout and result.stdout.count("\nE") == 14
     assert index.read_bytes() == original and store_state.current(copy, inputs)
+
+
+def test_a_store_table_edited_in_place_does_not_change_the_next_read(store_ready):
+    first = store.table("areas")
+    first.loc[:, "area_name"] = "edited"
+    assert "edited" not in set(store.table("areas").area_name)

@@ -17,7 +17,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import shutil
 import sys
 from pathlib import Path
 

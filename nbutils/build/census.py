@@ -10,7 +10,7 @@ from .common import Geography, aggregate_counts, finish, to_lad23
 
 def census_indicators(geo: Geography) -> pd.DataFrame:
     """Ethnic group (district and MSOA), recent migration and English proficiency (MSOA and up)."""
-    areas, lsoa = geo.areas, geo.lsoa
+    areas = geo.areas
     pieces = []
     # Ethnic group, 19 detailed categories, for districts and above from the published district table.
     ethnic = census.ethnicity_ltla()

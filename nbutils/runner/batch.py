@@ -124,7 +124,12 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
     notes: list[str] = []
     with output_lock(out_dir):
         # Once, up front (notebooks only read it); pandas is imported only if the store has to be built.
-        store_record = (store_state.ready() / store_state.BUILD_RECORD).read_text()
+        folder = store_state.current_store()
+        if folder is None:
+            from .. import store
+
+            folder = store.ensure()
+        store_record = (folder / store_state.BUILD_RECORD).read_text()
         repaired = repair_manifest(out_dir)
         if repaired:
             notes.append(repaired)
@@ -142,11 +147,11 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
         results: list[Result] = []
         records = dict(previous)  # the manifest's records, kept in memory for the whole run
         if todo:
-            from .. import local_data
+            from .. import store
 
             # A bad local file stops the run here, with one message, before any notebook starts. Only when there is
             # work: everything validation reads (local files, catalogue, code) is in every task's fingerprint.
-            local_data.validate()
+            store.local_datasets()
             from .leftovers import remove_kernel_leftovers
 
             remove_kernel_leftovers()  # sockets and connection files of kernels killed in earlier runs

@@ -96,7 +96,3 @@ def raw_file(source: str, name: str) -> Path:
     return path
 
 
-def source_info(source: str, manifest: dict | None = None) -> dict:
-    """Publisher, licence, dates and location of one source."""
-    manifest = manifest or load_manifest()
-    return manifest["sources"][source]

@@ -30,8 +30,6 @@ Conventions
   negative denominators) raises ``ValueError`` naming the position(s).
 """
 
-# DSR_SMALL_COUNT_NOTE, FUNNEL_SIGNIFICANCE_LABELS and TREND_CRITICAL_VALUE stay importable from the package
-# (as before the split) but, as before, are not in ``__all__``.
 from ._common import z_value
 from .comparison import COMPARISON_LABELS, compare, comparison_kind, rag_colour
 from .funnel import FUNNEL_SIGNIFICANCE_LABELS, funnel_limits, funnel_significance
@@ -65,4 +63,7 @@ __all__ = [
     "funnel_significance",
     "spc",
     "slope_index_of_inequality",
+    "DSR_SMALL_COUNT_NOTE",
+    "FUNNEL_SIGNIFICANCE_LABELS",
+    "TREND_CRITICAL_VALUE",
 ]

@@ -240,11 +240,6 @@ MSOA_TABLE = TableSpec([
 ])
 
 
-def focus_view(focus: pd.DataFrame) -> pd.DataFrame:
-    """Reader-friendly view of :func:`focus_groups` (the page passes :data:`FOCUS_TABLE` instead)."""
-    return FOCUS_TABLE.render(focus)
-
-
 def msoa_view(profile: pd.DataFrame) -> pd.DataFrame:
     """Reader-friendly view of :func:`msoa_profile` (the page passes :data:`MSOA_TABLE` instead)."""
     return MSOA_TABLE.render(profile)

@@ -207,11 +207,6 @@ def sibling_group_name(area: Area) -> str:
     return f"local authorities in {region}"
 
 
-def missing_comparators(frame: pd.DataFrame) -> list[str]:
-    """Names of the comparison areas that have no value in ``frame`` (for a plain note under the chart)."""
-    return list(frame.loc[frame.value.isna(), "area_name"].dropna().unique())
-
-
 def is_merged_2023(area: Area) -> bool:
     """True for unitaries created in April 2023, which sources on older boundaries do not cover."""
     return bool(registry().predecessors(area))

@@ -252,13 +252,6 @@ def gradient_view(gradient: pd.DataFrame) -> pd.DataFrame:
                          "Fingertips comparison with England": gradient.compared_with_england})
 
 
-def county_name(area: Area) -> str | None:
-    """The county's name for a two-tier district, else None."""
-    if area.upper_tier_code and not area.is_unitary:
-        return registry().get(area.upper_tier_code).name
-    return None
-
-
 def age_note(frame: pd.DataFrame) -> str:
     """A plain flag saying how old the figures in ``frame`` are ('' when recent)."""
     latest = sorted(frame.period.dropna().unique(), key=periods.sort_key)

@@ -7,9 +7,10 @@ used and the page says so.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 
-from .. import maps, narrative, store
+from .. import narrative, store
 from ..areas import Area
 from ..query import district_codes
 
@@ -63,4 +64,16 @@ def msoa_shapes(profile: pd.DataFrame, area: Area, percent: tuple[str, ...] = ()
         shapes[f"{column}_text"] = shapes[column].map(narrative.pct)
     for column in numbers:
         shapes[f"{column}_text"] = shapes[column].map(narrative.number)
-    return shapes, maps.outline(shapes, by="lad_code" if area.is_county or area.is_combined else None)
+    return shapes, dissolved_outline(shapes, by="lad_code" if area.is_county or area.is_combined else None)
+
+
+def dissolved_outline(shapes: gpd.GeoDataFrame, by: str | None = None) -> gpd.GeoDataFrame:
+    """The outer boundary of a set of small areas (drawn from the same generalised shapes, so edges match).
+
+    ``by`` (e.g. 'lad_code') draws one boundary per group instead: a county's districts.
+    """
+    if by is None:
+        merged = shapes.geometry.make_valid().union_all()
+        return gpd.GeoDataFrame(geometry=[merged], crs=shapes.crs)
+    valid = shapes[[by, "geometry"]].assign(geometry=shapes.geometry.make_valid())
+    return valid.dissolve(by=by).reset_index()
