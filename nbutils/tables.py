@@ -211,9 +211,10 @@ INDICATOR_VALUE_COLUMNS = ("value", "lower_ci95", "upper_ci95", "lower_ci998", "
 #: Prefixes of further comparator-value columns (districts_min, neighbours_mean...); counts of areas are not values.
 INDICATOR_VALUE_PREFIXES = ("districts_", "england_districts_", "own_districts_", "neighbours_")
 _AREA_COUNTS = ("_reporting", "_total", "_with_value")
-#: Significant digits kept for a number whose precision nothing states: enough for any published figure, and
-#: short of the float noise arithmetic leaves (10.561522199999999 is written 10.5615222).
-SIGNIFICANT_DIGITS = 12
+#: Significant digits kept for a number whose precision nothing states (a derived estimate, a share): as precise as
+#: any figure the pages show, and never the full precision from which a count could be worked back
+#: (10.561522199999999 is written 10.5615).
+SIGNIFICANT_DIGITS = 6
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKERS = (disclosure.SUPPRESSED, disclosure.NOT_AVAILABLE)

@@ -95,7 +95,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = Path(str(item.fspath)).name
         named = STORE_TESTS.get(module, set())
-        if STORE_FIXTURES & set(item.fixturenames) or module in STORE_TESTS and (
+        if STORE_FIXTURES & set(getattr(item, "fixturenames", ())) or module in STORE_TESTS and (
                 named is None or item.originalname in named):
             item.add_marker(pytest.mark.store)
 

@@ -97,9 +97,6 @@ def visible_text(path: Path) -> str:
 
 #: The funnel plot sets the area among every area of the Fingertips extract: those are that page's comparators.
 FUNNEL = {"sudi.html", "sudi/infant_mortality_funnel.csv"}
-#: Known, owned elsewhere: the scale-of-need calculator applies Kent County Council's published assumptions to
-#: other areas, saying whose they are; its wording is issue 22's ("levers"). Remove once that lands.
-PENDING = {"overview.html": {"Kent"}, "overview/scale_of_need.csv": {"Kent"}}
 
 
 def leaks(folder: Path, area: areas.Area) -> dict[str, set[str]]:
@@ -114,7 +111,6 @@ def leaks(folder: Path, area: areas.Area) -> dict[str, set[str]]:
     found = {}
     for where, text in texts.items():
         names = foreign_names(text, allowed | (funnel if where in FUNNEL else set()), removed)
-        names -= PENDING.get(where, set())
         if names:
             found[where] = names
     return found

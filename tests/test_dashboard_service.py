@@ -46,7 +46,7 @@ def test_a_printed_letter_is_shown_and_a_disagreement_flagged():
     assert below.shown == "Below target (no floor supplied); A as printed" and below.disagreement == ""
     # PH11 Q4 2022/23: 54% against the 2022/23 target of 52% is G; the paper prints A.
     clash = rules.performance_rating(54, 52, None, "high-is-good", "A")
-    assert clash.letter == "G" and clash.disagreement == "printed A; by the target and floor held it is G"
+    assert clash.letter == "G" and clash.disagreement == "printed A; by the target held it is G"
     assert rules.performance_rating(40, 43, None, "high-is-good", "G").disagreement.startswith("printed G, but")
 
 
@@ -69,9 +69,12 @@ def test_performance_direction_uses_the_papers_words_and_polarity(previous, late
 
 def test_an_untested_outcome_change_is_never_called_a_trend():
     untested = rules.outcome_direction(3.4, 3.6, "low-is-good", 1, None)
-    assert untested.words == "Up: worsened (change not tested)"
-    assert "getting" not in untested.words
-    assert rules.outcome_direction(48.9, 50.96, "high-is-good", 1, None).words == "Up: improved (change not tested)"
+    # an untested change is neither better nor worse, whatever the polarity
+    assert untested.words == "Up: change not tested"
+    assert not {"getting", "worse", "better", "improved", "worsened"} & set(untested.words.split())
+    assert rules.outcome_direction(48.9, 50.96, "high-is-good", 1, None).words == "Up: change not tested"
+    assert rules.outcome_direction(3.4, 3.6, "low-is-good", 1, "significant").words == \
+        "Up: worsened (significant change)"
     assert rules.outcome_direction(3.4, 3.6, "low-is-good", 1, "not significant").words == \
         "Up: no significant change"
 
@@ -212,7 +215,8 @@ def test_dashboards_never_call_an_untested_change_getting_worse_and_name_the_nei
     assert "RAG" not in page and "Compared with England" in page
     assert "DfE statistical neighbours (average)" in page
     untested = card[card.change_tested == "not tested"]
-    assert len(untested) and untested.direction_meaning.str.endswith("(change not tested)").all()
+    assert len(untested) and untested.direction_meaning.str.endswith("change not tested").all()
+    assert not untested.direction_meaning.str.contains("worsened|improved").any()
 
 
 def test_a_set_file_can_choose_another_neighbour_set(tmp_path, monkeypatch, store_ready):

@@ -158,10 +158,10 @@ def test_csv_numbers_carry_no_float_noise_and_stated_precision(tmp_path):
     ready = tables.analysis_ready(frame, {"share": 3})
     tables.write_csv(ready, tmp_path / "t.csv")
     lines = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()
-    # low birth weight at the catalogue's 2 places; a series the catalogue does not hold keeps 12 significant
+    # low birth weight at the catalogue's 2 places; a series the catalogue does not hold keeps 6 significant
     # digits (its noise gone); a whole number without '.0'; 'share' at the 3 places stated.
     assert lines[1] == "ons_hi_low_birth_weight,5.46,1234,0.3,"
-    assert lines[2].startswith("local_series,10.5615222,[x],0.333,[x] not available")
+    assert lines[2].startswith("local_series,10.5615,[x],0.333,[x] not available")
     back = pd.read_csv(tmp_path / "t.csv", na_values=["[c]", "[x]"])
     pd.testing.assert_frame_equal(back.drop(columns="value_note"), ready.drop(columns="value_note"))
 

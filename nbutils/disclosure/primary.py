@@ -51,9 +51,9 @@ FOOTNOTES = {
     "hospital": _HOSPITAL_FOOTNOTE,
     "maternity": _HOSPITAL_FOOTNOTE,
     "ons_vital": (
-        f"{SUPPRESSED} Counts of 1 and 2 are suppressed to protect confidentiality "
-        "(ONS disclosure control for births and deaths); rates and percentages based on "
-        "suppressed counts are also suppressed."
+        f"{SUPPRESSED} withheld to protect confidentiality (ONS disclosure control for births and deaths): "
+        "counts of 1 and 2, rates and percentages resting on them, and figures from which one could be "
+        "worked out."
     ),
     "census": "Census figures are published by ONS with its own disclosure control applied.",
     "none": "",

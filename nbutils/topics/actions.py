@@ -160,21 +160,31 @@ def actions(area: Area, topic: str, card: pd.DataFrame) -> pd.DataFrame:
                                        "evidence"])
 
 
-def checked_indicators(topic: str, card: pd.DataFrame) -> list[str]:
-    """The indicators this page's actions look at (named when none fires)."""
+def checked_indicators(topic: str, card: pd.DataFrame, held: bool = True) -> list[str]:
+    """The indicators this page's actions look at (named when none fires): those with a value for the area
+    (``held``), or those without one."""
     ids = {t.indicator for a in evidence().actions if topic in a.topics for t in a.triggers}
-    names = card[card.indicator_id.isin(ids)].indicator.map(_lower_first).tolist()
-    return sorted(set(names))
+    rows = card[card.indicator_id.isin(ids)]
+    rows = rows[rows.value.notna() == held] if "value" in rows else rows.iloc[0:0 if not held else len(rows)]
+    return sorted(set(rows.indicator.map(_lower_first).tolist()))
 
 
 def actions_html(area: Area, topic: str, table: pd.DataFrame, card: pd.DataFrame) -> str:
     """The section as an HTML fragment (escaped here)."""
     head = '<div class="nbu-actions"><h2 id="What-commissioners-can-do">What commissioners can do</h2>'  # in the contents
     if table.empty:
-        checked = narrative.list_phrase(checked_indicators(topic, card)) or "the figures on this page"
-        return (head + f"<p>No action on this page is triggered by {html.escape(area.name)}'s figures: none of "
+        checked = narrative.list_phrase(checked_indicators(topic, card))
+        missing = narrative.list_phrase(checked_indicators(topic, card, held=False))
+        text = (f"No action on this page is triggered by {html.escape(area.name)}'s figures: none of "
                 f"{html.escape(checked)} is worse than England (or, where the source has no England value, "
-                "than the median of English districts).</p></div>")
+                "than the median of English districts)." if checked else
+                f"No action on this page can be judged from {html.escape(area.name)}'s figures: none of the figures "
+                "the actions look at is held for it.")
+        if missing and checked:
+            text += f" Not held for {html.escape(area.name)}, so not judged: {html.escape(missing)}."
+        elif missing:
+            text += f" Not held: {html.escape(missing)}."
+        return head + f"<p>{text}</p></div>"
     items = "".join(
         f"<li><p><strong>{html.escape(r.action)}</strong></p>"
         f"<p>Why here: {html.escape(r.triggered_by)}</p>"

@@ -179,7 +179,8 @@ class Performance:
             return f"printed {printed} but no target is held" if printed and self.status == "none" else ""
         if self.status == "below":
             return "" if printed in ("A", "R") else f"printed {printed}, but the value is below the target"
-        return "" if printed == self.letter else f"printed {printed}; by the target and floor held it is {self.letter}"
+        held = "target" if self.letter == "G" else "target and floor"  # G needs the target alone
+        return "" if printed == self.letter else f"printed {printed}; by the {held} held it is {self.letter}"
 
     @property
     def shown(self) -> str:
@@ -313,13 +314,13 @@ def _standard_error(point: dict, unit: str) -> float | None:
 
 def outcome_direction(previous: float | None, latest: float | None, polarity: str, decimals: int,
                       test: str | None) -> Direction:
-    """Direction of travel of an outcome: up/down with improved/worsened by polarity, and whether the change was
-    tested. An untested change is said to be untested, never a trend.
+    """Direction of travel of an outcome: up/down, and improved/worsened by polarity only where the change was
+    tested and significant. An untested change is said to be untested, never judged.
 
     Examples
     --------
     >>> outcome_direction(50.1, 51.0, "high-is-good", 1, None).words
-    'Up: improved (change not tested)'
+    'Up: change not tested'
     >>> outcome_direction(3.9, 3.6, "low-is-good", 1, "not significant").words
     'Down: no significant change'
     >>> outcome_direction(3.9, 3.6, "low-is-good", 1, "significant").words
@@ -330,6 +331,8 @@ def outcome_direction(previous: float | None, latest: float | None, polarity: st
         return change
     if test == "not significant":
         return Direction(change.arrow, change.direction, "no significant change")
+    if test != "significant":
+        return Direction(change.arrow, change.direction, "change not tested")
     if polarity == "no-judgement":
         verdict = "no better or worse direction"
     else:

@@ -404,7 +404,11 @@ def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[s
         messages.append(f"Significantly worse than England: {listing(worse)}.")
     if len(better):
         messages.append(f"Significantly better than England: {listing(better)}.")
-    if not len(worse) and not len(better):
+    tested = kinds.isin(["worse", "better", "similar", "higher", "lower"])
+    if not tested.any():
+        messages.append(f"No indicator held for {area.name} could be tested against England: the figures held have "
+                        "no published intervals or counts.")
+    elif not len(worse) and not len(better):
         messages.append("No tested indicator differs significantly from England; most district figures rest on "
                         "small samples or have no published intervals.")
     high = card[(kinds == "not_compared") & card.position_among_districts.str.startswith("in the highest quarter of")
