@@ -25,7 +25,7 @@ def what_it_takes(pack, card: pd.DataFrame) -> None:
     deaths = levers.infant_deaths(area)
     if deaths is None:
         pack.missing(f"Infant deaths a year for {area.name}", "ONS infant mortality (Health Index, DfE LAIT)",
-                     "No infant mortality rate or births figure for this area is held in this build.")
+                     levers.no_deaths_reason(area) + ".")
     else:
         gap = levers.gap_table(deaths)
         pack.note(levers.gap_sentence(gap))

@@ -116,3 +116,25 @@ def _fast_lane_guard(monkeypatch):
         monkeypatch.setattr(store_state, "current_store", _refuse("needs the data store", "store"))
         monkeypatch.setattr(KernelManager, "start_kernel", _refuse("starts a kernel", "kernel"))
     yield
+
+
+# ------------------------------------------------------------------------------------------------- the browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's package, driven by playwright), for the slow browser tests; CI must have it."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()

@@ -3,15 +3,12 @@ sideways scrolling, one card per indicator. Chromium is driven as in tests/test_
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
 from conftest import ROOT, run_cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 
@@ -19,18 +16,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("store_ready")]
 
 
 @pytest.fixture(scope="module")
-def phone():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
-        context.route(re.compile(r"^https?://"), lambda route: route.abort())
-        yield context.new_page()
-        browser.close()
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")

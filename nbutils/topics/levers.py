@@ -173,6 +173,16 @@ class InfantDeaths:
         return None if self.england_rate is None else self.england_rate * self.births / 1000
 
 
+def no_deaths_reason(area: Area) -> str:
+    """Why :func:`infant_deaths` has nothing for ``area``, in words (which of rate and births is missing)."""
+    if scale_of_need.births_estimate(area) is None:
+        return f"No births figure for {area.name} is held in this build"
+    if area.is_combined:
+        return (f"No infant mortality rate for {area.name} as a whole is held: it is published for each authority "
+                "as a rate only, and rates are never averaged")
+    return f"No infant mortality rate for {area.name} is held in this build"
+
+
 def infant_deaths(area: Area) -> InfantDeaths | None:
     """The latest infant mortality rate for the area with its deaths a year; None if no rate or births held."""
     births = scale_of_need.births_estimate(area)
@@ -354,8 +364,7 @@ def lever_sentences(area: Area, table: pd.DataFrame, deaths: InfantDeaths | None
            "1 - (1 - f1)(1 - f2)...(1 - f7), not added. A planning model, not a forecast: it assumes each risk is "
            "causal and fully reversible and that nothing else changes.")]
     if deaths is None:
-        out.append(f"No infant mortality rate or births figure for {area.name} is held, so deaths a year cannot be "
-                   "given; the shares still apply.")
+        out.append(f"{no_deaths_reason(area)}, so deaths a year cannot be given; the shares still apply.")
     elif deaths.withheld:
         out.append("Deaths a year are not shown: the rate implies fewer than 3.5 deaths (disclosure control).")
     elif pd.notna(together.deaths_prevented_a_year):
