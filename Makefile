@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys; print(hash
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,dask,lab]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
