@@ -213,7 +213,7 @@ def test_a_withheld_2016_18_row_is_shown_as_c_never_dropped_or_not_available(sto
     adur = sudi.infant_mortality_view(frame).set_index("Area").loc["Adur"]
     assert [adur["Infant deaths"], adur["Rate per 1,000"], adur["95% confidence interval"],
             adur["Compared with England"]] == ["[c]"] * 4
-    here, *_ = sudi.infant_mortality_series(resolve("Adur"))
+    here = sudi.infant_mortality_series(resolve("Adur")).here
     assert sudi.series_view(here).set_index("Period").loc["2016-18 (old figure)", "Rate per 1,000 live births"] == "[c]"
 
 

@@ -104,9 +104,10 @@ def test_ties_are_said_as_joint(swale):
 def test_swale_rank_message_is_not_joint_when_untied(swale):
     latest = nutrition.obesity_latest(swale)
     ranking = nutrition.obesity_ranking("ncmp_year6_obesity", swale, "2024/25")
-    messages = nutrition.key_messages(swale, latest, ranking, nutrition.deprivation_gradient("ncmp_year6_obesity"),
-                                      nutrition.child_poverty(swale), nutrition.adult_obesity(swale),
-                                      nutrition.breastfeeding(swale))
+    messages = nutrition.key_messages(swale, nutrition.MessageInputs(
+        latest=latest, ranking=ranking, gradient=nutrition.deprivation_gradient("ncmp_year6_obesity"),
+        poverty=nutrition.child_poverty(swale), adult=nutrition.adult_obesity(swale),
+        feeding=nutrition.breastfeeding(swale)))
     # themes_obese_year6.csv, 2024/25: Swale 23.9% is the 4th highest of Kent's 12 districts, no tie.
     assert "Swale ranked 4th of 12 districts of Kent for Year 6 obesity in 2024/25" in " ".join(messages)
 
@@ -124,11 +125,12 @@ def test_district_shows_its_countys_6_8_week_figure_named_as_the_countys(swale):
     county = weeks[weeks.role == "county"].set_index("period")
     assert county.value["2023/24"] == pytest.approx(50.96)
     assert set(county.area_name) == {"Kent (county)"}
-    message = " ".join(nutrition.key_messages(
-        swale, nutrition.obesity_latest(swale), nutrition.obesity_ranking("ncmp_year6_obesity", swale, "2024/25"),
-        nutrition.deprivation_gradient("ncmp_year6_obesity"), nutrition.child_poverty(swale),
-        nutrition.adult_obesity(swale), nutrition.breastfeeding(swale), weeks, nutrition.local_breastfeeding(swale),
-        nutrition.first_feed(swale)))
+    message = " ".join(nutrition.key_messages(swale, nutrition.MessageInputs(
+        latest=nutrition.obesity_latest(swale),
+        ranking=nutrition.obesity_ranking("ncmp_year6_obesity", swale, "2024/25"),
+        gradient=nutrition.deprivation_gradient("ncmp_year6_obesity"), poverty=nutrition.child_poverty(swale),
+        adult=nutrition.adult_obesity(swale), feeding=nutrition.breastfeeding(swale), weeks=weeks,
+        local=nutrition.local_breastfeeding(swale), feed=nutrition.first_feed(swale))))
     assert "Kent (county) 51.0% in 2023/24 (England 52.7%), the county's figure (not published for Swale)" in message
     assert "38.9% of babies in Swale were breastfed at 6 to 8 weeks in 2022/23" in message
     assert "Swale 51.0%" not in message

@@ -58,10 +58,11 @@ def test_satod_county_value_and_england_series(swale):
 def test_satod_missing_for_london(store_ready):
     delivery = smoking.satod(resolve(WESTMINSTER))
     assert set(delivery.role) == {"england"}
-    messages = smoking.key_messages(resolve(WESTMINSTER), smoking.adult_smoking(resolve(WESTMINSTER)),
-                                    smoking.five_year_smoking(resolve(WESTMINSTER)),
-                                    smoking.routine_manual(resolve(WESTMINSTER)), delivery,
-                                    smoking.satod_trend_label(delivery))
+    westminster = resolve(WESTMINSTER)
+    messages = smoking.key_messages(westminster, smoking.MessageInputs(
+        adults=smoking.adult_smoking(westminster), five_year=smoking.five_year_smoking(westminster),
+        manual=smoking.routine_manual(westminster), delivery=delivery,
+        delivery_trend=smoking.satod_trend_label(delivery)))
     assert any("No smoking-at-delivery figure" in m for m in messages)
 
 
@@ -95,8 +96,9 @@ def test_smoking_at_booking_at_the_units_serving_swale(swale):
     assert units.loc["RVV", "value"] == pytest.approx(round(1015 / 5610 * 100, 1))  # published decimal
     assert booking[booking.role == "england"].value.iloc[0] == pytest.approx(round(51120 / 386955 * 100, 1))
     assert units.loc["RPA", "value_note"] == "recorded for 19% of deliveries"
-    message = smoking.key_messages(swale, smoking.adult_smoking(swale), smoking.five_year_smoking(swale),
-                                   smoking.routine_manual(swale), smoking.satod(swale), "", booking)[-1]
+    message = smoking.key_messages(swale, smoking.MessageInputs(
+        adults=smoking.adult_smoking(swale), five_year=smoking.five_year_smoking(swale),
+        manual=smoking.routine_manual(swale), delivery=smoking.satod(swale), delivery_trend="", booking=booking))[-1]
     assert message.startswith("At the 4 maternity units serving Swale (place of care, not residents)")
     assert "18.1% at East Kent Hospitals University NHS Foundation Trust" in message
 

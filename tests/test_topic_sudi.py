@@ -23,7 +23,8 @@ def swale_card(swale):
 
 
 def test_infant_mortality_series_as_published(swale):
-    here, spread, siblings, dropped = sudi.infant_mortality_series(swale)
+    series = sudi.infant_mortality_series(swale)
+    here, spread, siblings, dropped = series.here, series.spread, series.siblings, series.dropped
     # ons_health_index_underlying_indicators_ltla21_2015_2021.csv lines 52509 and 52515:
     # E07000113,Swale,2015,Infant mortality,2.906413486,False / ...,2021,Infant mortality,4.85338726,False
     values = here.set_index("period").value
@@ -123,18 +124,18 @@ def test_2016_18_small_numbers_and_disclosure(store_ready):
 
 def test_missing_areas_say_so(store_ready):
     ny = resolve(NORTH_YORKSHIRE)
-    here, *_ = sudi.infant_mortality_series(ny)
+    here = sudi.infant_mortality_series(ny).here
     assert here.empty
     assert "April 2023" in sudi.missing_reason(ny)
     card = overview.scorecard(ny).set_index("indicator_id")
     assert "formed in April 2023" in card.loc["ons_hi_infant_mortality", "note"]
     westminster = resolve(WESTMINSTER)
-    messages = overview.key_messages(westminster, overview.scorecard(westminster), 2352)
+    messages = overview.key_messages(westminster, overview.scorecard(westminster), births=2352)
     assert 3 <= len(messages) <= 5
 
 
 def test_district_calculator_uses_real_inputs(swale):
-    here, *_ = sudi.infant_mortality_series(swale)
+    here = sudi.infant_mortality_series(swale).here
     rate, period = sudi.latest_district_rate(here)
     smoking_now, note = sudi.smoking_in_pregnancy_now(swale)
     assert (rate, period) == (pytest.approx(4.9), "2019-21")  # 4.85338726 at the published 1 decimal
@@ -196,10 +197,9 @@ def test_suppressed_area_messages_and_scorecard_say_so_without_the_rate():
                                                        "sudi", "per 1,000 live births", decimals=2)])
     row = card.set_index("indicator_id").loc["fingertips_infant_mortality"]
     assert pd.isna(row.value) and row.compared_with_england == "Suppressed [c]"
-    here, _, _, dropped = sudi.infant_mortality_series(area)
-    fingertips = sudi.infant_mortality_2016_18(area)
-    risk_card = overview.scorecard(area, sudi.RISK_FACTORS)
-    messages = " ".join(sudi.key_messages(area, here, fingertips, risk_card, sudi.deprived_share(area), dropped))
+    messages = " ".join(sudi.key_messages(area, sudi.MessageInputs(
+        series=sudi.infant_mortality_series(area), infant_mortality_2016_18=sudi.infant_mortality_2016_18(area),
+        risk_card=overview.scorecard(area, sudi.RISK_FACTORS), deprived=sudi.deprived_share(area))))
     # Withheld, in the one wording that does not tell a small count from a protecting one.
     assert "withheld (disclosure control" in messages and "fewer than 3" not in messages
     assert "1.01" not in messages
@@ -212,7 +212,7 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
     assert periods["ons_hi_infant_mortality"] == "2019-21 (old figure)"
     assert periods["ons_hi_teenage_pregnancy"] == "2020 (old figure)"
     assert periods["ncmp_year6_obesity"] == "2024/25"
-    messages = overview.key_messages(swale, card, 1682)
+    messages = overview.key_messages(swale, card, births=1682)
     assert messages[0].startswith("Infant mortality in Kent (the county) was 3.6 per 1,000 live births in 2023 "
                                   "(England 3.9)")  # current: no old-figure note
     assert ("Swale's own three-year rate was 4.9 in 2019-21 (old figure: period ended December 2021)"
@@ -221,7 +221,7 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
 
 
 def test_infant_mortality_said_once_in_overview(swale, swale_card):
-    messages = overview.key_messages(swale, swale_card.reset_index(), 1682)
+    messages = overview.key_messages(swale, swale_card.reset_index(), births=1682)
     assert sum("nfant mortality" in m for m in messages) == 1
 
 
@@ -231,7 +231,7 @@ def test_long_message_lists_say_how_many_more(swale, swale_card):
     rows = card.indicator_id.isin(["aps_adult_smoking", "ncmp_year6_obesity", "ncmp_reception_obesity",
                                    "ohid_adult_obesity", "satod", "ons_cigarette_smokers_5yr"])
     card.loc[rows, "compared_with_england"] = "Worse than England"
-    worse = [m for m in overview.key_messages(swale, card, None) if m.startswith("Significantly worse")]
+    worse = [m for m in overview.key_messages(swale, card, births=None) if m.startswith("Significantly worse")]
     assert len(worse) == 1 and worse[0].endswith("and 2 more (see the scorecard).")
 
 
@@ -270,10 +270,9 @@ def test_kent_district_shows_kents_2023_single_year_rate_as_the_countys(swale):
     county = single[single.role == "county"].set_index("period")
     assert county.value["2023"] == pytest.approx(3.6)
     assert set(county.area_name) == {"Kent (county)"}
-    here, spread, siblings, dropped = sudi.infant_mortality_series(swale)
-    messages = " ".join(sudi.key_messages(swale, here, sudi.infant_mortality_2016_18(swale),
-                                          overview.scorecard(swale, sudi.RISK_FACTORS), sudi.deprived_share(swale),
-                                          dropped, single, siblings))
+    messages = " ".join(sudi.key_messages(swale, sudi.MessageInputs(
+        series=sudi.infant_mortality_series(swale), infant_mortality_2016_18=sudi.infant_mortality_2016_18(swale),
+        risk_card=overview.scorecard(swale, sudi.RISK_FACTORS), deprived=sudi.deprived_share(swale), single=single)))
     assert ("Infant mortality in a single year: Kent (county) 3.6 per 1,000 live births in 2023 (England 3.9), "
             "the county's figure (not published for Swale).") in messages
 
@@ -313,11 +312,11 @@ def test_funnel_says_why_an_area_is_not_on_it(store_ready):
 
 def test_county_pages_never_call_the_county_a_district(store_ready):
     kent = resolve(KENT)
-    here, spread, siblings, dropped = sudi.infant_mortality_series(kent)
     assert "not counties" in sudi.missing_reason(kent)
-    messages = " ".join(sudi.key_messages(kent, here, sudi.infant_mortality_2016_18(kent),
-                                          overview.scorecard(kent, sudi.RISK_FACTORS), sudi.deprived_share(kent),
-                                          dropped, sudi.single_years(kent), siblings))
+    messages = " ".join(sudi.key_messages(kent, sudi.MessageInputs(
+        series=sudi.infant_mortality_series(kent), infant_mortality_2016_18=sudi.infant_mortality_2016_18(kent),
+        risk_card=overview.scorecard(kent, sudi.RISK_FACTORS), deprived=sudi.deprived_share(kent),
+        single=sudi.single_years(kent))))
     # ONS Health Index 2019-21: Tonbridge and Malling 1.43 lowest, Folkestone and Hythe 5.44 highest of Kent's 12.
     assert "Kent's districts ranged from 1.4 (Tonbridge and Malling) to 5.4 (Folkestone and Hythe)" in messages
     assert "(a district)" not in messages and "a district's rate" not in messages

@@ -6,6 +6,8 @@ messages; the notebook only arranges them on the page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .. import narrative, query
@@ -168,10 +170,21 @@ def msoa_shapes(profile: pd.DataFrame, area: Area):
         "migrant_outside_uk_pct"))
 
 
-def key_messages(area: Area, groups: pd.DataFrame, summary: pd.DataFrame, focus: pd.DataFrame,
-                 language: pd.DataFrame, profile: pd.DataFrame) -> list[str]:
-    """Three to five plain-English messages, computed from the tables above."""
-    by_role = summary.set_index("role")
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class MessageInputs:
+    """The tables the key messages are computed from, each as the function named beside it returns it."""
+
+    groups: pd.DataFrame  #: :func:`group_shares`
+    summary: pd.DataFrame  #: :func:`minority_summary`
+    focus: pd.DataFrame  #: :func:`focus_groups`
+    language: pd.DataFrame  #: :func:`language_and_migration`
+    profile: pd.DataFrame  #: :func:`msoa_profile`
+
+
+def key_messages(area: Area, inputs: MessageInputs) -> list[str]:
+    """Three to five plain-English messages, computed from the page's tables."""
+    groups, focus, language, profile = inputs.groups, inputs.focus, inputs.language, inputs.profile
+    by_role = inputs.summary.set_index("role")
     here, england = by_role.loc["area"], by_role.loc["england"]
     upper = by_role.loc["county"] if "county" in by_role.index else None
     comparison = narrative.describe_difference(here.ethnic_minority_pct, england.ethnic_minority_pct, "England")

@@ -7,6 +7,8 @@ Each function returns a tidy frame ready to export, or sentences for the key mes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -319,10 +321,21 @@ def homelessness_view(frame: pd.DataFrame) -> pd.DataFrame:
     return homelessness_spec(frame.area_name.iloc[0]).render(frame.reset_index(drop=True))
 
 
-def key_messages(area: Area, crowding: pd.DataFrame, tenure_mix: pd.DataFrame, neighbourhoods: pd.DataFrame,
-                 homeless: pd.DataFrame, profile: pd.DataFrame) -> list[str]:
-    """Plain-English messages computed from the tables above."""
-    by_role = crowding.set_index("role")
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class MessageInputs:
+    """The tables the key messages are computed from, each as the function named beside it returns it."""
+
+    crowding: pd.DataFrame  #: :func:`overcrowding`
+    tenure: pd.DataFrame  #: :func:`tenure`
+    neighbourhoods: pd.DataFrame  #: :func:`deprivation_neighbourhoods`
+    homeless: pd.DataFrame  #: :func:`homelessness`
+    profile: pd.DataFrame  #: :func:`msoa_overcrowding`
+
+
+def key_messages(area: Area, inputs: MessageInputs) -> list[str]:
+    """Plain-English messages computed from the page's tables."""
+    tenure_mix, neighbourhoods, homeless, profile = inputs.tenure, inputs.neighbourhoods, inputs.homeless, inputs.profile
+    by_role = inputs.crowding.set_index("role")
     here = by_role.loc["area"]
     comparison = narrative.describe_difference(here.share_pct, by_role.loc["england", "share_pct"], "England")
     if "county" in by_role.index:

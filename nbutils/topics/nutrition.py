@@ -5,6 +5,8 @@ development and adult obesity (the available proxy for maternal obesity), for an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .. import combined, periods, narrative, query, store
@@ -163,11 +165,28 @@ def trend_labels(area: Area, adult: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def key_messages(area: Area, latest: pd.DataFrame, ranking: pd.DataFrame, gradient: pd.DataFrame,
-                 poverty: pd.DataFrame, adult: pd.DataFrame, feeding: pd.DataFrame,
-                 weeks: pd.DataFrame | None = None, local: pd.DataFrame | None = None,
-                 feed: pd.DataFrame | None = None) -> list[str]:
-    """Plain-English messages computed from the tables above."""
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class MessageInputs:
+    """The tables the key messages are computed from, each as the function named beside it returns it.
+
+    The last three may be None: their messages are then left out.
+    """
+
+    latest: pd.DataFrame  #: :func:`obesity_latest`
+    ranking: pd.DataFrame  #: :func:`obesity_ranking` of Year 6 obesity
+    gradient: pd.DataFrame  #: :func:`deprivation_gradient` of Year 6 obesity
+    poverty: pd.DataFrame  #: :func:`child_poverty`
+    adult: pd.DataFrame  #: :func:`adult_obesity`
+    feeding: pd.DataFrame  #: :func:`breastfeeding`
+    weeks: pd.DataFrame | None = None  #: :func:`breastfeeding_6_8_weeks`
+    local: pd.DataFrame | None = None  #: :func:`local_breastfeeding`
+    feed: pd.DataFrame | None = None  #: :func:`first_feed`
+
+
+def key_messages(area: Area, inputs: MessageInputs) -> list[str]:
+    """Plain-English messages computed from the page's tables."""
+    latest, ranking, gradient, poverty = inputs.latest, inputs.ranking, inputs.gradient, inputs.poverty
+    adult, feeding, weeks, local, feed = inputs.adult, inputs.feeding, inputs.weeks, inputs.local, inputs.feed
     messages = []
     year6 = latest[latest.measure == OBESITY_MEASURES["ncmp_year6_obesity"]]
     if len(year6):

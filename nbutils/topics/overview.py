@@ -376,8 +376,11 @@ def _later(row) -> str:
     return ""
 
 
-def key_messages(area: Area, card: pd.DataFrame, births: float | None) -> list[str]:
+def key_messages(area: Area, card: pd.DataFrame, *, births: float | None) -> list[str]:
     """Plain-English messages from the scorecard (most notable first); every list says how many it leaves out.
+
+    ``births``, a year's births, adds the scale-of-need message (:func:`~nbutils.topics.scale_of_need.need_message`);
+    None leaves it out.
 
     Infant mortality is said once, first; every figure is followed by its freshness note when it is old
     (:func:`nbutils.narrative.old_flag`); untested figures are placed among districts, never called

@@ -5,6 +5,8 @@ units nearest the area (NHS trusts: place of care, not residents) for an area ag
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .. import combined, narrative
@@ -68,9 +70,22 @@ def satod_trend_label(frame: pd.DataFrame) -> str:
     return indicators.trend_label(frame, "satod", role="england")
 
 
-def key_messages(area: Area, adults: pd.DataFrame, five_year: pd.DataFrame, manual: pd.DataFrame,
-                 delivery: pd.DataFrame, delivery_trend: str, booking: pd.DataFrame | None = None) -> list[str]:
-    """Plain-English messages computed from the tables above."""
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class MessageInputs:
+    """The tables the key messages are computed from, each as the function named beside it returns it."""
+
+    adults: pd.DataFrame  #: :func:`adult_smoking`
+    five_year: pd.DataFrame  #: :func:`five_year_smoking`
+    manual: pd.DataFrame  #: :func:`routine_manual`
+    delivery: pd.DataFrame  #: :func:`satod`
+    delivery_trend: str  #: :func:`satod_trend_label` of ``delivery``
+    booking: pd.DataFrame | None = None  #: :func:`at_booking`; None leaves its message out
+
+
+def key_messages(area: Area, inputs: MessageInputs) -> list[str]:
+    """Plain-English messages computed from the page's tables."""
+    adults, five_year, manual, delivery = inputs.adults, inputs.five_year, inputs.manual, inputs.delivery
+    delivery_trend, booking = inputs.delivery_trend, inputs.booking
     messages = []
     latest = indicators.latest(adults)
     if len(latest):

@@ -10,23 +10,25 @@ deaths, births and 95% confidence intervals for 35 upper-tier and 107 lower-tier
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import catalog, disclosure, narrative, planning, query, stats
-from ..areas import Area, registry
+from ..areas import Area
 from . import indicators, levels, overview, places, scale_of_need
-# The funnel plot lives in its own module; its functions stay reachable as sudi.funnel etc. for the notebook.
+# The funnel plot and the Health Index series live in their own modules; their functions stay reachable as
+# sudi.funnel, sudi.infant_mortality_series etc. for the notebook.
 from .funnel import (CAUTION, FEW_DEATHS, _suppressed, extract_coverage, funnel, funnel_sentence,  # noqa: F401
                      funnel_tidy, funnel_view)
+from .infant_mortality import InfantMortalitySeries, infant_mortality_series  # noqa: F401
 
 SINGLE_YEAR_SOURCE = "ONS child mortality statistics via the DfE Local Authority Interactive Tool, OGL v3"
 SINGLE_YEAR = "Infant mortality in a single year"
 HI_SOURCE = "ONS Health Index for England underlying data (OHID Fingertips 92196), OGL v3"
 FINGERTIPS_SOURCE = "PHE Fingertips extract of February 2020 (ONS births and deaths), OGL v3"
 SMALL_AREA_SOURCE = "ONS Census 2021 (TS052) and MHCLG English Indices of Deprivation 2025, OGL v3"
-CARRIED = overview.CARRIED_FORWARD
 #: Decimals the Health Index infant mortality rate is shown at (the catalogue's: no more than the source's).
 RATE_DECIMALS = catalog.indicator("ons_hi_infant_mortality").decimals
 FT_DECIMALS = catalog.indicator("fingertips_infant_mortality").decimals
@@ -46,35 +48,6 @@ RISK_FACTORS = [
 ]
 
 # ------------------------------------------------------------------------------------------------ infant mortality
-
-
-def infant_mortality_series(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    """The district's Health Index series, the spread of all English districts each period, its siblings' series,
-    and the periods dropped because ONS carried them forward (not new data points).
-
-    Withheld periods stay in the area's and siblings' series as rows without a value and with the ``[c]`` note
-    (tables show them as ``[c]``; they are never dropped); the spread is of published values only.
-    """
-    codes = [a.code for a in registry().districts()]
-    data = query.districts_of("ons_hi_infant_mortality", codes)
-    carried = data.value_note.fillna("").str.contains(CARRIED)
-    dropped = sorted(set(data.loc[carried & (data.area_code == area.code), "period"]))
-    data = data[~carried & (data.value.notna() | _suppressed(data))]
-    published = data[data.value.notna()]
-    spread = published.groupby("period").value.agg(
-        p10=lambda v: v.quantile(0.1), q1=lambda v: v.quantile(0.25), median="median",
-        q3=lambda v: v.quantile(0.75), p90=lambda v: v.quantile(0.9), districts="count").reset_index()
-    spread[["p10", "q1", "median", "q3", "p90"]] = spread[["p10", "q1", "median", "q3", "p90"]].round(2)
-    columns = ["area_code", "area_name", "period", "value", "value_note"]
-    here = data[data.area_code == area.code][columns].reset_index(drop=True)
-    sibling_codes = [a.code for a in registry().siblings(area) if a.code != area.code]
-    siblings = data[data.area_code.isin(sibling_codes)][columns]
-    here = here.merge(spread, on="period", how="left")
-    here["position_among_districts"] = [
-        indicators.position_in_distribution(v, {"upper_quartile": q3, "lower_quartile": q1, "median": m,
-                                                "districts": n}) if pd.notna(v) else "withheld"
-        for v, q1, m, q3, n in zip(here.value, here.q1, here["median"], here.q3, here.districts)]
-    return here, spread, siblings.reset_index(drop=True), dropped
 
 
 def sibling_latest(area: Area, siblings: pd.DataFrame, here: pd.DataFrame) -> pd.DataFrame:
@@ -283,9 +256,21 @@ def report_example(gap_pct: float, share_pct: float, current_pct: float, target_
 # ------------------------------------------------------------------------------------------------ key messages
 
 
-def key_messages(area: Area, here: pd.DataFrame, fingertips: pd.DataFrame, card: pd.DataFrame,
-                 deprived: pd.DataFrame, dropped: list[str], single: pd.DataFrame | None = None,
-                 siblings: pd.DataFrame | None = None) -> list[str]:
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class MessageInputs:
+    """The tables the key messages are computed from, each as the function named beside it returns it."""
+
+    series: InfantMortalitySeries  #: :func:`infant_mortality_series`
+    infant_mortality_2016_18: pd.DataFrame  #: :func:`infant_mortality_2016_18`
+    risk_card: pd.DataFrame  #: :func:`nbutils.topics.overview.scorecard` of :data:`RISK_FACTORS`
+    deprived: pd.DataFrame  #: :func:`deprived_share`
+    single: pd.DataFrame | None = None  #: :func:`single_years`; None leaves the single-year message out
+
+
+def key_messages(area: Area, inputs: MessageInputs) -> list[str]:
+    """Plain-English messages computed from the page's tables."""
+    here, siblings, dropped = inputs.series.here, inputs.series.siblings, inputs.series.dropped
+    fingertips, card, deprived, single = inputs.infant_mortality_2016_18, inputs.risk_card, inputs.deprived, inputs.single
     messages = []
     if single is not None:
         own = single[single.role == "area"]
