@@ -168,7 +168,8 @@ def test_funnel_lines_and_labels_agree_for_every_area_of_england(store_ready):
     from nbutils.areas import resolve
     from nbutils.topics import funnel
 
-    points, limits, england, _ = funnel.funnel(resolve("Thanet"))
+    plot = funnel.funnel(resolve("Thanet"))
+    points, limits = plot.points, plot.limits
     assert len(points) > 80
     disagree = []
     for p in points.itertuples():
@@ -190,7 +191,7 @@ def test_funnel_csv_carries_rates_at_the_published_decimals(store_ready):
     from nbutils.areas import resolve
     from nbutils.topics import funnel
 
-    points, *_ = funnel.funnel(resolve("Thanet"))
+    points = funnel.funnel(resolve("Thanet")).points
     tidy = funnel.funnel_tidy(points)
     assert (tidy.value == tidy.value.round(catalog.indicator("fingertips_infant_mortality").decimals)).all()
 

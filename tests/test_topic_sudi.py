@@ -113,7 +113,8 @@ def test_2016_18_small_numbers_and_disclosure(store_ready):
     # walkthrough line 1842: Sevenoaks 7 deaths -> fewer than 20: caution.
     seven = sudi.infant_mortality_2016_18(resolve("Sevenoaks"))
     assert seven[seven.role == "area"].caution.iloc[0] == sudi.CAUTION
-    points, limits, england, left_off = sudi.funnel(thanet)
+    plot = sudi.funnel(thanet)
+    points, limits, england, left_off = plot.points, plot.limits, plot.england_rate, plot.left_off
     assert england == pytest.approx(3.9)  # 3.9306 at the published decimal
     assert not points["count"].between(1, 2).any()  # suppressed counts never reach the plot or its table
     assert left_off == 4  # two areas in the extract have 1-2 deaths, and one more in each of their counties
@@ -295,18 +296,18 @@ def test_risk_card_falls_back_to_the_county_named_as_such(swale):
 
 
 def test_funnel_says_why_an_area_is_not_on_it(store_ready):
-    points, *_ = sudi.funnel(resolve(SWALE))
+    points = sudi.funnel(resolve(SWALE)).points
     assert not (points.group == "area").any()
     assert "Swale is not on the plot: it is not in the 2016-18 extract" in sudi.funnel_sentence(resolve(SWALE), points)
     kent = resolve(KENT)
-    points, *_ = sudi.funnel(kent)
+    points = sudi.funnel(kent).points
     text = sudi.funnel_sentence(kent, points)
     # walkthrough_tidy_with_codes.csv line 4620: Kent 92196 2016-18 3.9689; Kent is in the extract as a county.
     assert "Kent, a county, is not a point on it" in text and "(4.0 per 1,000" in text  # 3.9689 at 1 decimal
     assert "not in the 2016-18 extract" not in text
     assert int((points.group == "sibling").sum()) == 6
     adur = resolve("Adur")
-    points, *_ = sudi.funnel(adur)
+    points = sudi.funnel(adur).points
     assert "withheld (disclosure control" in sudi.funnel_sentence(adur, points)
 
 

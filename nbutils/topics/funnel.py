@@ -5,6 +5,8 @@ on the plot (a county, suppressed, or not in the extract).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -48,7 +50,17 @@ def funnel_positions(rates: np.ndarray, limits: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(rates), None, out).astype(object)
 
 
-def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
+@dataclass(frozen=True, kw_only=True, eq=False)  # eq=False: a DataFrame's == is cell by cell
+class Funnel:
+    """The funnel plot's data, as :func:`funnel` returns it."""
+
+    points: pd.DataFrame  #: districts and unitaries with published deaths and births, placed against the limits
+    limits: pd.DataFrame  #: 95% and 99.8% control limits around England's rate, over a grid of births
+    england_rate: float  #: England's 2016-18 rate per 1,000 live births
+    left_off: int  #: areas in the extract not plotted because their figures are withheld
+
+
+def funnel(area: Area) -> Funnel:
     """Districts and unitaries with published 2016-18 deaths and births, their position against England's rate,
     the control limits, England's rate, and the number of areas left off because their figures are withheld.
 
@@ -82,7 +94,8 @@ def funnel(area: Area) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
     grid = np.unique(np.concatenate([grid, safe.denominator.to_numpy(dtype=float)]))
     points = safe[["area_code", "area_name", "period", "count", "denominator", "value", "lower_ci95", "upper_ci95",
                    "expected_deaths", "funnel_position", "few_deaths", "group", "label", "suppressed"]]
-    return points.reset_index(drop=True), _funnel_limits(england, grid), england, suppressed
+    return Funnel(points=points.reset_index(drop=True), limits=_funnel_limits(england, grid), england_rate=england,
+                  left_off=suppressed)
 
 
 def extract_coverage() -> str:
