@@ -282,58 +282,23 @@ def _print_html(browser, markup: str) -> bytes:
         context.close()
 
 
-TITLE_STYLE = """
-@page{size:A4;margin:30mm 25mm}
-body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c}
-h1{font-size:26pt;border-bottom:4px solid #12436D;padding-bottom:8pt;margin:0 0 6pt}
-.sub{font-size:15pt;margin:0 0 4pt}.date{color:#3d3d3d;margin:0 0 30pt}
-table{border-collapse:collapse;width:100%;font-size:12pt}
-td{padding:5pt 0;border-bottom:1px solid #b1b4b6}td.n{text-align:right;width:6em}
-.note{color:#3d3d3d;font-size:9.5pt;margin-top:24pt}
-"""
-
-
 def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:
     """The title page: area, pack date and contents with the page each topic starts on."""
+    from .fragments import render
+
     rows, start = [], 2
     for topic, pages in counts.items():
-        rows.append(f"<tr><td>{html.escape(TOPIC_TITLES.get(topic, topic))}</td><td class='n'>{start}</td></tr>")
+        rows.append((TOPIC_TITLES.get(topic, topic), start))
         start += pages
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(area_name)}</title>"
-        f"<style>{TITLE_STYLE}</style></head><body><h1>{html.escape(area_name)}</h1>"
-        "<p class='sub'>Infant and maternal health needs assessment</p>"
-        f"<p class='date'>Pack produced {html.escape(date_text)}</p>"
-        f"<h2>Contents</h2><table><thead><tr><th hidden>Topic</th><th hidden>Page</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        "<p class='note'>Printed from the pack's web pages. Maps are shown as pictures, and long tables are in the "
-        "pack's CSV files; the web pages hold the interactive maps and every table. Data: ONS, OHID, MHCLG and "
-        "NHS England, Open Government Licence v3.0.</p></body></html>"
-    )
+    return render("pdf/title", area_name=area_name, date_text=date_text, rows=rows)
 
 
 def _overlay_html(area_name: str, date_text: str, sizes: list[tuple[float, float]]) -> str:
     """One transparent page per PDF page (same size), with the header and 'Page N of M' in the margins."""
-    total = len(sizes)
-    pages = []
-    for number, (width, height) in enumerate(sizes, start=1):
-        named = "land" if width > height else "port"
-        pages.append(
-            f"<div class='p {named}'><div class='h'><span>{html.escape(area_name)}: infant and maternal health"
-            f"</span><span>{html.escape(date_text)}</span></div>"
-            f"<div class='f'>Page {number} of {total}</div></div>"
-        )
-    style = (
-        "@page{size:A4;margin:0}@page land{size:A4 landscape;margin:0}@page port{size:A4;margin:0}"
-        "html,body{margin:0;padding:0;background:transparent}"
-        "body{font:8.5pt Arial,Helvetica,sans-serif;color:#3d3d3d}"
-        ".p{position:relative;break-after:page;overflow:hidden}.p:last-child{break-after:auto}"
-        ".port{page:port;width:210mm;height:296mm}.land{page:land;width:297mm;height:209mm}"
-        ".h{position:absolute;top:7mm;left:13mm;right:13mm;display:flex;justify-content:space-between}"
-        ".f{position:absolute;bottom:7mm;left:0;right:0;text-align:center}"
-    )
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><style>{style}</style></head><body>"
-            f"{''.join(pages)}</body></html>")
+    from .fragments import render
+
+    orientations = ["land" if width > height else "port" for width, height in sizes]
+    return render("pdf/overlay", area_name=area_name, date_text=date_text, orientations=orientations)
 
 
 def _pack_order(topics) -> list[str]:

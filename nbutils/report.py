@@ -11,7 +11,6 @@ temporary name first and is then renamed, so an interrupted run never leaves hal
 from __future__ import annotations
 
 import base64
-import html
 import io
 import os
 import subprocess
@@ -24,38 +23,12 @@ from branca.element import Element
 from IPython.display import HTML, display
 
 from . import catalog, combined, disclosure, paths, periods, tables
+from .fragments import html as markup, render
 from .tables import TableSpec
 from .files import atomic_write, output_folder
 from .areas import Area, registry, resolve
 from .errors import WorkbookError
 from .sources.manifest import load_manifest
-
-STYLE = """
-<style>
-.nbu-header{border-bottom:4px solid #12436D;margin-bottom:1em;padding-bottom:.4em}
-.nbu-header h1{margin:0 0 .2em 0;font-size:1.9em}
-.nbu-header p{margin:.15em 0;color:#3d3d3d}
-.nbu-messages{background:#f3f6fa;border-left:6px solid #12436D;padding:.6em 1.2em;margin:1em 0}
-.nbu-messages h2{margin-top:.3em;font-size:1.3em}
-.nbu-messages li{margin:.35em 0;font-size:1.05em;line-height:1.4}
-.nbu-about{border:1px solid #b1b4b6;padding:.4em .9em;margin:.8em 0 1.4em 0;background:#fafafa}
-.nbu-about summary{font-weight:bold;cursor:pointer}
-.nbu-about dt{font-weight:bold;margin-top:.4em}
-.nbu-about dd{margin-left:0}
-.nbu-table caption{caption-side:top;text-align:left;font-weight:bold;padding:.3em 0}
-.nbu-table{border-collapse:collapse;margin:.5em 0;font-size:.92em}
-.nbu-table th,.nbu-table td{border-bottom:1px solid #d8d8d8;padding:.25em .7em;text-align:right}
-.nbu-table th:first-child,.nbu-table td:first-child{text-align:left}
-.nbu-table thead th{border-bottom:2px solid #0b0c0c}
-.nbu-note{color:#3d3d3d;font-size:.9em}
-.nbu-figure{margin:1em 0}
-.nbu-figure figcaption{color:#3d3d3d;font-size:.9em}
-.nbu-download{font-size:.9em}
-.nbu-missing{border-left:6px solid #F46A25;background:#fff7f0;padding:.5em 1em;margin:1em 0}
-.nbu-footer{border-top:2px solid #b1b4b6;margin-top:2em;padding-top:.5em;font-size:.88em;color:#3d3d3d}
-</style>
-"""
-
 
 class Pack:
     """One topic page for one area.
@@ -93,30 +66,17 @@ class Pack:
         area = self.area
         comparators = ", ".join(c.area.name for c in self.comparators)
         predecessors = registry().predecessors(area)
-        merged = ""
-        if predecessors:
-            names = ", ".join(name for _, name in predecessors)
-            merged = f"<p>{html.escape(area.name)} was formed in April 2023 from {html.escape(names)}.</p>"
-        if area.is_combined:  # several authorities as one footprint: name them and say how figures are made
-            merged += f"<p>{html.escape(combined.describe(area))}</p>"
-        if area.is_county:  # the upper-tier authority: name the districts its page sets side by side
-            districts = registry().districts_of(area)
-            merged += (f"<p>{html.escape(area.name)} County Council is the upper-tier authority responsible for "
-                       f"public health across its {len(districts)} districts: "
-                       f"{html.escape(', '.join(d.name for d in districts))}.</p>")
-        display(HTML(
-            f"{STYLE}<div class='nbu-header'><h1>{html.escape(title)}: {html.escape(area.name)}</h1>"
-            f"<p>{html.escape(area.name)} ({area.code}) is a {html.escape(area.kind)}. "
-            f"Compared with {html.escape(comparators)}.</p>{merged}"
-            + (f"<p>{html.escape(summary)}</p>" if summary else "")
-            + f"<p class='nbu-note'>Produced {periods.pack_date():%d %B %Y} with the infant and maternal health "
-            f"needs-assessment workbook.</p></div>"
-        ))
+        display(HTML(render(
+            "report/header", title=title, area_name=area.name, area_code=area.code, area_kind=area.kind,
+            comparators=comparators, summary=summary, produced=f"{periods.pack_date():%d %B %Y}",
+            predecessors=", ".join(name for _, name in predecessors),
+            combined=combined.describe(area) if area.is_combined else "",  # several authorities as one footprint
+            # the upper-tier authority: name the districts its page sets side by side
+            districts=[d.name for d in registry().districts_of(area)] if area.is_county else [])))
 
     def messages(self, messages: list[str], title: str = "Key messages") -> None:
         """The plain-English key messages box at the top of a page."""
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
-        display(HTML(f"<div class='nbu-messages'><h2>{html.escape(title)}</h2><ul>{items}</ul></div>"))
+        display(HTML(render("report/messages", title=title, messages=messages)))
 
     def html(self, fragment: str) -> None:
         """Show an HTML fragment built by a topic helper (already escaped there), e.g. links between pages."""
@@ -126,7 +86,7 @@ class Pack:
         """One short note per text; a text that is None or empty (a topic helper with nothing to say) is skipped."""
         for text in texts:
             if text:
-                display(HTML(f"<p class='nbu-note'>{html.escape(text)}</p>"))
+                display(HTML(render("report/note", text=text)))
 
     def missing(self, indicator: str, source: str, why: str | None) -> None:
         """Say plainly that an indicator has no real data in this build, naming it and its source.
@@ -135,10 +95,7 @@ class Pack:
         """
         if why is None:
             return
-        display(HTML(
-            f"<div class='nbu-missing'><strong>Not available: {html.escape(indicator)}.</strong> "
-            f"{html.escape(why)} Source that publishes it: {html.escape(source)}.</div>"
-        ))
+        display(HTML(render("report/missing", indicator=indicator, why=why, source=source)))
 
     def about(self, indicator_id: str) -> None:
         """Collapsible 'about this indicator' box from the catalogue (and fetched Fingertips metadata, if any)."""
@@ -157,11 +114,7 @@ class Pack:
             self._fetched[indicator_id] = fetched
             rows.append(("Live data", f"Updated from the OHID Fingertips API on {fetched['fetched_at'][:10]}"
                                       + (f"; {fetched['note']}" if fetched.get("note") else "") + "."))
-        body = "".join(f"<dt>{k}</dt><dd>{html.escape(v)}</dd>" for k, v in rows if v)
-        display(HTML(
-            f"<details class='nbu-about'><summary>About this indicator: {html.escape(meta.name)}</summary>"
-            f"<dl>{body}</dl></details>"
-        ))
+        display(HTML(render("report/about", name=meta.name, rows=[(k, v) for k, v in rows if v])))
 
     # ----------------------------------------------------------------------------------------------- outputs
     def export(self, frame: pd.DataFrame | None = None, name: str | None = None, rule: str = "census",
@@ -242,18 +195,15 @@ class Pack:
         pages = sorted(out.glob(f"{self.area.code}-*/{self.topic}.html"))
         if not pages:
             raise WorkbookError(f"the page was not written: no {self.topic}.html for {self.area.name} in {out}")
-        display(HTML(f"<p class='nbu-note'>Page written: <a href='{html.escape(pages[0].as_uri())}' "
-                     f"target='_blank'>{html.escape(pages[0].name)}</a> for {html.escape(self.area.name)}.</p>"))
+        display(HTML(render("report/page_written", uri=pages[0].as_uri(), file_name=pages[0].name,
+                            area_name=self.area.name)))
         return pages[0]
 
-    def _download(self, name: str, path: Path | None) -> str:
+    def _download(self, name: str, path: Path | None):
         """A link to the table's CSV beside the page, or (nothing written) how to get it."""
         if path is None:
-            return (f"{html.escape(name)}.csv is not written in this session: "
-                    f"<code>pack.tables[{html.escape(repr(name))}]</code> is the table, "
-                    f"<code>pack.save(folder)</code> writes every table and map")
-        link = f"{self.topic}/{path.name}"
-        return f"<a href='{html.escape(link)}' download>{html.escape(path.name)}</a> (CSV)"
+            return markup(render("report/download", link="", name=name, name_repr=repr(name)))
+        return markup(render("report/download", link=f"{self.topic}/{path.name}", file_name=path.name))
 
     def table(self, frame: pd.DataFrame, name: str, caption: str,
               shown: pd.DataFrame | TableSpec | None = None, rule: str = "census",
@@ -285,8 +235,7 @@ class Pack:
             shown if isinstance(shown, TableSpec) else None, formats)))
         if csv_only:
             rows = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
-            display(HTML(f"<p class='nbu-download'><strong>{html.escape(caption)}</strong>: {rows}, not shown on "
-                         f"this page; download the table: {download}.</p>"))
+            display(HTML(render("report/csv_only", caption=caption, rows=rows, download=download)))
             return
         if isinstance(shown, TableSpec):
             safe = disclosure.apply(frame, rule) if rule != "census" else frame
@@ -295,11 +244,8 @@ class Pack:
             view = self._formatted(frame if shown is None else shown, rule, formats or {})
         view, limited = tables.shown_rows(view, rows)
         body = view.to_html(index=False, classes="nbu-table", border=0, na_rep="[x]", escape=True)
-        body = body.replace("<thead>", f"<caption>{html.escape(caption)}</caption><thead>", 1)
-        if limited:
-            display(HTML(f"{body}<p class='nbu-download'>{html.escape(limited)}: {download}</p>"))
-        else:
-            display(HTML(f"{body}<p class='nbu-download'>Download this table: {download}</p>"))
+        body = body.replace("<thead>", render("report/caption", caption=caption) + "<thead>", 1)
+        display(HTML(render("report/table", table=markup(body), limited=limited, download=download)))
 
     @staticmethod
     def _formatted(view: pd.DataFrame, rule: str, formats: dict[str, str]) -> pd.DataFrame:
@@ -336,10 +282,9 @@ class Pack:
             fig.savefig(buffer, format="svg", bbox_inches=None if fits_figure(fig) else "tight",
                         metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         sizing = figure_sizing(buffer.getvalue())  # print and phone widths that keep the chart's text legible
-        display(HTML(f"<figure class='nbu-figure{sizing.classes}'><img src='data:image/svg+xml;base64,{data}' "
-                     f"alt='{html.escape(alt, quote=True)}' style='max-width:100%;{sizing.style}'>{cap}</figure>"))
+        display(HTML(render("report/figure", classes=sizing.classes, svg_base64=data, alt=alt, style=sizing.style,
+                            caption=caption)))
 
     def map(self, fmap, name: str, title: str, alt: str) -> Path | None:
         """Show a folium map inline in a titled iframe, saved as ``<topic>/<name>.html`` when the page has an
@@ -349,28 +294,18 @@ class Pack:
         notice meant for Jupyter users; the page instead frames the standalone map (offline Leaflet included).
         Returns the path written, or None.
         """
-        fmap.get_root().header.add_child(
-            Element(f"<title>{html.escape(title)}: {html.escape(self.area.name)}</title>")
-        )
+        fmap.get_root().header.add_child(Element(render("report/map_title", title=title, area_name=self.area.name)))
         self.maps[name] = fmap
         path = self._write_map(name, self.folder) if self.folder else None
-        if path is None:
-            where = " <code>pack.save(folder)</code> writes it as a page of its own."
-            source = f"srcdoc='{html.escape(fmap.get_root().render(), quote=True)}'"
-        else:
-            link = html.escape(f"{self.topic}/{path.name}")
-            where = f"<span class='nbu-web-only'> <a href='{link}'>Open the map on its own page</a>.</span>"
-            source = f"src='{link}'"
-        display(HTML(f"<h3>{html.escape(title)}</h3><p class='nbu-note nbu-keep-next'>{html.escape(alt)}{where}</p>"
-                     f"<iframe class='nbu-map' {source} "
-                     f"title='{html.escape('Interactive map: ' + title, quote=True)}' "
-                     "style='width:100%;height:480px;border:1px solid #b1b4b6' ></iframe>"))
+        display(HTML(render("report/map", title=title, alt=alt,
+                            link=f"{self.topic}/{path.name}" if path is not None else "",
+                            srcdoc=fmap.get_root().render() if path is None else "")))
         return path
 
     def fragment_table(self, fragment: str, frame: pd.DataFrame, name: str) -> None:
         """Show a table rendered from a template (``fragment``) and write its tidy numbers as CSV beside it."""
         download = self._download(name, self.keep(frame, name))
-        display(HTML(f"{fragment}<p class='nbu-download'>Download this table: {download}</p>"))
+        display(HTML(render("report/table", table=markup(fragment), limited="", download=download)))
 
     def dashboard(self) -> None:
         """The upper-tier dashboard (counties and unitaries): headline indicators with RAG and direction of travel
@@ -384,15 +319,8 @@ class Pack:
         board = dashboard.dashboard(area)
         chosen = dashboard.neighbour_set(area)
         named = ", ".join(a.name for a in chosen.areas) if chosen.areas else "none held for this authority"
-        display(HTML(
-            f"<h2 id='dashboard'>Dashboard</h2><p>{html.escape(area.name)}'s own service performance indicators "
-            "(where it supplies them as local data) rated by its own rule against its targets, then each headline "
-            "outcome's latest period, the previous period and the direction of travel between them (whether the "
-            "change was tested), the comparison with England (better, similar, worse or not tested, as Fingertips "
-            "reports it), and the region and neighbours as benchmarks.<span class='nbu-web-only'> Click a column "
-            "heading to sort.</span></p>"
-            f"<p class='nbu-note'>Neighbour set: {html.escape(chosen.name)} ({html.escape(chosen.source)}): "
-            f"{html.escape(named)}.</p>"))
+        display(HTML(render("report/dashboard_intro", area_name=area.name, set_name=chosen.name,
+                            set_source=chosen.source, named=named)))
         from .topics import dashboard_service
 
         service = dashboard_service.service_performance(area)
@@ -464,31 +392,9 @@ class Pack:
     def footer(self) -> None:
         """Sources (publisher, licence, dates) and the disclosure-control statement."""
         manifest = load_manifest()
-        items = []
-        for source in sorted(self._sources):
-            info = manifest["sources"].get(source)
-            if info:
-                items.append(
-                    f"<li>{html.escape(info['title'])}. {html.escape(info['publisher'])}; "
-                    f"{html.escape(info['licence'])}. Data date {html.escape(info['data_date'])}; "
-                    f"copied {html.escape(info['retrieved'])} from {html.escape(info['original_location'])}.</li>"
-                )
-        for indicator_id, info in sorted(self._fetched.items()):
-            items.append(
-                f"<li>{html.escape(catalog.indicator(indicator_id).name)}: OHID Fingertips API, fetched "
-                f"{html.escape(info['fetched_at'][:10])} from {html.escape(info.get('url', ''))}; Open Government "
-                f"Licence v3.0.</li>"
-            )
-        local = "".join(
-            f"<li>{html.escape(i['title'])}. {html.escape(i['publisher'])}, published "
-            f"{periods.long_date(i['published'])}. {html.escape(i['licence'])}"
-            + (f" Source: {html.escape(i['reference'])}." if i.get("reference") else "") + "</li>"
-            for _, i in sorted(self._local.items()))
-        local = f"<h3>Local data</h3><ul>{local}</ul>" if local else ""
+        sources = [manifest["sources"][s] for s in sorted(self._sources) if manifest["sources"].get(s)]
+        fetched = [{"name": catalog.indicator(indicator_id).name, "date": info["fetched_at"][:10],
+                    "url": info.get("url", "")} for indicator_id, info in sorted(self._fetched.items())]
+        local = [dict(info, published=periods.long_date(info["published"])) for _, info in sorted(self._local.items())]
         notes = [disclosure.FOOTNOTES[r] for r in sorted(self._rules) if r in disclosure.FOOTNOTES]
-        display(HTML(
-            "<div class='nbu-footer'><h2>Sources and notes</h2><ul>" + "".join(items) + "</ul>" + local
-            + "".join(f"<p>{html.escape(n)}</p>" for n in notes)
-            + "<p>Contains public sector information licensed under the Open Government Licence v3.0. "
-              "Contains OS data &copy; Crown copyright and database right.</p></div>"
-        ))
+        display(HTML(render("report/footer", sources=sources, fetched=fetched, local=local, notes=notes)))

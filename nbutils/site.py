@@ -10,46 +10,17 @@ a plain link.
 from __future__ import annotations
 
 import csv
-import html
 import json
 from collections import Counter
 from pathlib import Path
 
 from .files import atomic_write_text
+from .fragments import html, render
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
-PAGE_STYLE = """
-body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#0b0c0c;line-height:1.45}
-main{max-width:72em;margin:0 auto;padding:1.2em 2em 3em}
-header.nbu-site{background:#12436D;color:#fff;padding:.8em 2em}
-header.nbu-site a{color:#fff}
-h1{border-bottom:4px solid #12436D;padding-bottom:.3em}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #b1b4b6;padding:.45em .6em;text-align:left;vertical-align:top}
-thead th{border-bottom:2px solid #0b0c0c}
-small{color:#505a5f}
-.nbu-filter{margin:1em 0}
-.nbu-filter input{font-size:1em;padding:.35em;border:2px solid #0b0c0c;width:22em;max-width:100%}
-.nbu-failures{border-left:6px solid #d4351c;padding:.2em 0 .2em 1em;margin:1em 0 2em}
-h2.nbu-region{margin-top:2em;border-bottom:2px solid #b1b4b6}
-table.nbu-areas th[scope=row]{width:24%}
-.failed span{color:#d4351c;font-weight:bold}
-a{color:#1d70b8}
-.nbu-headlines{font-weight:normal;font-size:.85em;margin:.3em 0 0 1em;padding:0}
-a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
-@media print{header.nbu-site{background:none;color:#000}a{color:#000}}
-@media (max-width:600px){main{padding:1em .8em 2em}header.nbu-site{padding:.8em}table{display:block;overflow-x:auto}}
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>"
-        "<header class='nbu-site'>Infant and maternal health needs assessment</header>"
-        f"<main>{body}</main></body></html>\n"
-    )
+def _page(template: str, **context) -> str:
+    """A page of the site (``templates/site/<template>.html.j2``), ending with a newline."""
+    return render(f"site/{template}", **context).rstrip("\n") + "\n"
 
 
 def _topic_order(topics) -> list[str]:
@@ -105,12 +76,9 @@ def headlines(out_dir: Path, folder: str, limit: int = 4) -> str:
         shown = r.get("value", "") or "[x]"
         return shown if shown.startswith("[") else shown + _unit(r.get("unit", ""))
 
-    items = "".join(
-        f"<li>{html.escape(r.get('indicator', ''))}: <strong>{html.escape(value(r))}</strong> "
-        f"({html.escape(where(r))}{html.escape(r.get('period', ''))}; {html.escape(r.get('comparison', ''))})</li>"
-        for r in rows
-    )
-    return f"<ul class='nbu-headlines'>{items}</ul>" if items else ""
+    return render("site/headlines", rows=[{"indicator": r.get("indicator", ""), "value": value(r), "where": where(r),
+                                           "period": r.get("period", ""), "comparison": r.get("comparison", "")}
+                                          for r in rows])
 
 
 def load_runs(out_dir: Path) -> tuple[dict, list[dict]]:
@@ -134,26 +102,6 @@ def _from_files(what: str, files: tuple[Path, ...], make):
 KIND_GROUPS = {"unitary authority": "Unitary authorities", "metropolitan borough": "Metropolitan boroughs",
                "London borough": "London boroughs", "district": "Districts", "county": "Counties"}
 
-FILTER_SCRIPT = """<script>
-(function () {
-  var box = document.getElementById('nbu-filter-box'), count = document.getElementById('nbu-filter-count');
-  document.getElementById('nbu-filter').hidden = false;
-  box.addEventListener('input', function () {
-    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), shown = 0;
-    document.querySelectorAll('tr.nbu-area').forEach(function (row) {
-      var text = row.getAttribute('data-search'), hit = words.every(function (w) { return text.indexOf(w) >= 0; });
-      row.hidden = !hit;
-      if (hit) { shown += 1; }
-    });
-    document.querySelectorAll('.nbu-group, .nbu-region-block').forEach(function (block) {
-      block.hidden = !block.querySelector('tr.nbu-area:not([hidden])');
-    });
-    count.textContent = words.length ? shown + (shown === 1 ? ' area matches' : ' areas match') : '';
-  });
-})();
-</script>"""
-
-
 def _cached_headlines(out_dir: Path, folder: str) -> str:
     return _from_files("headlines", (out_dir / folder / "overview" / "headlines.csv",),
                        lambda: headlines(out_dir, folder))
@@ -176,21 +124,11 @@ def _placement(code: str) -> tuple[str, str, str]:
     return region, KIND_GROUPS.get(area.kind, "Other areas"), area.name
 
 
-def _status_cell(out_dir: Path, folder: str, topic: str, entry: dict | None) -> str:
-    title = html.escape(TOPIC_TITLES.get(topic, topic))
-    if entry is None:
-        return "<td><small>not run</small></td>"
-    if entry["status"] == "succeeded":
-        return f'<td><a href="{folder}/{topic}.html">{title}</a></td>'
-    return (f'<td class="failed"><span>✗ failed</span>: {html.escape(entry["error"] or "")}'
-            f'{_executed_link(out_dir, entry)}</td>')
-
-
-def _executed_link(out_dir: Path, entry: dict) -> str:
-    # Executed notebooks live outside the circulated area folders; linked only when one was kept.
+def _with_executed(out_dir: Path, entry: dict) -> dict:
+    """The run record of a failed topic, its executed notebook kept only when that file is there: executed
+    notebooks live outside the circulated area folders and are linked only when one was kept."""
     executed = entry.get("executed")
-    return (f' (<a href="{html.escape(executed)}">executed notebook</a>)'
-            if executed and (out_dir / executed).exists() else "")
+    return dict(entry, executed=executed if executed and (out_dir / executed).exists() else "")
 
 
 def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict | None = None) -> None:
@@ -210,59 +148,34 @@ def write_index(out_dir: Path, folders: set[str] | None = None, manifest: dict |
     by_area: dict[tuple[str, str, str], dict[str, dict]] = {}
     for record in runs:
         by_area.setdefault((record["area_name"], record["area_code"], record["folder"]), {})[record["topic"]] = record
-    header = "".join(f"<th scope='col'>{html.escape(TOPIC_TITLES.get(t, t))}</th>" for t in topics)
-    regions: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    regions: dict[str, dict[str, list[tuple[str, dict]]]] = {}
     failures = []
     for (name, code, folder), cells in sorted(by_area.items()):
         region, group, key = _placement(code)
-        search = html.escape(" ".join([name, code, group, region]).lower(), quote=True)
-        tds = "".join(_status_cell(out_dir, folder, topic, cells.get(topic)) for topic in topics)
-        row = (f"<tr class='nbu-area' data-search='{search}'><th scope='row'><a href='{folder}/index.html'>"
-               f"{html.escape(name)}</a> <small>{code}</small>{_cached_headlines(out_dir, folder)}</th>{tds}</tr>")
-        regions.setdefault(region, {}).setdefault(group, []).append((key, row))
+        row = {"name": name, "code": code, "folder": folder, "search": " ".join([name, code, group, region]).lower(),
+               "headlines": html(_cached_headlines(out_dir, folder)), "cells": []}
         for topic in topics:
             entry = cells.get(topic)
             if entry is not None and entry["status"] != "succeeded":
-                failures.append(f"<tr><td><a href='{folder}/index.html'>{html.escape(name)}</a></td>"
-                                f"<td>{html.escape(TOPIC_TITLES.get(topic, topic))}</td>"
-                                f"<td>{html.escape(entry['error'] or '')}{_executed_link(out_dir, entry)}</td></tr>")
+                entry = _with_executed(out_dir, entry)
+                failures.append({"name": name, "folder": folder, "topic": TOPIC_TITLES.get(topic, topic),
+                                 "entry": entry})
+            row["cells"].append({"topic": topic, "title": TOPIC_TITLES.get(topic, topic), "entry": entry})
+        regions.setdefault(region, {}).setdefault(group, []).append((key, row))
         if folders is None or folder in folders:
             write_area_page(out_dir, name, code, folder, cells, manifest)
     sections = []
     for region in sorted(regions, key=lambda r: (r == "Other areas", r)):
         groups = regions[region]
-        blocks = []
-        for group in sorted(groups, key=lambda g: (g in KIND_GROUPS.values() or g == "Other areas", g)):
-            rows = "".join(row for _, row in sorted(groups[group]))
-            blocks.append(f"<div class='nbu-group'><h3>{html.escape(group)}</h3><table class='nbu-areas'><thead>"
-                          f"<tr><th scope='col'>Area</th>{header}</tr></thead><tbody>{rows}</tbody></table></div>")
-        sections.append(f"<section class='nbu-region-block'><h2 class='nbu-region'>{html.escape(region)}</h2>"
-                        f"{''.join(blocks)}</section>")
-    failed = ""
-    if failures:
-        failed = (f"<section class='nbu-failures' id='failures'><h2>Failed notebooks ({len(failures)})</h2>"
-                  "<p>These topics have no page: the notebook failed. Fix the cause and run the same command again "
-                  "(finished work is skipped).</p><table><thead><tr><th scope='col'>Area</th><th scope='col'>Topic"
-                  f"</th><th scope='col'>Reason</th></tr></thead><tbody>{''.join(failures)}</tbody></table></section>")
+        sections.append({"name": region, "groups": [
+            {"name": group, "rows": [row for _, row in sorted(groups[group], key=lambda item: item[0])]}
+            for group in sorted(groups, key=lambda g: (g in KIND_GROUPS.values() or g == "Other areas", g))]})
     pages = sum(1 for r in runs if r["status"] == "succeeded")
-    boards = dashboards(out_dir, sorted(by_area))
-    if boards:  # after the list of areas, with a link to them from the top
-        boards = f"<div id='dashboards'>{boards}</div>"
-    body = (
-        "<h1>Infant and maternal health needs assessment: packs</h1>"
-        f"<p>{len(by_area)} area(s), {pages} page(s){f', {len(failures)} failed' if failures else ''}. "
-        f"Generated {html.escape(manifest['generated'])} by nbutils {html.escape(manifest['nbutils_version'])}. "
-        "Choose an area for its pack, or a topic for one page. Data: ONS, OHID, MHCLG and NHS England, "
-        "Open Government Licence v3.0."
-        + (" The upper-tier authorities' <a href='#dashboards'>dashboards</a> follow the list of areas." if boards else "")
-        + "</p>"
-        f"{failed}"
-        "<div class='nbu-filter' id='nbu-filter' hidden><label for='nbu-filter-box'>Filter areas by name, code, "
-        "county or region</label><br><input type='search' id='nbu-filter-box' autocomplete='off' title='Filter areas by name, code, county or region'> "
-        "<span id='nbu-filter-count' role='status'></span></div>"
-        f"{''.join(sections)}{boards}{FILTER_SCRIPT}"
-    )
-    atomic_write_text(out_dir / "index.html", _page("Infant and maternal health needs assessment: packs", body))
+    page = _page("index", title="Infant and maternal health needs assessment: packs", areas=len(by_area),
+                 pages=pages, failures=failures, generated=manifest["generated"], version=manifest["nbutils_version"],
+                 topics=[TOPIC_TITLES.get(t, t) for t in topics], regions=sections,
+                 dashboards=html(dashboards(out_dir, sorted(by_area))))
+    atomic_write_text(out_dir / "index.html", page)
 
 
 #: Up to this many upper-tier areas, the index shows each one's dashboard in full; beyond it (England), one line each.
@@ -285,24 +198,15 @@ def dashboards(out_dir: Path, areas: list[tuple[str, str, str]]) -> str:
     for name, code, folder in found:
         rag = _rag_counts(out_dir / folder / "overview" / "dashboard.csv")
         region, _, _ = _placement(code)
-        counts = "".join(f"<td>{rag.get(colour, 0)}</td>" for colour in RAG_COLOURS)
-        rows.append(f"<tr data-search='{html.escape(' '.join([name, code, region]).lower(), quote=True)}'>"
-                    f"<th scope='row'><a href='{folder}/overview.html#dashboard'>{html.escape(name)}</a> "
-                    f"<small>{code}</small></th><td>{html.escape(region)}</td>{counts}</tr>")
-    header = "".join(f"<th scope='col'>{colour}</th>" for colour in RAG_COLOURS)
+        rows.append({"name": name, "code": code, "folder": folder, "region": region,
+                     "search": " ".join([name, code, region]).lower(),
+                     "counts": [rag.get(colour, 0) for colour in RAG_COLOURS]})
     counties = sum(code.startswith("E10") for _, code, _ in found)
     kinds = ", ".join(part for part in (
         f"{counties} count{'y' if counties == 1 else 'ies'}" if counties else "",
         f"{len(found) - counties} unitary authorit{'y' if len(found) - counties == 1 else 'ies'} and metropolitan "
         "and London boroughs" if len(found) > counties else "") if part)
-    # Folded by default: in a national run the list is long, and the areas (with the filter box) come after it.
-    return ("<section class='nbu-index-dashboard'><details><summary><h2 style='display:inline'>Dashboards of the "
-            f"{len(found)} upper-tier authorities</h2> ({kinds}): open the list</summary>"
-            "<p>Each has a dashboard on its overview page: the headline indicators rated against England (red "
-            "significantly worse, amber similar, green significantly better, grey not tested or no value). The "
-            "counts are of its headline indicators.</p><table class='nbu-dashboard-list'><thead><tr>"
-            f"<th scope='col'>Authority</th><th scope='col'>Region</th>{header}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></details></section>")
+    return render("site/dashboard_list", rows=rows, kinds=kinds, colours=RAG_COLOURS)
 
 
 #: The dashboard's RAG ratings, in the order the index counts them.
@@ -330,9 +234,7 @@ def _render_dashboard(board_path: Path, grid_path: Path, name: str, code: str, f
     if grid_path.exists():
         grid = pd.read_csv(grid_path, na_values=["[c]", "[x]"], keep_default_na=False, dtype={"period": str})
         part += dashboard.district_grid_html(grid, area)
-    return (f"<section class='nbu-index-dashboard'><h2>Dashboard: {html.escape(name)}</h2>"
-            f"<p><a href='{folder}/overview.html#dashboard'>{html.escape(name)}'s overview</a> has the "
-            f"statistical neighbours, the charts and every source.</p>{part}</section>")
+    return render("site/dashboard", name=name, folder=folder, part=html(part))
 
 
 def _rag_counts(board_path: Path) -> dict[str, int]:
@@ -352,7 +254,7 @@ def write_area(out_dir: Path, folder: str, manifest: dict) -> None:
         write_area_page(out_dir, first["area_name"], first["area_code"], folder, cells, manifest)
 
 
-def _combined_intro(name: str, code: str) -> str:
+def _combined_members(code: str) -> str:
     """For a combined area's landing page: the authorities it is made of ('' for any other area)."""
     from . import areas
     from .errors import UnknownAreaError
@@ -361,47 +263,21 @@ def _combined_intro(name: str, code: str) -> str:
         return ""
     try:
         registry = areas.registry()
-        members = " and ".join(m.name for m in registry.members(registry.get(code)))
+        return " and ".join(m.name for m in registry.members(registry.get(code)))
     except UnknownAreaError:  # its set file changed since the run: the page is still written, without the sentence
         return ""
-    return f"<p>{html.escape(name)} is {html.escape(members)} reported as one area.</p>"
 
 
 def write_area_page(out_dir: Path, name: str, code: str, folder: str, cells: dict[str, dict],
                     manifest: dict) -> None:
-    """Landing page of one area's pack: its topics in reading order, with status."""
-    items = []
-    for topic in _topic_order(cells):
-        entry = cells[topic]
-        title = html.escape(TOPIC_TITLES.get(topic, topic))
-        if entry["status"] == "succeeded":
-            items.append(f"<li><a href='{topic}.html'>{title}</a></li>")
-        else:
-            items.append(f"<li>{title}: <span class='failed'><span>not available</span></span> "
-                         f"(the notebook failed: {html.escape(entry['error'] or '')})</li>")
-    body = (
-        f"<p><a href='../index.html'>All areas</a></p><h1>{html.escape(name)} <small>{code}</small></h1>"
-        "<p>Infant and maternal health needs assessment. Each topic compares the area with its county (for "
-        "two-tier districts), region and England.</p>"
-        f"{_combined_intro(name, code)}<h2>Topics</h2><ol>{''.join(items)}</ol>{_downloads(out_dir / folder, cells)}"
-        f"<p><small>Generated {html.escape(manifest['generated'])}.</small></p>"
-    )
-    atomic_write_text(out_dir / folder / "index.html", _page(f"{name}: infant and maternal health", body))
-
-
-def _downloads(area_dir: Path, cells: dict[str, dict]) -> str:
-    """Links to the area's PDF (when one has been printed) and to each topic's folder of CSV tables."""
+    """Landing page of one area's pack: its topics in reading order, with status, its PDF and its CSV folders."""
+    area_dir = out_dir / folder
     pdf = area_dir / f"{area_dir.name}.pdf"
-    parts = []
-    if pdf.exists():
-        size = pdf.stat().st_size / 1e6
-        parts.append(f"<p class='nbu-pdf'><a href='{html.escape(pdf.name)}'><strong>The whole pack as one PDF</strong>"
-                     f"</a> ({size:.1f} MB, A4, for printing and circulating)</p>")
-    folders = [t for t in _topic_order(cells)
-               if cells[t]["status"] == "succeeded" and any((area_dir / t).glob("*.csv"))]
-    if folders:
-        links = "".join(f"<li><a href='{t}/'>{html.escape(TOPIC_TITLES.get(t, t))}</a>: "
-                        f"{sum(1 for _ in (area_dir / t).glob('*.csv'))} CSV tables</li>" for t in folders)
-        parts.append(f"<h2>Tables as CSV</h2><p>Every table in the pack, in full, as CSV files (open in Excel), one "
-                     f"folder per topic:</p><ul>{links}</ul>")
-    return "".join(parts)
+    shown = [t for t in _topic_order(cells) if cells[t]["status"] == "succeeded" and any((area_dir / t).glob("*.csv"))]
+    page = _page("area", title=f"{name}: infant and maternal health", name=name, code=code,
+                 members=_combined_members(code), generated=manifest["generated"],
+                 topics=[{"topic": t, "title": TOPIC_TITLES.get(t, t), "entry": cells[t]} for t in _topic_order(cells)],
+                 pdf={"name": pdf.name, "size": f"{pdf.stat().st_size / 1e6:.1f}"} if pdf.exists() else None,
+                 folders=[{"topic": t, "title": TOPIC_TITLES.get(t, t),
+                           "count": sum(1 for _ in (area_dir / t).glob("*.csv"))} for t in shown])
+    atomic_write_text(area_dir / "index.html", page)

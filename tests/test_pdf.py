@@ -313,7 +313,7 @@ def test_a_district_card_prefers_its_own_series_and_names_the_county_s_figure(tm
     items = re.findall(r"<li>(.*?)</li>", card)
     assert len(items) == 4
     assert items[0].startswith("Infant mortality (3-year pooled, district series): <strong>4.9 per 1,000")
-    assert "Kent&#x27;s figure, 2023/24" in items[1] and "Kent" not in items[2]
+    assert "Kent&#39;s figure, 2023/24" in items[1] and "Kent" not in items[2]
     assert "single year, county or unitary" not in card  # the county's series gives way to the district's own
 
 

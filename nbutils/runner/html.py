@@ -1,16 +1,18 @@
 """HTML pages from executed notebooks, exported in the worker from the notebook in memory.
 
 Code hidden, cells tagged ``remove-cell`` left out, no CDN scripts, the pack's topic navigation and a table of
-contents. The exporter (templates parsed, preprocessors registered) is built once per worker process.
+contents (built by the template, cell by cell). The exporter (templates parsed, preprocessors registered) is
+built once per worker process.
 """
 
 from __future__ import annotations
 
 import functools
-import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from ..files import atomic_write_text
+from ..fragments import stylesheet
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -25,26 +27,45 @@ def _exporter():
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # Cells tagged 'remove-cell' (instructions for analysts) are left out of the pack.
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
+    exporter.register_filter("h2_headings", h2_headings)  # the template's contents list
     return exporter
 
 
-def table_of_contents(body: str) -> str:
-    """Insert a contents list built from the page's h2 headings after the first header block."""
-    headings = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', body, flags=re.S)
-    if not headings:
-        return body
-    items = "".join(
-        f'<li><a href="#{anchor}">{re.sub(r"<[^>]+>|¶", "", text).strip()}</a></li>' for anchor, text in headings
-    )
-    nav = (
-        '<nav class="nbu-toc" aria-label="Contents"><h2 class="nbu-toc-title">Contents</h2>'
-        f"<ol>{items}</ol></nav>"
-    )
-    # Right after the key-messages box if there is one, else at the top of the main content.
-    messages = re.search(r"<div class=[\"']nbu-messages[\"'].*?</div>", body, flags=re.S)
-    if messages:
-        return body[: messages.end()] + nav + body[messages.end():]
-    return body.replace("<main>", "<main>" + nav, 1)
+class _Headings(HTMLParser):
+    """The anchored h2 headings of an HTML fragment, as (anchor, text) in order; nbconvert's '¶' links left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self._anchor: str | None = None
+        self._text: list[str] = []
+        self._in_link = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "h2" and attributes.get("id"):
+            self._anchor, self._text = attributes["id"], []
+        elif tag == "a" and self._anchor is not None and "anchor-link" in (attributes.get("class") or ""):
+            self._in_link += 1
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._in_link:
+            self._in_link -= 1
+        elif tag == "h2" and self._anchor is not None:
+            self.found.append((self._anchor, "".join(self._text).replace("\u00b6", "").strip()))
+            self._anchor = None
+
+    def handle_data(self, data):
+        if self._anchor is not None and not self._in_link:
+            self._text.append(data)
+
+
+def h2_headings(fragment: str) -> list[tuple[str, str]]:
+    """The (anchor, text) of each h2 heading with an id in an HTML fragment: the pack template's contents list."""
+    parser = _Headings()
+    parser.feed(fragment)
+    parser.close()
+    return parser.found
 
 
 def render_html(notebook, title: str, nav: dict | None = None) -> str:
@@ -53,9 +74,9 @@ def render_html(notebook, title: str, nav: dict | None = None) -> str:
 
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = nbformat.read(notebook, as_version=4)
-    resources = {"metadata": {"name": title}, "nbutils_nav": nav}
+    resources = {"metadata": {"name": title}, "nbutils_nav": nav, "nbutils_css": stylesheet("pack", "print")}
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
-    return table_of_contents(body)
+    return body
 
 
 def export_html(notebook, html_path: Path, title: str, nav: dict | None = None) -> None:
