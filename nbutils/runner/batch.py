@@ -75,9 +75,8 @@ class RunSummary:
 class PlainProgress:
     """One log line per finished notebook (used when the output is not a terminal)."""
 
-    def __init__(self, log=print, explain: bool = False) -> None:
+    def __init__(self, log=print) -> None:
         self.log = log
-        self.explain = explain  # each line says why the notebook ran
         self.total = 0
         self.done = 0
 
@@ -90,7 +89,6 @@ class PlainProgress:
         self.done += 1
         state = "ok    " if result.status == "succeeded" else "FAILED"
         line = f"[{self.done}/{self.total}] {state} {result.area_name} / {result.topic} ({result.seconds:.1f} s)"
-        line += f" [{result.reason}]" if self.explain and result.reason else ""
         self.log(line + (f": {result.error}" if result.error else ""))
 
     def close(self) -> None:
