@@ -130,3 +130,39 @@ def test_local_data_are_fingerprinted_per_area_and_a_new_dataset_is_named(tmp_pa
     changed = InputState(json.dumps({"files": {}, "local": {"fixture-local-2024-25/figures.csv": "cd" * 32}}))
     assert changed.changes({"local:E07000113": after.fingerprint("local:E07000113")}) == [
         "local dataset fixture-local-2024-25 changed"]
+
+
+def test_each_rerun_reason_is_named(tmp_path):
+    """The reasons the run summary gives, from the record of the last run and the store now."""
+    from nbutils.runner.manifest import rerun_reasons
+
+    state = InputState(json.dumps({"files": {"indicators/satod.parquet": "new", "registry.json": "r"}, "local": {}}))
+    done = {"status": "succeeded", "inputs": "code", "outputs": [], "reads": {"indicator:satod": "old",
+                                                                               "table:registry": "r"}}
+    assert rerun_reasons(None, "code", tmp_path, state) == ["new notebook"]
+    assert rerun_reasons({**done, "status": "failed"}, "code", tmp_path, state) == ["failed last time"]
+    assert rerun_reasons(done, "other code", tmp_path, state) == ["code or parameters changed"]
+    assert rerun_reasons({**done, "reads": None}, "code", tmp_path, state) == ["its inputs were not recorded"]
+    assert rerun_reasons(done, "code", tmp_path, state) == ["indicator satod changed"]
+    assert rerun_reasons({**done, "reads": {"indicator:gone": "x"}}, "code", tmp_path, state) == [
+        "indicator gone removed"]
+    assert rerun_reasons({**done, "reads": {"table:registry": "r"}, "outputs": ["x/satod.html"]}, "code", tmp_path,
+                         state) == ["outputs missing"]
+    assert rerun_reasons({**done, "reads": {"table:registry": "r"}}, "code", tmp_path, state) == []
+
+
+def test_the_summary_says_why_each_notebook_ran(capsys):
+    from nbutils import cli
+    from nbutils.runner.batch import RunSummary
+    from nbutils.runner.manifest import Result
+
+    ran = [Result("E07000113", "Swale", "E07000113-swale", topic, "succeeded", 1.0, reason=reason)
+           for topic, reason in (("alpha", "indicator satod changed"), ("beta", "indicator satod changed"),
+                                 ("gamma", "new notebook"))]
+    cli._print_summary(RunSummary(ran, [], 3.0), explain=True)  # noqa: SLF001
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["ran: Swale / alpha: indicator satod changed", "ran: Swale / beta: indicator satod changed",
+                         "ran: Swale / gamma: new notebook"]
+    cli._print_summary(RunSummary(ran, [], 3.0))  # noqa: SLF001
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "ran because: indicator satod changed (2); new notebook (1) (--explain for each notebook)")
