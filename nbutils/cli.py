@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                           "at most 604800: a week)")
     run.add_argument("--force", action="store_true",
                      help="rerun notebooks even when their inputs and outputs are unchanged")
+    run.add_argument("--explain", action="store_true",
+                     help="say why each notebook ran (e.g. 'indicator 92196 changed', 'local dataset X added', "
+                          "'code or parameters changed', 'new notebook', 'forced'); a notebook whose own inputs are "
+                          "unchanged is skipped")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run on a Dask distributed cluster, e.g. tcp://host:8786 (workers must share the "
                           "project and the output folder)")
@@ -154,9 +158,20 @@ class RichProgress:
         self.progress.stop()
 
 
-def _print_summary(summary) -> None:
-    """Succeeded, failed (with reason) and skipped, as a table on a terminal or plain lines otherwise."""
+def _print_summary(summary, explain: bool = False) -> None:
+    """Succeeded, failed (with reason) and skipped, as a table on a terminal or plain lines otherwise; why the
+    notebooks ran (each one's reason with ``explain``, else a count per reason)."""
     failed = summary.failed
+    if explain:
+        for result in summary.results:
+            print(f"ran: {result.area_name} / {result.topic}: {result.reason or 'not known'}")
+    elif summary.results:
+        counts: dict[str, int] = {}
+        for result in summary.results:
+            counts[result.reason or "not known"] = counts.get(result.reason or "not known", 0) + 1
+        print("ran because: " + "; ".join(f"{reason} ({n})" for reason, n in sorted(counts.items(),
+                                                                                    key=lambda c: -c[1])[:5])
+              + ("; ..." if len(counts) > 5 else "") + " (--explain for each notebook)")
     line = (f"{len(summary.succeeded)} succeeded, {len(failed)} failed, {len(summary.skipped)} skipped "
             f"(up to date) in {summary.seconds:.1f} s")
     if sys.stdout.isatty() and failed:
@@ -262,7 +277,7 @@ def _cmd_run(args) -> int:
                          scheduler=args.scheduler, progress=progress)
     for note in summary.notes:
         print(f"note: {note}")
-    _print_summary(summary)
+    _print_summary(summary, args.explain)
     if args.pdf:
         from .pdf import write_area_pdfs
 

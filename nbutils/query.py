@@ -103,10 +103,8 @@ def local_values(indicator_id: str, area_codes: list[str] | None = None) -> pd.D
     from . import disclosure
     from .local_data import LOCAL_COLUMNS
 
-    frame = store.table("local_indicators")
+    frame = store.local_rows("local_indicators", area_codes)  # recorded as read for these areas only
     frame = frame[frame.indicator_id == indicator_id]
-    if area_codes is not None:
-        frame = frame[frame.area_code.isin(list(area_codes))]
     parts = [disclosure.apply(rows, rule)[LOCAL_COLUMNS] for rule, rows in frame.groupby("disclosure", sort=True)]
     if not parts:
         return frame[LOCAL_COLUMNS].reset_index(drop=True)

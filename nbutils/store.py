@@ -138,6 +138,7 @@ def ensure() -> Path:
 
 def local_datasets(root: Path | None = None) -> list:
     """The project's local data, validated against the store's area registry (building the store if needed)."""
+    record_read("local:*")
     return local_data.load_all(table("areas"), table("predecessors"), root)
 
 
@@ -212,12 +213,54 @@ def _lock(store: Path):
 def _clear_caches() -> None:
     _read_table.cache_clear()
     _indicator_ids.cache_clear()
+    _indicator_reads.cache_clear()
     _indicator_rows.cache_clear()
     _disclosed_rows.cache_clear()
     _disclosed_statistic.cache_clear()
     _births.cache_clear()
     _hierarchy.cache_clear()
     _read_boundaries.cache_clear()
+
+
+# --------------------------------------------------------------------------------------------- read recording
+# Every public read below names what it read (``indicator:<id>``, ``table:<name>``, ``boundaries:<level>``,
+# ``local:<area code>`` or ``local:*``), so the runner can record each notebook's own inputs and rerun a notebook
+# only when one of them changes. A set per recording frame: the bottom one is the process's (taken by the runner
+# after each notebook), those above it are per_build calls collecting what their cached result was made from.
+_READS: list[set[str]] = [set()]
+
+
+def record_read(*keys: str) -> None:
+    """Note that store data named by ``keys`` were read (by this process, and any per_build call under way)."""
+    for reads in _READS:
+        reads.update(keys)
+
+
+def take_reads() -> list[str]:
+    """What this process has read from the store since the last call, sorted; the record starts afresh."""
+    found = sorted(_READS[0])
+    _READS[0].clear()
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _indicator_reads(folder: Path, indicator_id: str) -> tuple[str, ...]:
+    """What an indicator's rows, as they leave the store, are made from: the indicator, and for a
+    disclosure-controlled one every held copy of its statistic, the births and the area hierarchy
+    (see :func:`_disclosed_rows`)."""
+    from . import catalog
+
+    own = (f"indicator:{indicator_id}",)
+    try:
+        meta = catalog.indicator(indicator_id)
+    except UnknownIndicatorError:
+        return own
+    copies = catalog.copies_of(indicator_id)
+    if meta.disclosure in ("census", "none") and meta.implied_events is None and len(copies) == 1:
+        return own
+    held = _indicator_ids(folder)
+    return tuple(sorted({*own, *(f"indicator:{c}" for c in copies if c in held), "indicator:ons_mye_young_children",
+                         "table:areas"}))
 
 
 # --------------------------------------------------------------------------------------------------- querying
@@ -239,7 +282,25 @@ def table(name: str) -> pd.DataFrame:
     if name not in ("areas", "lsoa_lookup", "predecessors", "local_indicators", "local_meta", *TABLE_BUILDERS):
         raise ValueError(f"no store table '{name}'; known: areas, lsoa_lookup, predecessors, local_indicators, "
                          f"local_meta, {', '.join(TABLE_BUILDERS)}")
+    record_read("local:*" if name.startswith("local_") else f"table:{name}")
     return _read_table(folder, name).copy()  # an in-place edit by one caller must not change the cache
+
+
+def local_rows(name: str, area_codes: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a local data table (``local_indicators`` or ``local_meta``) for ``area_codes`` (default: every
+    area), recorded as read for those areas only: a dataset added for another authority reruns nothing here.
+
+    Rows of no area (a dataset's definitions) come with every selection: a definition matters to an area only
+    where its dataset has figures for that area, and those figures are recorded as read."""
+    if name not in ("local_indicators", "local_meta"):
+        raise ValueError(f"no local data table '{name}'; known: local_indicators, local_meta")
+    frame = _read_table(ensure(), name)
+    if area_codes is None:
+        record_read("local:*")
+        return frame.copy()
+    codes = list(area_codes)
+    record_read(*(f"local:{code}" for code in codes))
+    return frame[frame["area_code"].isin(codes) | frame["area_code"].fillna("").eq("")].copy()
 
 
 @functools.lru_cache(maxsize=None)
@@ -345,6 +406,7 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
         raise UnknownIndicatorError(
             f"indicator '{indicator_id}' is not in the data store; known: {', '.join(sorted(known))}"
         )
+    record_read(*_indicator_reads(folder, indicator_id))
     frame = _disclosed_rows(folder, indicator_id)
     mask = pd.Series(True, index=frame.index)
     if area_codes is not None:
@@ -369,11 +431,16 @@ def per_build(maxsize: int = 512):
     def decorate(function):
         @functools.lru_cache(maxsize=maxsize)
         def cached(stamp, *args, **kwargs):
-            return function(*args, **kwargs)
+            _READS.append(set())  # what the result is made from, replayed for every later caller
+            try:
+                return function(*args, **kwargs), tuple(_READS[-1])
+            finally:
+                _READS.pop()
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            result = cached(build_stamp(), *args, **kwargs)
+            result, reads = cached(build_stamp(), *args, **kwargs)
+            record_read(*reads)
             return result.copy() if hasattr(result, "copy") else result  # a caller may change its frame
 
         wrapper.cache_clear = cached.cache_clear
@@ -384,6 +451,8 @@ def per_build(maxsize: int = 512):
 def all_indicators() -> pd.DataFrame:
     """The whole long indicator table (every indicator), disclosure-controlled as :func:`indicator_data` is."""
     folder = ensure()
+    for indicator_id in _indicator_ids(folder):
+        record_read(*_indicator_reads(folder, indicator_id))
     return pd.concat([_disclosed_rows(folder, i) for i in sorted(_indicator_ids(folder))], ignore_index=True)
 
 
@@ -399,4 +468,5 @@ def _read_boundaries(folder: Path, level: str):
 
 def boundaries(level: str):
     """GeoDataFrame of boundaries for ``level`` ('lsoa' for Kent and Medway, 'msoa' or 'lad'), WGS84."""
+    record_read(f"boundaries:{level}")
     return _read_boundaries(ensure(), level)

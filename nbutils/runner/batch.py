@@ -16,7 +16,8 @@ from pathlib import Path
 from .. import locks, paths, store_state
 from ..errors import WorkbookError
 from ..files import DiskFullError
-from .manifest import Result, load_previous, repair_manifest, task_fingerprint, up_to_date, write_manifest
+from .inputs import InputState, explain as explain_reasons
+from .manifest import Result, load_previous, repair_manifest, rerun_reasons, task_fingerprint, write_manifest
 
 #: Seconds between two rewrites of the run's index.html while notebooks finish (each area's own page is rewritten
 #: as soon as one of its notebooks finishes, and the index once more at the end).
@@ -103,7 +104,7 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
     ----------
     jobs : notebooks executed at once on this machine (default: CPU cores), each worker holding a warm kernel.
     timeout : seconds one notebook may run before its kernel is killed and it is reported as failed.
-    force : rerun even notebooks whose inputs and outputs are unchanged.
+    force : rerun even notebooks whose own inputs (what they read from the store), code and outputs are unchanged.
     scheduler : address of a Dask distributed scheduler (e.g. ``tcp://host:8786``); its workers must see the
         same project and output folder.
     progress : an object with ``start(total, skipped)``, ``advance(result)`` and ``close()``.
@@ -129,20 +130,23 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
             from .. import store
 
             folder = store.ensure()
-        store_record = (folder / store_state.BUILD_RECORD).read_text()
+        state = InputState((folder / store_state.BUILD_RECORD).read_text())
         repaired = repair_manifest(out_dir)
         if repaired:
             notes.append(repaired)
         previous = load_previous(out_dir)
-        todo, skipped, fingerprints = [], [], {}
+        todo, skipped, fingerprints, reasons = [], [], {}, {}
         for area in areas:
             for topic in topics:
-                fingerprint = task_fingerprint(area, topic, notebooks, store_record)
+                fingerprint = task_fingerprint(area, topic, notebooks)
                 fingerprints[(area.code, topic)] = fingerprint
                 record = previous.get((area.code, topic))
-                if not force and up_to_date(record, fingerprint, out_dir):
+                # A notebook reruns only when its code or one of its own inputs changed (see .inputs).
+                why = ["forced"] if force else rerun_reasons(record, fingerprint, out_dir, state)
+                if not why:
                     skipped.append(Result(**{k: record.get(k) for k in Result.__dataclass_fields__}))
                 else:
+                    reasons[(area.code, topic)] = explain_reasons(why)
                     todo.append((area, topic, out_dir, timeout, notebooks))
         results: list[Result] = []
         records = dict(previous)  # the manifest's records, kept in memory for the whole run
@@ -161,6 +165,9 @@ def run(areas: list, topics: list[str], out_dir: Path, jobs: int | None = None, 
 
         def finished(result: Result) -> None:
             nonlocal last_index
+            result.reason = reasons.get((result.area_code, result.topic))
+            # Each input the notebook read, with its fingerprint: what the next run compares.
+            result.reads = state.fingerprints(result.reads) if isinstance(result.reads, list) else None
             results.append(result)
             progress.advance(result)
             # Recorded as each notebook finishes, with the area's landing page, so a killed run loses nothing

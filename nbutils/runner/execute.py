@@ -27,6 +27,7 @@ from .. import paths, run_parameters
 from ..files import DiskFullError, atomic_write_text
 from ..topics_meta import TOPIC_TITLES
 from .html import export_html, navigation
+from .inputs import recorded_reads
 from .kernels import WarmKernel, kill_kernels
 from .manifest import Result, executed_path, withdraw_outputs
 
@@ -46,6 +47,7 @@ class Job:
     notebook: object = None  # the executed notebook (partial after a timeout)
     error: str | None = None
     expired: bool = False
+    reads: list[str] | None = None  # what the notebook read from the store (nbutils.runner.inputs)
 
     @property
     def source(self) -> Path:
@@ -148,6 +150,8 @@ def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks:
             job.error = f"the kernel did not start: {failure}"
     if job.error is None:
         execute(job, kernel)
+        if job.error is None:
+            job.reads = recorded_reads(kernel)
         kernel.finished(ok=job.error is None)
     try:
         keep(job)
@@ -156,7 +160,9 @@ def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks:
         job.error = job.error or "no space left on device"
     except Exception:  # noqa: BLE001 - the page could not be made: the notebook fails, with the reason
         job.error = job.error or "HTML export failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
-    return collect(job)
+    result = collect(job)
+    result.reads = job.reads if result.status == "succeeded" else None
+    return result
 
 
 # ------------------------------------------------------------------------------------------------- the engine

@@ -49,7 +49,10 @@ class Result:
     outputs: list[str] = field(default_factory=list)
     error: str | None = None
     executed: str | None = None  # the executed notebook, relative to the output folder
-
+    #: What the notebook read from the store: the keys taken from its kernel, then (in the runner) each key with
+    #: its fingerprint; None when not known (the notebook reruns next time).
+    reads: list[str] | dict[str, str] | None = None
+    reason: str | None = None  # why it ran: "new notebook", "indicator 92196 changed", "forced", ...
 
 
 def executed_path(out_dir: Path, folder: str, topic: str) -> Path:
@@ -57,11 +60,12 @@ def executed_path(out_dir: Path, folder: str, topic: str) -> Path:
     return out_dir / EXECUTED_DIR / folder / f"{topic}.ipynb"
 
 
-def task_fingerprint(area, topic: str, notebooks: Path, store_state: str) -> str:
-    """What a task's outputs depend on: notebook, parameters (an :class:`~nbutils.areas.Area`), data, package
-    code and version."""
+def task_fingerprint(area, topic: str, notebooks: Path) -> str:
+    """What a task's outputs depend on besides the data it reads: notebook, parameters (an
+    :class:`~nbutils.areas.Area`), package code and version. The data are the notebook's own recorded reads
+    (:mod:`nbutils.runner.inputs`)."""
     digest = hashlib.sha256()
-    for part in (area.code, topic, store_state, package_fingerprint(), parameters_fingerprint()):
+    for part in (area.code, topic, package_fingerprint(), parameters_fingerprint()):
         digest.update(part.encode())
         digest.update(b"\0")
     digest.update((notebooks / f"{topic}.ipynb").read_bytes())
@@ -85,6 +89,8 @@ class RunRecord(BaseModel):
     error: str | None = None
     executed: str | None = None
     inputs: str | None = None
+    reads: dict[str, Annotated[str, StringConstraints(max_length=100_000)]] | None = None
+    reason: str | None = None
     finished: str | None = None
 
     @model_validator(mode="after")
@@ -185,6 +191,7 @@ def runs_from_folders(out_dir: Path) -> list[dict]:
                 "outputs": _outputs(out_dir, folder, topic),
                 "error": None if html_path.exists() else "not known: the run manifest was rebuilt; run it again",
                 "executed": executed.relative_to(out_dir).as_posix() if executed.exists() else None, "inputs": None,
+                "reads": None,
             })
     return records
 
@@ -212,11 +219,27 @@ def repair_manifest(out_dir: Path) -> str | None:
             " rebuilt them from the area folders present (their topics rerun next time)")
 
 
-def up_to_date(record: dict | None, fingerprint: str, out_dir: Path) -> bool:
-    """Whether a recorded run succeeded with these inputs and all its outputs are still there."""
-    if not record or record.get("status") != "succeeded" or record.get("inputs") != fingerprint:
-        return False
-    return all((out_dir / output).exists() for output in record.get("outputs", []))
+def rerun_reasons(record: dict | None, fingerprint: str, out_dir: Path, state) -> list[str]:
+    """Why a task must run again (empty when it is up to date): no record, a failure, changed code or
+    parameters, a changed input of its own (``state``: an :class:`~nbutils.runner.inputs.InputState`), or a
+    missing output."""
+    if not record:
+        return ["new notebook"]
+    if record.get("status") != "succeeded":
+        return ["failed last time"]
+    if record.get("inputs") != fingerprint:
+        return ["code or parameters changed"]
+    if not isinstance(record.get("reads"), dict):
+        return ["its inputs were not recorded"]
+    reasons = state.changes(record["reads"])
+    if not all((out_dir / output).exists() for output in record.get("outputs", [])):
+        reasons.append("outputs missing")
+    return reasons
+
+
+def up_to_date(record: dict | None, fingerprint: str, out_dir: Path, state) -> bool:
+    """Whether a recorded run succeeded with this code, its own inputs unchanged, and all its outputs there."""
+    return not rerun_reasons(record, fingerprint, out_dir, state)
 
 
 def write_manifest(out_dir: Path, results: list[Result], fingerprints: dict | None = None,

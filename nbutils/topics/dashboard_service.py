@@ -29,11 +29,10 @@ PERIODS_SHOWN = 5
 
 def _meta(kind: str, area_code: str | None = None) -> pd.DataFrame:
     try:
-        meta = store.table("local_meta")
+        meta = store.local_rows("local_meta", None if area_code is None else [area_code])
     except (ValueError, FileNotFoundError, OSError):
         return pd.DataFrame(columns=["kind", "indicator_id", "area_code"])
-    meta = meta[meta.kind == kind]
-    return meta if area_code is None else meta[meta.area_code == area_code]
+    return meta[meta.kind == kind]
 
 
 def target_year(period: str, years: list[str]) -> str | None:
@@ -104,7 +103,7 @@ def number(value, decimals: int, unit: str) -> str:
 
 
 def _definitions(area_code: str) -> pd.DataFrame:
-    definitions = _meta("definition")
+    definitions = _meta("definition", area_code)  # the definitions of datasets with figures for the area
     return definitions[definitions.role == "service"].drop_duplicates("indicator_id")
 
 
