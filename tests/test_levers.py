@@ -266,3 +266,17 @@ def test_lever_inputs_name_their_measure_and_whether_local_or_national(store_rea
     assert shown.iloc[:, 0].str.contains("Breastfeeding initiation").sum() == 0
     # The national check table keeps the report's own lever names.
     assert "Breastfeeding initiation, R&M group 67% to 83%" in levers.check_table().lever.tolist()
+
+
+def test_single_years_pooled_are_labelled_by_the_years_they_hold(store_ready):
+    # Kensington and Chelsea's latest three published single years are 2019, 2020 and 2022 (2021 is not in the
+    # source): the pooled figure was labelled "2019-22", four years.
+    from nbutils import periods
+    from nbutils.areas import resolve
+    from nbutils.topics import levers
+
+    deaths = levers.infant_deaths(resolve("Kensington and Chelsea"))
+    assert deaths.period == "2019, 2020 and 2022" and deaths.years == 3
+    assert periods.period_end(deaths.period).isoformat() == "2022-12-31"
+    assert periods.pooled_years_label(["2021", "2022", "2023"]) == "2021-23"
+    assert levers.infant_deaths(resolve("Hartlepool")).period == "2021-23"

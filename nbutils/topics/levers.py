@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from .. import disclosure, narrative, paths, planning, query, stats
+from .. import disclosure, narrative, paths, periods, planning, query, stats
 from ..areas import Area, registry
 from ..errors import WorkbookError
 from . import indicators, scale_of_need
@@ -199,7 +199,7 @@ def infant_deaths(area: Area) -> InfantDeaths | None:
         years = list(own.period.astype(str))
         england = [england_by_year.get(y) for y in years]
         rate = float(own.value.mean())  # births change little over three years: the pooled rate is about the mean
-        period = years[0] if len(years) == 1 else f"{years[0]}-{years[-1][-2:]}"
+        period = periods.pooled_years_label(years)  # '2019, 2020 and 2022' when a year is missing, never '2019-22'
         source = (f"ONS single-year infant mortality via DfE LAIT, {', '.join(years)} pooled (mean of the "
                   "single-year rates)")
         return InfantDeaths(area, rate, period, len(years), area.name, births,
