@@ -199,8 +199,9 @@ def _estimate_round(cells: pd.DataFrame, min_width: float, cover: set, memo: dic
     """Cells to withhold so that no withheld window of an area can be estimated from its shown windows (pooled
     periods and single years together, any copy) to within ``min_width`` events (:func:`.estimates.protect_family`).
 
-    ``memo`` keeps each family's answer between rounds. Windows in ``cover`` (withheld by this round before) are withheld but need no protection of their own: any
-    estimate of one from the shown windows is already counted in the range of the window it protects."""
+    ``memo`` keeps each family's answer between rounds. Windows in ``cover`` (withheld by this round before) stay
+    withheld but need no protection of their own: any estimate of one from the shown windows is already counted in
+    the range of the window it protects."""
     added = set()
     years = cells[cells._first.map(lambda y: isinstance(y, (int, np.integer)))]
     usable = years._shown & ~years._withheld & np.isfinite(years._low) & np.isfinite(years._high)

@@ -166,7 +166,8 @@ def _targets_text(kpi: pd.DataFrame, d: int, unit: str) -> str:
     parts = []
     for (target, floor), same in goals.iloc[::-1].groupby(["target", goals.floor.fillna(-1.0)], sort=False):
         years = narrative.list_phrase(sorted(same.target_year, key=periods.sort_key))
-        parts.append(f"{number(target, d, unit)} ({years})" + ("" if floor == -1.0 else f", floor {number(floor, d, unit)}"))
+        floor_text = "" if floor == -1.0 else f", floor {number(floor, d, unit)}"
+        parts.append(f"{number(target, d, unit)} ({years}){floor_text}")
     return "; ".join(parts)
 
 
