@@ -257,7 +257,7 @@ def test_lever_inputs_name_their_measure_and_whether_local_or_national(store_rea
     assert feeding.value == 38.9 and feeding.period == "2022/23"
     assert feeding.level == "Swale (local data: Kent County Council, 2 July 2024)"
     assert feeding.reference_value == 49.2
-    assert feeding.reference == "England, national data (the area's figure is local data)"
+    assert feeding.reference == "England, national data; the area's figure is local data"
     # National figures say so too: Kent's smoking at delivery, Swale's own adult obesity.
     assert table.loc["smoking", "level"] == "Kent (the county's figure, national data)"
     assert table.loc["obesity", "level"] == "Swale (national data)"

@@ -130,7 +130,8 @@ def _judge(trigger: Trigger, card: pd.DataFrame, area_name: str | None = None) -
     if pd.isna(bench):
         return None
     against = (f"England's {_fmt(bench, r.unit)}" if pd.notna(r.england)
-               else f"the median of English districts, {_fmt(bench, r.unit)} (the source has no England value)")
+               else f"the median of English districts, {_fmt(bench, r.unit)}")
+    no_england = "" if pd.notna(r.england) else "; the source has no England value"
     kind = stats.comparison_kind(r.compared_with_england)
     higher_is_worse = r.polarity != "high-is-good"
     higher = r.value > bench
@@ -151,7 +152,7 @@ def _judge(trigger: Trigger, card: pd.DataFrame, area_name: str | None = None) -
         how, why = side, " (a whole-population count: no sampling error, so no test is needed)"
     else:
         status = "not_tested" if wrong_side else None
-        how, why = side, " (difference not tested for significance: the source gives no interval or counts)"
+        how, why = side, f" (difference not tested for significance: the source gives no interval or counts{no_england})"
     if status is None:
         return None
     name = area_name or r.area_name

@@ -279,7 +279,7 @@ def _input(key: str, area: Area, card: pd.DataFrame) -> dict:
         england = national[(national.role == "england") & (national.period == row.period)].value
         return empty | {"value": float(row.value), "period": str(row.period), "level": f"{area.name} ({row.label})",
                         "england": float(england.iloc[0]) if len(england) else np.nan, "local_data": row.label,
-                        "reference": "England, national data (the area's figure is local data)"}
+                        "reference": "England, national data; the area's figure is local data"}
     if rows.empty or pd.isna(rows.value.iloc[0]):
         return empty | {"level": "not held"}
     r = rows.iloc[0]
