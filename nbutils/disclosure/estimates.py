@@ -15,6 +15,8 @@ Pure: numbers in, windows out.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -27,6 +29,44 @@ def _vector(window, index) -> np.ndarray:
     v = np.zeros(len(index))
     v[index[window[0]]:index[window[1]] + 1] = 1.0
     return v
+
+
+def _system(shown, window):
+    """The windows as 0/1 rows over the years they cover, their intervals (reconciled: :func:`_slack`), and the
+    withheld window's row."""
+    years = range(min(min(s[0] for s in shown), window[0]), max(max(s[1] for s in shown), window[1]) + 1)
+    index = {y: i for i, y in enumerate(years)}
+    matrix = np.array([_vector(s, index) for s in shown])
+    slack = _slack(tuple(shown))
+    low = np.array([s[2] for s in shown], dtype=float) - slack
+    high = np.array([s[3] for s in shown], dtype=float) + slack
+    return matrix, low, high, _vector(window, index)
+
+
+@lru_cache(maxsize=4096)
+def _slack(shown: tuple) -> np.ndarray:
+    """The least widening of each interval (smallest total) that makes the shown windows agree (zeros when they
+    already do).
+
+    The denominators behind the intervals are partly approximations (births a year x years), so intervals can
+    contradict each other where a reader with the exact births would find them consistent, and as narrow.
+    Widening only the windows that disagree, by the least total amount, rather than giving up or widening every
+    window, keeps the reader's estimate as sharp as it would be.
+    """
+    years = range(min(s[0] for s in shown), max(s[1] for s in shown) + 1)
+    index = {y: i for i, y in enumerate(years)}
+    matrix = np.array([_vector(s, index) for s in shown])
+    low = np.array([s[2] for s in shown], dtype=float)
+    high = np.array([s[3] for s in shown], dtype=float)
+    n, eye = len(shown), np.eye(len(shown))
+    # Years y >= 0 and widenings t >= 0: minimise sum(t) subject to low - t <= matrix @ y <= high + t.
+    result = linprog(np.r_[np.zeros(len(index)), np.ones(n)],
+                     A_ub=np.vstack([np.hstack([matrix, -eye]), np.hstack([-matrix, -eye])]),
+                     b_ub=np.r_[high, -low], bounds=(0, None), method="highs")
+    if result.status != 0:
+        return np.zeros(n)
+    widen = result.x[-n:]
+    return np.where(widen > 1e-12, widen + 1e-9, 0.0)
 
 
 def estimate_range(shown, window) -> tuple[float, float]:
@@ -42,66 +82,35 @@ def estimate_range(shown, window) -> tuple[float, float]:
     Returns
     -------
     (float, float)
-        The range; ``(0, inf)`` when the shown windows do not bound it. When the shown intervals contradict each
-        other (their denominators are approximations), the range is the one the least precise combination of
-        shown windows gives (their rounding widths summed), ignoring that counts are not negative.
+        The range; ``(0, inf)`` when the shown windows do not bound it. Where the shown intervals contradict each
+        other (their denominators are approximations) they are first widened by the least amount that reconciles
+        them (:func:`_slack`).
     """
     if not shown:
         return 0.0, np.inf
-    years = range(min(min(s[0] for s in shown), window[0]), max(max(s[1] for s in shown), window[1]) + 1)
-    index = {y: i for i, y in enumerate(years)}
-    matrix = np.array([_vector(s, index) for s in shown])
-    low = np.array([s[2] for s in shown], dtype=float)
-    high = np.array([s[3] for s in shown], dtype=float)
-    target = _vector(window, index)
+    matrix, low, high, target = _system(shown, window)
     a_ub = np.vstack([matrix, -matrix])
     b_ub = np.concatenate([high, -low])
     ends = []
     for sign in (1.0, -1.0):
         result = linprog(sign * target, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-        if result.status == 2:  # infeasible: the shown intervals disagree
-            return _span_range(matrix, low, high, target)
-        ends.append(sign * result.fun if result.status == 0 else sign * np.inf)
+        ends.append(sign * result.fun if result.status == 0 else np.inf)  # only the largest can be unbounded
     return ends[0], ends[1]
 
 
 def range_width(shown, window) -> float:
     """Width of :func:`estimate_range` in one linear programme (the largest difference between two event counts
-    both consistent with the shown windows); the same fallback when the shown intervals disagree."""
+    both consistent with the shown windows)."""
     if not shown:
         return np.inf
-    years = range(min(min(s[0] for s in shown), window[0]), max(max(s[1] for s in shown), window[1]) + 1)
-    index = {y: i for i, y in enumerate(years)}
-    matrix = np.array([_vector(s, index) for s in shown])
-    low = np.array([s[2] for s in shown], dtype=float)
-    high = np.array([s[3] for s in shown], dtype=float)
-    target = _vector(window, index)
+    matrix, low, high, target = _system(shown, window)
     zero = np.zeros_like(matrix)
     # Two copies of the years, y and z, each consistent with the shown windows: maximise target @ (y - z).
     a_ub = np.vstack([np.hstack([matrix, zero]), np.hstack([-matrix, zero]),
                       np.hstack([zero, matrix]), np.hstack([zero, -matrix])])
     b_ub = np.concatenate([high, -low, high, -low])
     result = linprog(np.concatenate([-target, target]), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    if result.status == 2:
-        lo, hi = _span_range(matrix, low, high, target)
-        return hi - lo
     return -result.fun if result.status == 0 else np.inf
-
-
-def _span_range(matrix, low, high, target) -> tuple[float, float]:
-    """Range of the best linear estimate when the intervals disagree: ``target = c @ matrix`` with the smallest
-    sum of |c| x half-width; unbounded when ``target`` is not a combination of the shown windows."""
-    n = len(matrix)
-    half = (high - low) / 2
-    middle = (high + low) / 2
-    # c = p - q with p, q >= 0; minimise half @ (p + q) subject to matrix.T @ (p - q) = target.
-    result = linprog(np.concatenate([half, half]), A_eq=np.hstack([matrix.T, -matrix.T]), b_eq=target,
-                     bounds=(0, None), method="highs")
-    if result.status != 0:
-        return 0.0, np.inf
-    c = result.x[:n] - result.x[n:]
-    centre = float(c @ middle)
-    return centre - result.fun, centre + result.fun
 
 
 def protect_family(shown, withheld, min_width) -> list[tuple[int, int]]:
