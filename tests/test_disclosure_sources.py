@@ -330,3 +330,36 @@ def test_pooled_periods_and_single_years_are_one_family_in_the_pure_rule():
     shown = windows({**pooled, **{p: v for p, v in single.items() if p not in ("2017", "2018")}})
     assert range_width(shown, (2018, 2018)) < 1
     assert range_width([s for s in shown if s[:2] != (2018, 2020)], (2018, 2018)) > 4
+
+
+def test_no_withheld_infant_mortality_window_anywhere_is_estimated_within_2_deaths(store_ready):
+    """The same attack on every area with a withheld infant mortality cell, with everything the store lets out:
+    Health Index pooled rates, DfE single years, and the Fingertips 2016-18 extract (counts exact, rates against
+    its births). Criterion as above: every withheld window, pooled or single, spans more than 4 deaths."""
+    from nbutils import store
+
+    ids = ["ons_hi_infant_mortality", "infant_mortality_single_year", "fingertips_infant_mortality"]
+    data = {i: store.indicator_data(i) for i in ids}
+    under1 = store.indicator_data("ons_mye_young_children")
+    births = under1[under1.category == "Aged under 1"].groupby("area_code")["count"].max()
+    areas = sorted(set().union(*[set(d.area_code[D.is_suppressed(d)]) for d in data.values()]) & set(births.index))
+    assert len(areas) > 30
+    narrow = []
+    for area in areas:
+        shown, withheld = [], set()
+        for rows in (d[d.area_code == area] for d in data.values()):
+            for p, v, n, den, hidden in zip(rows.period, rows.value, rows["count"], rows.denominator,
+                                            D.is_suppressed(rows)):
+                first, last = D.period_years(p)
+                if hidden:
+                    withheld.add((first, last))
+                elif pd.notna(n):
+                    shown.append((first, last, float(n), float(n)))
+                elif np.isfinite(v):
+                    span = (float(den) if pd.notna(den) else births[area] * (last - first + 1)) / 1000
+                    shown.append((first, last, max(v - 0.05, 0) * span, (v + 0.05) * span))
+        for window in sorted(withheld):
+            low, high = _attack_range(shown, window) if shown else (0.0, np.inf)
+            if high - low <= 4:
+                narrow.append((area, window, round(low, 2), round(high, 2)))
+    assert narrow == []
