@@ -1,7 +1,10 @@
-"""How current each catalogue indicator is: latest period held, at which levels, how old, fetched or embedded.
+"""How current each catalogue indicator is: latest period held, at which level, how old, fetched or embedded.
 
-Used by ``nbutils data status`` and by the overview page's "Data currency" table. Age and the old-figure flag
-come from the one freshness rule in :mod:`nbutils.periods`.
+Used by ``nbutils data status`` and by the overview page's "Data currency" table. For an area, the latest period is
+that of the area's own figure (a combined area's: its members'); where none is held, its nearest comparator's
+(county, then region, then England), named in ``level``. England's latest period is reported beside it, so a
+2018/19 district figure is never presented as current because England's series runs to 2023/24. Age and the
+old-figure flag come from the one freshness rule in :mod:`nbutils.periods`.
 """
 
 from __future__ import annotations
@@ -11,37 +14,71 @@ import pandas as pd
 from . import catalog, periods, store
 from .errors import UnknownIndicatorError
 
-COLUMNS = ["indicator", "name", "source", "latest period", "level", "age_years", "old", "origin"]
+COLUMNS = ["indicator", "name", "source", "latest period", "level", "age_years", "old", "origin",
+           "england latest period"]
+#: Whose figure a row reports, nearest first.
+ROLES = ("area", "member", "county", "region", "england")
 LEVEL_NAMES = {"lad": "district/UA", "county": "county", "region": "region", "england": "England",
                "msoa": "MSOA", "lsoa": "LSOA"}
 FETCHED_PREFIX = "fingertips-api/"
 
 
-def _codes(area) -> list[str] | None:
+def _places(area) -> pd.DataFrame | None:
+    """The area, its members (a combined area) and comparators: area_code, area_name, role."""
     if area is None:
         return None
+    from .areas import registry
     from .query import comparison_areas
 
-    return list(comparison_areas(area).area_code)
+    places = comparison_areas(area)[["area_code", "area_name", "role"]]
+    if area.is_combined:
+        members = [(m.code, m.name, "member") for m in registry().members(area)]
+        places = pd.concat([places, pd.DataFrame(members, columns=places.columns)], ignore_index=True)
+    return places
 
 
-def _row(meta: catalog.Indicator, codes: list[str] | None) -> dict:
+def _latest(data: pd.DataFrame) -> str:
+    return max(data["period"].unique(), key=periods.sort_key)
+
+
+def _level(at_latest: pd.DataFrame) -> str:
+    return ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if t in set(at_latest["area_type"]))
+
+
+def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
     row = dict.fromkeys(COLUMNS, "")
     row.update(indicator=meta.id, name=meta.name, source=meta.source, age_years=None, old=False)
+    codes = None if places is None else list(places.area_code)
     try:
         data = store.indicator_data(meta.id, area_codes=codes)
     except UnknownIndicatorError:
-        data = pd.DataFrame(columns=["period", "value", "area_type", "source"])
+        data = pd.DataFrame(columns=["area_code", "period", "value", "area_type", "source"])
     # A withheld period ([c]) is held, just not shown: the data are as current as the latest period, withheld or not.
     withheld = data["value_note"].fillna("").astype(str).str.startswith("[c]") if "value_note" in data else False
     data = data[data["value"].notna() | withheld]
     if data.empty:
         row["latest period"] = "none held" + (" (fetched live only)" if meta.fingertips_id else "")
         return row
-    latest = max(data["period"].unique(), key=periods.sort_key)
-    at_latest = data[data["period"] == latest]
+    england = data[data["area_type"] == "england"]
+    row["england latest period"] = _latest(england) if len(england) else ""
+    if places is None:  # every area: the latest period at any level
+        latest = _latest(data)
+        at_latest = data[data["period"] == latest]
+        row["level"] = _level(at_latest)
+    else:  # the area's own figure, else its nearest comparator's, named
+        role_of = places.drop_duplicates("area_code").set_index("area_code")
+        data = data.assign(role=data["area_code"].map(role_of["role"]))
+        role = next(r for r in ROLES if (data["role"] == r).any())
+        own = data[data["role"] == role]
+        latest = _latest(own)
+        at_latest = own[own["period"] == latest]
+        names = role_of.loc[role_of["role"] == role, "area_name"].tolist()
+        if role in ("area", "member"):
+            row["level"] = "this area" + ("" if role == "area" else "'s members") + f" ({_level(at_latest)})"
+        else:
+            place = "England" if role == "england" else f"{role}: {', '.join(names)}"
+            row["level"] = f"{place} (not this area's own figure)"
     row["latest period"] = latest
-    row["level"] = ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if t in set(at_latest["area_type"]))
     fetched = at_latest["source"].astype(str).str.startswith(FETCHED_PREFIX).any()
     row["origin"] = "fetched" if fetched else "embedded"
     if fetched:
@@ -65,10 +102,12 @@ def data_currency(area=None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``latest period`` is the latest period with a value ("none held" if none), ``level`` the area types
-        holding that period, ``age_years`` years since it ended (pack date), ``old`` the old-figure flag,
-        ``origin`` "fetched" (live API) or "embedded" (snapshot in data/raw).
+        ``latest period`` is the latest period with a value or withheld ("none held" if none): with ``area``, of
+        the area's own figure, else of its nearest comparator holding one; ``level`` the level and, with
+        ``area``, whose figure it is; ``age_years`` years since that period ended (pack date), ``old`` the
+        old-figure flag, ``origin`` "fetched" (live API) or "embedded" (snapshot in data/raw), ``england latest
+        period`` England's latest period ("" if England is not held).
     """
-    codes = _codes(area)
-    rows = [_row(meta, codes) for meta in catalog.catalogue().values()]
+    places = _places(area)
+    rows = [_row(meta, places) for meta in catalog.catalogue().values()]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -20,7 +20,11 @@ label               meaning                                      period ends
 ``Mar 2024``        month                                        31 March 2024
 ``mid-2020``        mid-year estimate (30 June)                  30 June 2020
 ``31 March 2021``   a single day                                 that day
+``2019, 2020 and    calendar years pooled, not consecutive       31 December 2022
+2022``
 ==================  ===========================================  ====================
+
+:func:`pooled_years_label` writes the label of calendar years pooled: a range only when they are consecutive.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import re
 from datetime import date
 
 __all__ = ["OLD_AFTER_YEARS", "OLD_MARK", "pack_date", "period_end", "sort_key", "is_old", "age_years",
-           "freshness_note", "ended_label"]
+           "freshness_note", "ended_label", "pooled_years_label"]
 
 #: A figure whose period ended more than this many years before the pack date is flagged as old.
 OLD_AFTER_YEARS = 3
@@ -51,6 +55,7 @@ _FINANCIAL_QUARTER = re.compile(r"^(\d{4})/(\d{2})\s+Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^([A-Za-z]+)\s+(\d{4})$")
 _MID_YEAR = re.compile(r"^mid-(\d{4})$", re.IGNORECASE)
 _DAY = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})$")
+_YEAR_LIST = re.compile(r"^\d{4}(?:, \d{4})* and (\d{4})$")
 
 
 def pack_date() -> date:
@@ -120,7 +125,27 @@ def period_end(label: str) -> date:
         return date(int(match[1]), 6, 30)
     if (match := _DAY.match(text)) and match[2].lower() in _MONTHS:
         return date(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+    if match := _YEAR_LIST.match(text):
+        return date(int(match[1]), 12, 31)
     raise ValueError(f"period label {label!r} is not in a known form (e.g. 2021, 2016/17, 2016-18, Oct-Dec 2023)")
+
+
+def pooled_years_label(years) -> str:
+    """The label of calendar years pooled: '2019-21' when consecutive, else each year named.
+
+    Examples
+    --------
+    >>> pooled_years_label([2021, 2022, 2023]), pooled_years_label(["2019", "2020", "2022"]), pooled_years_label([2023])
+    ('2021-23', '2019, 2020 and 2022', '2023')
+    """
+    numbers = sorted(int(y) for y in years)
+    if not numbers:
+        raise ValueError("no years to label")
+    if len(numbers) == 1:
+        return str(numbers[0])
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{str(numbers[-1])[-2:]}"
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
 def sort_key(label: str) -> tuple:

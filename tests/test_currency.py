@@ -21,9 +21,15 @@ def test_one_row_per_catalogue_indicator(swale_currency):
 
 def test_latest_period_level_age_and_old_flag(swale_currency):
     satod = swale_currency.loc["satod"]
-    # Swale's county (Kent) is held for 2018/19 only; England's series runs to 2023/24.
-    assert (satod["latest period"], satod.level, satod.origin) == ("2023/24", "England", "embedded")
-    assert satod.age_years == pytest.approx(2.7) and not satod.old
+    # Swale's own smoking at delivery is not published; its county's (Kent) is held for 2018/19 only, while
+    # England's series runs to 2023/24. The row reports Kent's 2018/19, old, never England's 2023/24 as current.
+    assert (satod["latest period"], satod.level, satod.origin) == (
+        "2018/19", "county: Kent (not this area's own figure)", "embedded")
+    assert satod.age_years == pytest.approx(7.7) and satod.old
+    assert satod["england latest period"] == "2023/24"
+    # Swale's own figure where it has one.
+    own = swale_currency.loc["ons_hi_infant_mortality"]
+    assert (own["latest period"], own.level, own.old) == ("2019-21", "this area (district/UA)", True)
     initiation = swale_currency.loc["breastfeeding_initiation"]
     assert initiation["latest period"] == "2016/17" and initiation.old
     assert swale_currency.loc["neonatal_mortality", "latest period"] == "none held (fetched live only)"
@@ -47,3 +53,18 @@ def test_data_status_command(store_ready, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["nbutils: error: data status takes one district, unitary authority or county, not the 14 areas of "
                    "'kent'"]
+
+
+def test_an_area_without_its_own_or_a_county_figure_names_england(store_ready, monkeypatch):
+    from nbutils.areas import resolve
+
+    monkeypatch.setenv("NBUTILS_PACK_DATE", "2026-12-02")
+    hartlepool = currency.data_currency(resolve("Hartlepool")).set_index("indicator")
+    # No smoking-at-delivery figure for Hartlepool (a unitary: no county) nor its region: England's, named.
+    assert hartlepool.loc["satod", "level"] == "England (not this area's own figure)"
+    assert hartlepool.loc["breastfeeding_6_8_weeks", "level"] == "this area (district/UA)"
+
+
+def test_every_area_at_once_keeps_the_latest_period_at_any_level(store_ready):
+    everywhere = currency.data_currency().set_index("indicator")
+    assert everywhere.loc["satod", "latest period"] == "2023/24" and everywhere.loc["satod", "level"] == "England"

@@ -251,3 +251,13 @@ def test_a_county_figure_is_the_sum_of_its_districts_counts_where_every_district
                         lambda indicator_id, area_codes: rows.assign(count=[np.nan] + rows["count"].tolist()[1:]))
     ranged = dashboard_county.county_fallback("mhclg_households_in_temporary_accommodation", kent, decimals=2)
     assert "value" not in ranged and "range from 1.00" in ranged["note"] and "to 12.00" in ranged["note"]
+
+
+def test_the_target_column_names_each_years_target_not_only_the_latest(kent_service):
+    # Kent's paper: PH11's target was 52% in 2022/23 and 55% in 2023/24; PH04's 65,000 then 68,000. The 2022/23 Q4
+    # column is rated against 2022/23's target, so the target column must show it too.
+    _, rows = service.service_view(kent_service)
+    targets = {r["code"]: r["target"] for r in rows}
+    assert targets["PH11"] == "55% (2023/24); 52% (2022/23)"
+    assert targets["PH04"] == "68,000 (2023/24); 65,000 (2022/23)"
+    assert targets["PH14"] == "43% (2022/23 and 2023/24)" and targets["PH23"] == "none set"

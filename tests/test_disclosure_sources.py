@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from nbutils import catalog, disclosure as D, stats
 from nbutils.disclosure.cross_source import Copy
@@ -234,3 +235,132 @@ def test_every_copy_of_a_statistic_withholds_the_same_cells_in_the_store(store_r
     # implies 4 too, so both copies show it.
     nn = store.indicator_data("ons_hi_infant_mortality", ["E07000147"]).set_index("period")
     assert not D.is_suppressed(nn.loc[["2016-18"]].reset_index())[0]
+
+
+# ------------------------------------------------------------------------------------------------ approximate recovery
+
+
+def _attack_range(shown, window):
+    """The reader's attack: the fewest and most deaths in ``window`` (first, last) consistent with every shown
+    window (first, last, low, high) and deaths >= 0. Where the shown intervals contradict each other (births are
+    the page's rough figure), they are first widened by the least amount that reconciles them, two ways (every
+    interval by the same amount; each by its own, least in total), and the sharper answer is kept."""
+    from scipy.optimize import linprog
+
+    years = list(range(min(min(s[0] for s in shown), window[0]), max(max(s[1] for s in shown), window[1]) + 1))
+    a = np.array([[1.0 if s[0] <= y <= s[1] else 0.0 for y in years] for s in shown])
+    low, high = np.array([s[2] for s in shown]), np.array([s[3] for s in shown])
+    target = np.array([1.0 if window[0] <= y <= window[1] else 0.0 for y in years])
+    n = len(shown)
+    best = (0.0, np.inf)
+    for widen in (np.ones((n, 1)), np.eye(n)):
+        # Variables: deaths per year, then the widenings t; minimise sum(t) subject to low - t <= a @ y <= high + t.
+        k = widen.shape[1]
+        fit = linprog(np.r_[np.zeros(len(years)), np.ones(k)], bounds=(0, None),
+                      A_ub=np.vstack([np.hstack([a, -widen]), np.hstack([-a, -widen])]), b_ub=np.r_[high, -low])
+        slack = widen @ fit.x[len(years):] + 1e-9
+        ends = []
+        for sign in (1, -1):
+            r = linprog(sign * target, A_ub=np.vstack([a, -a]), b_ub=np.r_[high + slack, -(low - slack)],
+                        bounds=(0, None))
+            ends.append(sign * r.fun if r.status == 0 else np.inf)  # only the largest can be unbounded
+        if ends[1] - ends[0] < best[1] - best[0]:
+            best = (ends[0], ends[1])
+    return best
+
+
+@pytest.mark.parametrize("area, years", [("E06000001", [2017, 2018]), ("E09000020", [2016, 2018])])
+def test_no_withheld_single_year_is_estimated_within_2_deaths_from_pooled_and_single_years(store_ready, area, years):
+    """The audit's attack on Hartlepool (2017, 2018) and Kensington and Chelsea (2016, 2018) infant deaths.
+
+    The reader takes every figure the store lets out for the area: the Health Index three-year pooled rates and the
+    DfE single years (both to 1 decimal; each stands for any rate within 0.05 of it) times the births shown (ONS
+    residents aged under 1, a year; three for a pooled period), and deaths are never negative. Criterion: for each
+    withheld year, the deaths consistent with all of that span more than 4, so no estimate, however made, is sure
+    to be within 2 deaths (the largest count the ONS rule withholds) of the truth. Before pooled periods and single
+    years were one family, Hartlepool 2018 was pinned to about 2.7 to 3.4 deaths (2018-20 minus 2019-21 plus 2021).
+    """
+    from nbutils import store
+
+    under1 = store.indicator_data("ons_mye_young_children", [area])
+    births = float(under1.loc[under1.category == "Aged under 1", "count"].max())
+    shown = []
+    for indicator_id in ("ons_hi_infant_mortality", "infant_mortality_single_year"):
+        rows = store.indicator_data(indicator_id, [area])
+        for period, value in zip(rows.period, rows.value):
+            first, last = D.period_years(period)
+            if np.isfinite(value):
+                span = births * (last - first + 1) / 1000
+                shown.append((first, last, max(value - 0.05, 0) * span, (value + 0.05) * span))
+    single = store.indicator_data("infant_mortality_single_year", [area]).set_index("period")
+    for year in years:
+        assert np.isnan(single.loc[str(year), "value"])  # still withheld
+        low, high = _attack_range(shown, (year, year))
+        assert high - low > 4, (year, low, high)
+    # The rest of the area's figures stay visible: at most two further cells of its series are withheld.
+    pooled = store.indicator_data("ons_hi_infant_mortality", [area])
+    assert pooled.value.notna().sum() >= 5
+
+
+def test_pooled_periods_and_single_years_are_one_family_in_the_pure_rule():
+    # Hartlepool's published figures (Health Index 2013-15 to 2019-21, DfE 2016 and 2021 to 2023, 1 decimal) with
+    # 972 births a year; 2017 and 2018 are withheld. 2018-20 minus 2019-21 plus 2021 would pin 2018 to under a
+    # death, so one pooled period is withheld as well, and no more.
+    pooled = {"2013-15": 4.1, "2014-16": 4.4, "2015-17": 3.5, "2016-18": 3.6, "2017-19": 3.0, "2018-20": 2.1,
+              "2019-21": 2.5}
+    single = {"2016": 4.4, "2017": 3.5, "2018": 3.9, "2021": 4.3, "2022": 5.6, "2023": 7.5}
+    hi = pd.DataFrame([rows("h", p, value=v) for p, v in pooled.items()])
+    dfe = pd.DataFrame([rows("h", p, value=v, note=D.WITHHELD_NOTE if p in ("2017", "2018") else "")
+                        for p, v in single.items()])
+    out = D.control_statistic({"hi": hi, "dfe": dfe},
+                              {"hi": Copy("ons_vital", 1, 1000, 3), "dfe": Copy("ons_vital", 1, 1000, 1)},
+                              EDGES.iloc[0:0], pd.Series({"h": 972.0}))
+    assert out["hi"].set_index("period").suppressed.to_dict() == {p: p == "2018-20" for p in pooled}
+    assert out["dfe"].set_index("period").suppressed.to_dict() == {p: p in ("2017", "2018") for p in single}
+    # The estimate module agrees: with 2018-20 shown, 2018 is pinned; without it, it is not.
+    from nbutils.disclosure.estimates import range_width
+
+    def windows(periods):
+        out = []
+        for p, v in periods.items():
+            first, last = D.period_years(p)
+            n = 0.972 * (last - first + 1)
+            out.append((first, last, (v - 0.05) * n, (v + 0.05) * n))
+        return out
+
+    shown = windows({**pooled, **{p: v for p, v in single.items() if p not in ("2017", "2018")}})
+    assert range_width(shown, (2018, 2018)) < 1
+    assert range_width([s for s in shown if s[:2] != (2018, 2020)], (2018, 2018)) > 4
+
+
+def test_no_withheld_infant_mortality_window_anywhere_is_estimated_within_2_deaths(store_ready):
+    """The same attack on every area with a withheld infant mortality cell, with everything the store lets out:
+    Health Index pooled rates, DfE single years, and the Fingertips 2016-18 extract (counts exact, rates against
+    its births). Criterion as above: every withheld window, pooled or single, spans more than 4 deaths."""
+    from nbutils import store
+
+    ids = ["ons_hi_infant_mortality", "infant_mortality_single_year", "fingertips_infant_mortality"]
+    data = {i: store.indicator_data(i) for i in ids}
+    under1 = store.indicator_data("ons_mye_young_children")
+    births = under1[under1.category == "Aged under 1"].groupby("area_code")["count"].max()
+    areas = sorted(set().union(*[set(d.area_code[D.is_suppressed(d)]) for d in data.values()]) & set(births.index))
+    assert len(areas) > 30
+    narrow = []
+    for area in areas:
+        shown, withheld = [], set()
+        for rows in (d[d.area_code == area] for d in data.values()):
+            for p, v, n, den, hidden in zip(rows.period, rows.value, rows["count"], rows.denominator,
+                                            D.is_suppressed(rows)):
+                first, last = D.period_years(p)
+                if hidden:
+                    withheld.add((first, last))
+                elif pd.notna(n):
+                    shown.append((first, last, float(n), float(n)))
+                elif np.isfinite(v):
+                    span = (float(den) if pd.notna(den) else births[area] * (last - first + 1)) / 1000
+                    shown.append((first, last, max(v - 0.05, 0) * span, (v + 0.05) * span))
+        for window in sorted(withheld):
+            low, high = _attack_range(shown, window) if shown else (0.0, np.inf)
+            if high - low <= 4:
+                narrow.append((area, window, round(low, 2), round(high, 2)))
+    assert narrow == []

@@ -242,3 +242,41 @@ def test_a_broken_levers_file_or_evidence_file_is_one_clear_error(project_copy, 
             actions.evidence()
     finally:
         actions.evidence.cache_clear()
+
+
+def test_lever_inputs_name_their_measure_and_whether_local_or_national(store_ready):
+    # Audit: Swale's breastfeeding lever read "initiation" while its input is 6-8 week prevalence (38.9%, Kent
+    # County Council's local figure for 2022/23) set against England's national figure for the same year (49.2%).
+    from nbutils.areas import resolve
+    from nbutils.topics import levers, overview
+
+    swale = resolve("Swale")
+    table = levers.lever_table(swale, overview.scorecard(swale)).set_index("key")
+    feeding = table.loc["breastfeeding"]
+    assert feeding.lever.startswith("Breastfeeding at 6-8 weeks") and "initiation" in feeding.lever
+    assert feeding.value == 38.9 and feeding.period == "2022/23"
+    assert feeding.level == "Swale (local data: Kent County Council, 2 July 2024)"
+    assert feeding.reference_value == 49.2
+    assert feeding.reference == "England, national data; the area's figure is local data"
+    # National figures say so too: Kent's smoking at delivery, Swale's own adult obesity.
+    assert table.loc["smoking", "level"] == "Kent (the county's figure, national data)"
+    assert table.loc["obesity", "level"] == "Swale (national data)"
+    assert "adults living with obesity" in table.loc["obesity", "lever"]
+    shown = levers.lever_view(table.reset_index())
+    assert shown.iloc[:, 0].str.contains("Breastfeeding initiation").sum() == 0
+    # The national check table keeps the report's own lever names.
+    assert "Breastfeeding initiation, R&M group 67% to 83%" in levers.check_table().lever.tolist()
+
+
+def test_single_years_pooled_are_labelled_by_the_years_they_hold(store_ready):
+    # Kensington and Chelsea's latest three published single years are 2019, 2020 and 2022 (2021 is not in the
+    # source): the pooled figure was labelled "2019-22", four years.
+    from nbutils import periods
+    from nbutils.areas import resolve
+    from nbutils.topics import levers
+
+    deaths = levers.infant_deaths(resolve("Kensington and Chelsea"))
+    assert deaths.period == "2019, 2020 and 2022" and deaths.years == 3
+    assert periods.period_end(deaths.period).isoformat() == "2022-12-31"
+    assert periods.pooled_years_label(["2021", "2022", "2023"]) == "2021-23"
+    assert levers.infant_deaths(resolve("Hartlepool")).period == "2021-23"

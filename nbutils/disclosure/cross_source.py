@@ -15,8 +15,11 @@ from one source minus its districts from another. :func:`control_statistic` ther
 5. across overlapping periods where exact counts are shown (counts, or rounded rates that pin one whole number
    against a shown denominator): a withheld window whose years are a sum/difference of shown windows of the same
    area (:func:`recoverable_windows`) withholds another;
+6. pooled periods and the single years they contain as one family, approximately: every shown window is an
+   interval of events (a rounded rate times its denominator), and shown windows are withheld until no withheld
+   window of the area can be narrowed to within the count rule's width (:mod:`.estimates`);
 
-steps 4 and 5 repeat until nothing changes. Pure: frames in, frames out.
+steps 4 to 6 repeat until nothing changes. Pure: frames in, frames out.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .complementary import complementary_suppression
+from .estimates import HALF_WIDTH_BY_RULE, protect_family
 from .implied import IMPLIED_EVENTS_THRESHOLD
 from .primary import WITHHELD_NOTE, _numeric, apply, is_suppressed
 
@@ -131,12 +135,37 @@ def recoverable_windows(shown: list[tuple[int, int]], withheld: list[tuple[int, 
     return [w for w in withheld if np.linalg.matrix_rank(np.vstack([basis, vector(w)])) == rank]
 
 
+def _event_interval(count, value, denominator, copy: Copy, keys: pd.DataFrame, births: pd.Series):
+    """Events each row allows a reader: its count (within the rule's rounding), else its rate within half a unit
+    of the last decimal times its denominator (its own or another copy's; else births a year x years pooled,
+    taken as exact, the reader's best case). NaN where no denominator is known."""
+    from .primary import RULES
+
+    half_count = (RULES[copy.rule].round_to - 1) / 2 if copy.rule in RULES else 0.0
+    low, high = count - half_count, count + half_count
+    if copy.per is not None:
+        span = keys.area_code.map(births).to_numpy(dtype=float) * copy.births_years
+        d = np.where(np.isfinite(denominator), denominator, span)
+        half = 0.5 * 10.0 ** (-copy.decimals)
+        with np.errstate(invalid="ignore"):
+            rate_low = np.maximum(value - half, 0) / copy.per * d
+            rate_high = (value + half) / copy.per * d
+        low = np.where(np.isfinite(count), low, rate_low)
+        high = np.where(np.isfinite(count), high, rate_high)
+    return np.maximum(low, 0), high
+
+
 def _union_cells(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per cell over every copy: the largest size seen, shown in any copy, withheld in any copy."""
     cells = pd.concat(parts, ignore_index=True)
-    return (cells.groupby(["area_code", "_first", "_last", "_cat"], sort=False)
-            .agg(_size=("_size", "max"), _shown=("_shown", "any"), _withheld=("_withheld", "any"),
-                 _exact=("_exact", "any")).reset_index())
+    keys = ["area_code", "_first", "_last", "_cat"]
+    union = (cells.groupby(keys, sort=False)
+             .agg(_size=("_size", "max"), _shown=("_shown", "any"), _withheld=("_withheld", "any"),
+                  _exact=("_exact", "any")).reset_index())
+    # The most precise interval of events any copy shows for the cell (what a reader would use).
+    precise = (cells.assign(_width=cells._high - cells._low).dropna(subset=["_width"]).sort_values("_width")
+               .drop_duplicates(keys)[[*keys, "_low", "_high"]])
+    return union.merge(precise, on=keys, how="left")
 
 
 def _hierarchy_round(cells: pd.DataFrame, edges: pd.DataFrame) -> set:
@@ -162,6 +191,33 @@ def _period_round(cells: pd.DataFrame) -> set:
         while recoverable_windows(shown, withheld):
             # Withhold the smallest shown window; that removes it from what the reader can combine.
             first, last = shown.pop(0)
+            added.add((area, first, last, cat))
+    return added
+
+
+def _estimate_round(cells: pd.DataFrame, min_width: float, cover: set, memo: dict) -> set:
+    """Cells to withhold so that no withheld window of an area can be estimated from its shown windows (pooled
+    periods and single years together, any copy) to within ``min_width`` events (:func:`.estimates.protect_family`).
+
+    ``memo`` keeps each family's answer between rounds. Windows in ``cover`` (withheld by this round before) stay
+    withheld but need no protection of their own: any estimate of one from the shown windows is already counted in
+    the range of the window it protects."""
+    added = set()
+    years = cells[cells._first.map(lambda y: isinstance(y, (int, np.integer)))]
+    usable = years._shown & ~years._withheld & np.isfinite(years._low) & np.isfinite(years._high)
+    keys = zip(years.area_code, years._first, years._last, years._cat)
+    target = years._withheld & ~np.array([k in cover for k in keys], dtype=bool)
+    years = years.assign(_usable=usable, _target=target)
+    either = years.groupby(["area_code", "_cat"], sort=False)[["_target", "_usable"]].transform("any")
+    years = years[either._target & either._usable]
+    for (area, cat), rows in years.groupby(["area_code", "_cat"], sort=False):
+        withheld = list(zip(rows._first[rows._target], rows._last[rows._target]))
+        use = rows[rows._usable]
+        shown = list(zip(use._first, use._last, use._low, use._high))
+        family = (tuple(shown), tuple(withheld))
+        if family not in memo:  # a family unchanged since the last round needs no new programme
+            memo[family] = protect_family(shown, withheld, min_width)
+        for first, last in memo[family]:
             added.add((area, first, last, cat))
     return added
 
@@ -219,15 +275,22 @@ def control_statistic(copies: dict[str, pd.DataFrame], rules: dict[str, Copy], e
         if copy.per is not None:
             exact |= np.isfinite(pinned_count(value, denominator, copy.per, copy.decimals))
         primary[name] = withheld
+        low, high = _event_interval(count, value, denominator, copy, k, births)
         parts.append(k.assign(_size=size, _shown=np.isfinite(value) | np.isfinite(count), _withheld=withheld,
-                              _exact=exact))
+                              _exact=exact, _low=low, _high=high))
     cells = _union_cells(parts)
+    min_width = 2 * max(HALF_WIDTH_BY_RULE.get(rules[name].rule, 0.0) for name in rounded)
     cell_keys = list(zip(cells.area_code, cells._first, cells._last, cells._cat))
+    cover, memo = set(), {}
     for _ in range(10):
+        # Exact rounds first, so the estimate round sees every window they withhold.
         added = _hierarchy_round(cells, edges) | _period_round(cells)
-        if not added:
-            break
         cells["_withheld"] = cells._withheld.to_numpy() | np.array([c in added for c in cell_keys])
+        estimated = _estimate_round(cells, min_width, cover, memo)
+        cover |= estimated
+        cells["_withheld"] = cells._withheld.to_numpy() | np.array([c in estimated for c in cell_keys])
+        if not added and not estimated:
+            break
     withheld = {c for c, w in zip(cell_keys, cells._withheld) if w}
 
     out = {}

@@ -61,6 +61,9 @@ class NationalLever(BaseModel):
     target_pct: float | None = Field(None, ge=0, le=100)  # and after
     target_fraction: float | None = Field(None, gt=0, le=1)  # "halved" = 0.5, when only a relative change is given
     not_given: str = ""  # which inputs the sources searched do not give, in words
+    # The lever as applied to an area, when the area's measure is not the one the report modelled (its name in
+    # an area's table: e.g. breastfeeding at 6-8 weeks standing in for initiation); empty = ``label``.
+    area_label: str = ""
 
 
 def narrowing_to_rate_factor(narrowing_points: float, gap_pct: float, share_of_deaths_pct: float) -> float:

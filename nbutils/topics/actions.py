@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .. import narrative, query, stats
+from .. import catalog, narrative, query, stats
 from ..areas import Area, registry
 from ..errors import WorkbookError
 
@@ -105,6 +105,23 @@ def _fired(trigger: Trigger, area: Area, card: pd.DataFrame) -> str | None:
         return (f"{narrative.capital_first(_indicator_name(card, trigger.indicator))} in {area.name} was "
                 f"{a.value:.1f}% in {a.period}{narrative.old_flag(a.period)}, against {c.value:.1f}% across "
                 f"{registry().get(upper).name} ({a.label})")
+    judged = _judge(trigger, card, area.name)
+    if judged is None or judged[0] != "fires":
+        return None
+    return judged[1]
+
+
+def _judge(trigger: Trigger, card: pd.DataFrame, area_name: str | None = None) -> tuple[str, str] | None:
+    """How the scorecard's figure for ``trigger`` stands: ("fires", sentence), ("not_tested", sentence) for a
+    figure on the wrong side of its benchmark whose difference cannot be tested, or None (no figure, or not on
+    the wrong side, or tested and not significantly worse).
+
+    Only a significant difference fires an action: the figure's 95% interval excludes England (ours, or
+    Fingertips' published comparison). A whole-population count (Census, the ranking of every LSOA) has no
+    sampling error, so its difference is real and fires as it stands. Any other figure without an interval
+    (rates published without counts, or a benchmark that is the median of districts) is not tested: it never
+    fires and the page names it as not tested.
+    """
     rows = card[card.indicator_id == trigger.indicator]
     if rows.empty or pd.isna(rows.value.iloc[0]):
         return None
@@ -113,21 +130,57 @@ def _fired(trigger: Trigger, area: Area, card: pd.DataFrame) -> str | None:
     if pd.isna(bench):
         return None
     against = (f"England's {_fmt(bench, r.unit)}" if pd.notna(r.england)
-               else f"the median of English districts, {_fmt(bench, r.unit)} (the source has no England value)")
+               else f"the median of English districts, {_fmt(bench, r.unit)}")
+    no_england = "" if pd.notna(r.england) else "; the source has no England value"
     kind = stats.comparison_kind(r.compared_with_england)
     higher_is_worse = r.polarity != "high-is-good"
-    wrong_side = r.value > bench if higher_is_worse else r.value < bench
+    higher = r.value > bench
+    wrong_side = higher if higher_is_worse else r.value < bench
+    side = "higher than" if higher else "lower than"
+    whole_population = _whole_population(trigger.indicator)
     if trigger.kind == "higher_than_benchmark":
-        fires, how = r.value > bench, "higher than"
-    elif kind in ("worse", "better", "similar"):  # tested: only a significant difference fires
-        fires, how = kind == "worse", f"significantly worse than ({r.comparison_method or 'tested'})"
+        wrong_side, higher_is_worse = higher, True
+    if kind in ("worse", "better", "similar", "higher", "lower"):  # tested: only a significant difference fires
+        if kind in ("worse", "better"):
+            bad = kind == "worse" if trigger.kind == "worse_than_benchmark" else higher
+        else:
+            bad = kind != "similar" and (kind == "higher") == higher_is_worse
+        status = "fires" if bad else None
+        how, why = f"significantly {kind} than", f" ({r.comparison_method or 'tested'})"
+    elif whole_population and pd.notna(r.england):
+        status = "fires" if wrong_side else None
+        how, why = side, " (a whole-population count: no sampling error, so no test is needed)"
     else:
-        fires, how = wrong_side, "worse than (not tested for significance)"
-    if not fires:
+        status = "not_tested" if wrong_side else None
+        how, why = side, f" (difference not tested for significance: the source gives no interval or counts{no_england})"
+    if status is None:
         return None
-    whose = area.name if r.value_geography == area.name else f"{r.value_geography} (the county's figure)"
-    return (f"{narrative.capital_first(r.indicator)}: {_fmt(r.value, r.unit)} in {whose}, {r.period}"
-            f"{narrative.old_flag(r.period)}, {how} {against}")
+    name = area_name or r.area_name
+    whose = name if r.value_geography == name else f"{r.value_geography} (the county's figure)"
+    return status, (f"{narrative.capital_first(r.indicator)}: {_fmt(r.value, r.unit)} in {whose}, {r.period}"
+                    f"{narrative.old_flag(r.period)}, {how} {against}{why}")
+
+
+def _whole_population(indicator_id: str) -> bool:
+    try:
+        return bool(catalog.indicator(indicator_id).whole_population)
+    except Exception:  # an unknown id is never a whole-population count
+        return False
+
+
+def untested(topic: str, card: pd.DataFrame) -> list[str]:
+    """Figures this page's actions look at that sit on the wrong side of their benchmark but cannot be tested
+    for significance: named on the page, never used to fire an action."""
+    seen, out = set(), []
+    for action in evidence().actions:
+        if topic not in action.topics:
+            continue
+        for trigger in action.triggers:
+            judged = _judge(trigger, card) if trigger.kind != "local_below_county" else None
+            if judged and judged[0] == "not_tested" and judged[1] not in seen:
+                seen.add(judged[1])
+                out.append(judged[1])
+    return out
 
 
 def _lower_first(text: str) -> str:
@@ -176,19 +229,28 @@ def actions_html(area: Area, topic: str, table: pd.DataFrame, card: pd.DataFrame
         checked = narrative.list_phrase(checked_indicators(topic, card))
         missing = narrative.list_phrase(checked_indicators(topic, card, held=False))
         text = (f"No action on this page is triggered by {html.escape(area.name)}'s figures: none of "
-                f"{html.escape(checked)} is worse than England (or, where the source has no England value, "
-                "than the median of English districts)." if checked else
+                f"{html.escape(checked)} is significantly worse than England (or, for a whole-population count, "
+                "worse at all)." if checked else
                 f"No action on this page can be judged from {html.escape(area.name)}'s figures: none of the figures "
                 "the actions look at is held for it.")
         if missing and checked:
             text += f" Not held for {html.escape(area.name)}, so not judged: {html.escape(missing)}."
         elif missing:
             text += f" Not held: {html.escape(missing)}."
-        return head + f"<p>{text}</p></div>"
+        return head + f"<p>{text}</p>{_untested_html(topic, card)}</div>"
     items = "".join(
         f"<li><p><strong>{html.escape(r.action)}</strong></p>"
         f"<p>Why here: {html.escape(r.triggered_by)}</p>"
         f"<p class='nbu-note'>Evidence: {html.escape(r.evidence.replace(' | ', '; '))}.</p></li>"
         for r in table.itertuples())
     return (head + "<p>Each action below is shown because of the figure named with it; the evidence is listed "
-            "in the workbook's reviewed evidence file.</p>" + f"<ol>{items}</ol></div>")
+            "in the workbook's reviewed evidence file.</p>" + f"<ol>{items}</ol>{_untested_html(topic, card)}</div>")
+
+
+def _untested_html(topic: str, card: pd.DataFrame) -> str:
+    """The figures on the wrong side of their benchmark that could not be tested, so fired no action."""
+    figures = untested(topic, card)
+    if not figures:
+        return ""
+    return ("<p class='nbu-note'>Not tested for significance, so no action is triggered by "
+            f"{'it' if len(figures) == 1 else 'them'}: {html.escape('; '.join(figures))}.</p>")

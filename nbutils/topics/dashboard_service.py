@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import fragments, periods, query, store
+from .. import fragments, narrative, periods, query, store
 from ..areas import Area
 from . import dashboard_rules as rules
 
@@ -156,6 +156,20 @@ def outcome_target(indicator_id: str, area_code: str, period: str, value, polari
 # ------------------------------------------------------------------------------------------------ rendering
 
 
+def _targets_text(kpi: pd.DataFrame, d: int, unit: str) -> str:
+    """Every target the shown periods are rated against, latest first ("68,000 (2023/24); 65,000 (2022/23)"; one
+    target held for several years names them all), not only the latest year's; "none set" when there is none."""
+    goals = kpi.dropna(subset=["target"]).drop_duplicates("target_year", keep="last")
+    if goals.empty:
+        return "none set"
+    parts = []
+    for (target, floor), same in goals.iloc[::-1].groupby(["target", goals.floor.fillna(-1.0)], sort=False):
+        years = narrative.list_phrase(sorted(same.target_year, key=periods.sort_key))
+        floor_text = "" if floor == -1.0 else f", floor {number(floor, d, unit)}"
+        parts.append(f"{number(target, d, unit)} ({years}){floor_text}")
+    return "; ".join(parts)
+
+
 def service_view(frame: pd.DataFrame) -> tuple[list[str], list[dict]]:
     """Period headings and one row per KPI for the template."""
     shown = sorted(frame.period.unique(), key=periods.sort_key)
@@ -173,9 +187,7 @@ def service_view(frame: pd.DataFrame) -> tuple[list[str], list[dict]]:
             count = "" if pd.isna(here["count"]) else f"n = {here['count']:,.0f}"
             cells.append({"period": period, "value": number(here.value, d, unit), "count": count,
                           "note": here.note, "letter": here.rag_published})
-        target = ("none set" if pd.isna(latest.target) else
-                  f"{number(latest.target, d, unit)} ({latest.target_year})"
-                  + ("" if pd.isna(latest.floor) else f"; floor {number(latest.floor, d, unit)}"))
+        target = _targets_text(kpi, d, unit)
         rating = rules.Performance(latest.rating, latest.rag_published or "")
         rows.append({"code": latest.code, "indicator": latest.indicator, "service": latest.service,
                      "unit": "count" if unit.strip() != "%" else "%", "target": target, "cells": cells,

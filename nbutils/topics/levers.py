@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from .. import disclosure, narrative, paths, planning, query, stats
+from .. import disclosure, narrative, paths, periods, planning, query, stats
 from ..areas import Area, registry
 from ..errors import WorkbookError
 from . import indicators, scale_of_need
@@ -199,7 +199,7 @@ def infant_deaths(area: Area) -> InfantDeaths | None:
         years = list(own.period.astype(str))
         england = [england_by_year.get(y) for y in years]
         rate = float(own.value.mean())  # births change little over three years: the pooled rate is about the mean
-        period = years[0] if len(years) == 1 else f"{years[0]}-{years[-1][-2:]}"
+        period = periods.pooled_years_label(years)  # '2019, 2020 and 2022' when a year is missing, never '2019-22'
         source = (f"ONS single-year infant mortality via DfE LAIT, {', '.join(years)} pooled (mean of the "
                   "single-year rates)")
         return InfantDeaths(area, rate, period, len(years), area.name, births,
@@ -278,11 +278,13 @@ def _input(key: str, area: Area, card: pd.DataFrame) -> dict:
         national = indicators.series(indicator_id, area, category=category)
         england = national[(national.role == "england") & (national.period == row.period)].value
         return empty | {"value": float(row.value), "period": str(row.period), "level": f"{area.name} ({row.label})",
-                        "england": float(england.iloc[0]) if len(england) else np.nan, "local_data": row.label}
+                        "england": float(england.iloc[0]) if len(england) else np.nan, "local_data": row.label,
+                        "reference": "England, national data; the area's figure is local data"}
     if rows.empty or pd.isna(rows.value.iloc[0]):
         return empty | {"level": "not held"}
     r = rows.iloc[0]
-    level = area.name if r.value_geography == area.name else f"{r.value_geography} (the county's figure)"
+    level = (f"{area.name} (national data)" if r.value_geography == area.name
+             else f"{r.value_geography} (the county's figure, national data)")
     if pd.notna(r.england):
         return empty | {"value": float(r.value), "period": str(r.period), "level": level, "england": float(r.england)}
     return empty | {"value": float(r.value), "period": str(r.period), "level": level,
@@ -306,7 +308,8 @@ def lever_table(area: Area, card: pd.DataFrame, deaths: InfantDeaths | None = No
         else:
             lever_in = planning.LeverInput(found["value"], found["england"], found["complement"])
         result = planning.local_lever(share, lever_in, per_year, lower, upper)
-        rows.append({"area_code": area.code, "area_name": area.name, "lever": lever.label, "key": lever.key,
+        rows.append({"area_code": area.code, "area_name": area.name, "lever": lever.area_label or lever.label,
+                     "key": lever.key,
                      "local_measure": PROXY.get(lever.key, "none published"), "value": found["value"],
                      "period": found["period"], "level": found["level"], "reference_value": found["england"],
                      "reference": found["reference"], "exposure_ratio": result.exposure_ratio,

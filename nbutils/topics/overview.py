@@ -449,7 +449,9 @@ def currency_view(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Indicator": frame["name"],
         "Latest period held": frame["latest period"],
-        "Levels held (this area and its comparators)": frame["level"].fillna("").replace("", "[x]"),
+        "Whose figure (this area's own, else its nearest comparator's)": frame["level"].fillna("").replace("", "[x]"),
+        "England's latest period": frame.get("england latest period", pd.Series("", index=frame.index))
+        .fillna("").replace("", "[x]"),
         "Years since the period ended": frame["age_years"].map(age),
         "Old figure (ended more than 3 years ago)": frame["old"].map({True: "old figure", False: ""}),
         "Source": frame["source"],
