@@ -69,7 +69,7 @@ def sudi_levers(pack, card: pd.DataFrame | None = None) -> None:
     nat = levers.national()
     deaths = levers.infant_deaths(area)
     table = levers.lever_table(area, card, deaths, nat)
-    rows = table[table.key.isin(SUDI_LEVERS)].reset_index(drop=True)
+    rows = table[table.key.isin(SUDI_LEVERS)].drop(columns="levers_included").reset_index(drop=True)
     pack.note(*levers.sudi_lever_sentences(area, rows, deaths))
     pack.table(rows, "what_would_it_take_sudi_levers",
                f"The levers that act through SUDI, {area.name}: infant deaths a year prevented (rows of the "

@@ -165,8 +165,13 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     assert im.value == pytest.approx(4.9)  # 4.85338726 in the CSV at the published decimal (issue 21)
     assert (swale / "overview.html").exists() and (swale / "sudi.html").exists()
     assert (swale / "sudi" / "map_deprivation.html").exists()
-    example = pd.read_csv(swale / "sudi" / "report_example.csv", na_values=["[c]", "[x]"])
-    assert example.narrowing_points.iloc[0] == pytest.approx(2.05, abs=0.01)
+    # The SUDI page's "what would it take" is the overview's seven-lever model, its SUDI rows (one model, not two).
+    sudi_levers = pd.read_csv(swale / "sudi" / "what_would_it_take_sudi_levers.csv", na_values=["[c]", "[x]"])
+    seven = pd.read_csv(swale / "overview" / "what_would_it_take_levers.csv", na_values=["[c]", "[x]"])
+    assert list(sudi_levers.key) == ["smoking", "overcrowding", "sudi", "breastfeeding"]
+    assert (sudi_levers.set_index("key").deaths_prevented_a_year
+            == seven.set_index("key").deaths_prevented_a_year.loc[sudi_levers.key]).all()
+    assert not (swale / "sudi" / "report_example.csv").exists()
     page = (swale / "overview.html").read_text()
     for topic in ("ethnicity", "housing", "nutrition", "sudi", "smoking"):
         assert f"href='{topic}.html'" in page or f'href="{topic}.html"' in page
