@@ -204,7 +204,11 @@ def test_tables_of_up_to_40_rows_print_in_full_and_longer_ones_say_where_the_res
     assert "not printed" not in text
     shortened = [int(n) for n in re.findall(r"Printed: the first 10 of (\d+) rows", text)]
     assert all(n > 40 for n in shortened), shortened
-    assert re.search(r"all \d+ are in \w+/\w+\.csv \(CSV\) in the pack folder", text)
+    # Each shortened table says where the rest are (Kent's 72 districts ranked by deprivation, for one; Swale prints
+    # none longer than 40 rows since its 56-row data currency table is left to the web page).
+    notes = re.findall(r"all (\d+) are in \w+/\w+\.csv \(CSV\) in the pack folder", text)
+    assert [int(n) for n in notes] == shortened
+    assert shortened or area == "Swale"
 
 
 @pytest.mark.slow

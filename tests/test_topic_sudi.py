@@ -133,19 +133,6 @@ def test_missing_areas_say_so(store_ready):
     assert 3 <= len(messages) <= 5
 
 
-def test_district_calculator_uses_real_inputs(swale):
-    here, *_ = sudi.infant_mortality_series(swale)
-    rate, period = sudi.latest_district_rate(here)
-    smoking_now, note = sudi.smoking_in_pregnancy_now(swale)
-    assert (rate, period) == (pytest.approx(4.9), "2019-21")  # 4.85338726 at the published 1 decimal
-    assert smoking_now == pytest.approx(13.8) and "Kent" in note  # 13.8003 at 1 decimal
-    table = sudi.scenarios(swale, rate, 1682, smoking_now, 6.0, 1.4, None, 0.5, 1.6)
-    assert len(table) == 1
-    k = (1 + 0.06 * 0.4) / (1 + 0.138 * 0.4)
-    assert table.imr_after_per_1000.iloc[0] == pytest.approx(4.9 * k)
-    assert table.infant_deaths_avoided_per_year.iloc[0] == pytest.approx(4.9 * (1 - k) * 1682 / 1000)
-
-
 @pytest.mark.slow
 def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     from nbutils import runner
