@@ -1,7 +1,10 @@
-"""Page sections built from several topic helpers: 'What would it take' (the seven levers and the gap to England)
-and 'What commissioners can do' (actions fired by the area's figures). Each is one call from a notebook cell."""
+"""Page sections built from several topic helpers: 'What would it take' (the seven levers and the gap to England),
+the levers that act through SUDI, 'What commissioners can do' (actions fired by the area's figures) and the print
+pointers for sections the printed pack leaves to the web page. Each is one call from a notebook cell."""
 
 from __future__ import annotations
+
+import html
 
 import pandas as pd
 
@@ -18,8 +21,14 @@ def _name_local(pack, indicator_id: str) -> None:
         pack.used_local(rows)
 
 
+#: The levers of the national report that act through sudden unexpected death in infancy (the report: overcrowding
+#: appears to act through SUDI; smoking, bed-sharing and prone sleeping, and not breastfeeding are SUDI risks).
+SUDI_LEVERS = ("smoking", "sudi", "overcrowding", "breastfeeding")
+
+
 def what_it_takes(pack, card: pd.DataFrame) -> None:
-    """The seven levers for the area, its gap to England in infant deaths a year, and the national check table."""
+    """The seven levers for the area and its gap to England in infant deaths a year (the national check table is
+    :func:`lever_check`, in a cell of its own so that the printed pack can leave it to the web page)."""
     area = pack.area
     nat = levers.national()
     deaths = levers.infant_deaths(area)
@@ -38,11 +47,42 @@ def what_it_takes(pack, card: pd.DataFrame) -> None:
                f"The seven levers of the national report applied to {area.name}: infant deaths a year prevented",
                shown=levers.lever_view(table))
     _name_local(pack, "breastfeeding_6_8_weeks")
+    print_pointer(pack, "The check of the model against the national report's published figures",
+                  "levers_national_check")
+
+
+def lever_check(pack) -> None:
+    """The national check table: the report's published contributions against the model."""
+    nat = levers.national()
     check = levers.check_table(nat)
     pack.table(check, "levers_national_check",
                f"Check: the national report's published contributions against the model ({nat.source}; gap "
                f"{nat.gap_pct:g}% in {nat.gap_period}, {nat.share_pct:g}% of deaths in the R&M group)",
                shown=levers.check_view(check))
+
+
+def sudi_levers(pack, card: pd.DataFrame | None = None) -> None:
+    """The rows of the overview's seven-lever model that act through SUDI, for the SUDI page: the same planning model
+    and the same figures as the overview's 'What would it take?', not a second model."""
+    area = pack.area
+    card = card if card is not None else overview.scorecard(area)
+    nat = levers.national()
+    deaths = levers.infant_deaths(area)
+    table = levers.lever_table(area, card, deaths, nat)
+    rows = table[table.key.isin(SUDI_LEVERS)].drop(columns="levers_included").reset_index(drop=True)
+    pack.note(*levers.sudi_lever_sentences(area, rows, deaths))
+    pack.table(rows, "what_would_it_take_sudi_levers",
+               f"The levers that act through SUDI, {area.name}: infant deaths a year prevented (rows of the "
+               "overview's seven-lever model)", shown=levers.lever_view(rows))
+    if (rows.key == "breastfeeding").any():
+        _name_local(pack, "breastfeeding_6_8_weeks")
+
+
+def print_pointer(pack, what: str, name: str) -> None:
+    """A line printed in place of a section that the printed pack leaves to the web page (a cell tagged
+    ``screen-only``): what it is and where to find it. Hidden on screen, where the section itself is shown."""
+    pack.html(f"<p class='nbu-note nbu-print-only'>{html.escape(what)}: on the web page ({html.escape(pack.topic)}"
+              f".html) and in {html.escape(pack.topic)}/{html.escape(name)}.csv (CSV) in the pack folder.</p>")
 
 
 def actions(pack, card: pd.DataFrame | None = None) -> None:

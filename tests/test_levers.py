@@ -209,18 +209,6 @@ def test_actions_are_fired_by_the_areas_figures_and_cite_evidence(store_ready):
     assert "co_screening_opt_out" not in actions.actions(coventry, "smoking", overview.scorecard(coventry)).action_id.tolist()
 
 
-def test_kent_sudi_model_inputs_name_its_rate_not_not_held(store_ready):
-    # Issue 22: Kent County Council's SUDI page said "Infant mortality: not held" beside a pack showing 3.6.
-    from nbutils.areas import resolve
-    from nbutils.topics import levers, sudi
-
-    kent = resolve("E10000016")
-    rate, period, source = levers.latest_rate(kent)
-    text = sudi.inputs_sentence(kent, rate, period, 16422, "births", 13.8, "SATOD", source)
-    assert "not held" not in text
-    assert "Infant mortality: 3.1 per 1,000 live births (2021-23, ONS single-year infant mortality via DfE LAIT" in text
-
-
 def test_a_broken_levers_file_or_evidence_file_is_one_clear_error(project_copy, monkeypatch, tmp_path):
     from nbutils.errors import WorkbookError
     from nbutils.topics import actions, levers

@@ -135,19 +135,6 @@ def test_missing_areas_say_so(store_ready):
     assert 3 <= len(messages) <= 5
 
 
-def test_district_calculator_uses_real_inputs(swale):
-    here = sudi.infant_mortality_series(swale).here
-    rate, period = sudi.latest_district_rate(here)
-    smoking_now, note = sudi.smoking_in_pregnancy_now(swale)
-    assert (rate, period) == (pytest.approx(4.9), "2019-21")  # 4.85338726 at the published 1 decimal
-    assert smoking_now == pytest.approx(13.8) and "Kent" in note  # 13.8003 at 1 decimal
-    table = sudi.scenarios(swale, rate, 1682, smoking_now, 6.0, 1.4, None, 0.5, 1.6)
-    assert len(table) == 1
-    k = (1 + 0.06 * 0.4) / (1 + 0.138 * 0.4)
-    assert table.imr_after_per_1000.iloc[0] == pytest.approx(4.9 * k)
-    assert table.infant_deaths_avoided_per_year.iloc[0] == pytest.approx(4.9 * (1 - k) * 1682 / 1000)
-
-
 @pytest.mark.slow
 def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     from nbutils import runner
@@ -167,8 +154,13 @@ def test_end_to_end_overview_and_sudi(tmp_path, store_ready):
     assert im.value == pytest.approx(4.9)  # 4.85338726 in the CSV at the published decimal (issue 21)
     assert (swale / "overview.html").exists() and (swale / "sudi.html").exists()
     assert (swale / "sudi" / "map_deprivation.html").exists()
-    example = pd.read_csv(swale / "sudi" / "report_example.csv", na_values=["[c]", "[x]"])
-    assert example.narrowing_points.iloc[0] == pytest.approx(2.05, abs=0.01)
+    # The SUDI page's "what would it take" is the overview's seven-lever model, its SUDI rows (one model, not two).
+    sudi_levers = pd.read_csv(swale / "sudi" / "what_would_it_take_sudi_levers.csv", na_values=["[c]", "[x]"])
+    seven = pd.read_csv(swale / "overview" / "what_would_it_take_levers.csv", na_values=["[c]", "[x]"])
+    assert list(sudi_levers.key) == ["smoking", "overcrowding", "sudi", "breastfeeding"]
+    assert (sudi_levers.set_index("key").deaths_prevented_a_year
+            == seven.set_index("key").deaths_prevented_a_year.loc[sudi_levers.key]).all()
+    assert not (swale / "sudi" / "report_example.csv").exists()
     page = (swale / "overview.html").read_text()
     for topic in ("ethnicity", "housing", "nutrition", "sudi", "smoking"):
         assert f"href='{topic}.html'" in page or f'href="{topic}.html"' in page

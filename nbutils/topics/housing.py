@@ -289,17 +289,24 @@ def ranks_view(ranks: pd.DataFrame) -> pd.DataFrame:
 
 
 HOMELESSNESS_DISTRICTS_TABLE = tables.TableSpec([
-    tables.Column("measure", "Measure", kind="text"),
-    tables.Column("area_name", "District", kind="text"),
-    tables.Column("period", "Period", kind="period"),
-    tables.Column("value", "Rate", unit="per 1,000 households", decimals=2),
-    tables.Column("rank", "Rank (1 = highest)", kind="count", missing="-"),
+    tables.Column("value", "per 1,000 households", decimals=2),
+    tables.Column("rank", "rank (1 = highest)", kind="count", missing="-"),
 ])
 
 
 def homelessness_districts_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reader view of :func:`homelessness_districts`: one row per district and measure, highest first."""
-    return HOMELESSNESS_DISTRICTS_TABLE.render(frame.reset_index(drop=True))
+    """Reader view of :func:`homelessness_districts`: one row per district (highest rate of temporary accommodation
+    first) with each measure's rate and rank side by side; the CSV keeps one row per district and measure."""
+    parts = []
+    for indicator_id, measure in HOMELESSNESS_MEASURES.items():
+        rows = frame[frame.indicator_id == indicator_id].reset_index(drop=True)
+        shown = HOMELESSNESS_DISTRICTS_TABLE.render(rows)
+        shown.index = rows.area_name
+        shown.columns = [f"{measure.split(' (')[0]}, {heading}" for heading in shown.columns]
+        parts.append(shown)
+    order = list(dict.fromkeys(name for part in parts for name in part.index))
+    wide = pd.concat([part.reindex(order) for part in parts], axis=1).fillna("[x]")
+    return wide.rename_axis("District").reset_index()
 
 
 def homelessness_spec(area_name: str) -> tables.TableSpec:

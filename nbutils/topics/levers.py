@@ -381,6 +381,27 @@ def lever_sentences(area: Area, table: pd.DataFrame, deaths: InfantDeaths | None
     return out
 
 
+def sudi_lever_sentences(area: Area, rows: pd.DataFrame, deaths: InfantDeaths | None) -> list[str]:
+    """How the SUDI page's lever rows relate to the overview's model, and what they add up to (without overlap)."""
+    out = [f"Each row is one of the national report's seven changes applied to {area.name}'s own figures, from the "
+           "overview's model. A planning model, not a forecast: it assumes each risk is causal and fully reversible "
+           "and that nothing else changes."]
+    if deaths is None:
+        out.append(f"{no_deaths_reason(area)}, so deaths a year cannot be given; the shares still apply.")
+    elif deaths.withheld:
+        out.append("Deaths a year are not shown: the rate implies fewer than 3.5 deaths (disclosure control).")
+    else:
+        shares = rows.fraction_prevented.dropna()
+        together = planning.combined_fraction(shares) if len(shares) else None
+        if together is not None:
+            lower, upper = deaths.interval()
+            out.append(f"Together these {len(shares)} would prevent about {together * deaths.per_year:.1f} infant "
+                       f"deaths a year in {area.name} (95% interval {together * lower:.1f} to {together * upper:.1f}; "
+                       f"{together * 100:.1f}% of its infant deaths, {deaths.period}"
+                       f"{narrative.old_flag(deaths.period)}; combined as 1 - (1 - f1)(1 - f2)..., not added).")
+    return out
+
+
 def breastfeeding_lead(area: Area) -> str | None:
     """The authority's own breastfeeding figure against its county's, and what closing the gap means a year."""
     if area.upper_tier_code in (None, area.code):

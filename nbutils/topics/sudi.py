@@ -1,5 +1,6 @@
 """SUDI topic: infant mortality, the balanced scorecard of its risk factors, where risk concentrates inside the
-district, and the "what would it take" planning model.
+district. The page's "what would it take" is the SUDI rows of the overview's seven-lever model
+(:func:`nbutils.sections.sudi_levers`), not a model of its own.
 
 Sources: ONS Health Index underlying data (infant mortality 2013-15 to 2019-21, term low birth weight, under-18
 conceptions; no England row, no counts), the Fingertips February 2020 extract (infant mortality 2016-18 with
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, disclosure, narrative, planning, query, stats
+from .. import catalog, disclosure, narrative, query, stats
 from ..areas import Area
-from . import indicators, levels, overview, places, scale_of_need
+from . import indicators, levels, overview, places
 # The funnel plot and the Health Index series live in their own modules; their functions stay reachable as
 # sudi.funnel, sudi.infant_mortality_series etc. for the notebook.
 from .funnel import (CAUTION, FEW_DEATHS, _suppressed, extract_coverage, funnel, funnel_sentence,  # noqa: F401
@@ -171,86 +172,6 @@ def small_area_view(profile: pd.DataFrame) -> pd.DataFrame:
         "Share": profile.lsoas_most_deprived_20pct_share.map(lambda v: narrative.pct(v, 0)),
         "Overcrowded households": profile.overcrowded_pct.map(narrative.pct),
     })
-
-
-# ------------------------------------------------------------------------------------------------ calculator inputs
-
-
-def latest_district_rate(here: pd.DataFrame) -> tuple[float | None, str | None]:
-    """The district's latest Health Index infant mortality rate (carried-forward periods already dropped)."""
-    published = here[here.value.notna()]
-    if published.empty:
-        return None, None
-    row = published.sort_values("period").iloc[-1]
-    return float(row.value), row.period
-
-
-def smoking_in_pregnancy_now(area: Area) -> tuple[float | None, str]:
-    """The latest smoking-at-delivery figure that applies (county/unitary, else England), and what it is."""
-    from .smoking import satod
-
-    frame = satod(area)
-    local = frame[frame.role != "england"].sort_values("period")
-    if len(local):
-        r = local.iloc[-1]
-        return float(r.value), f"smoking at time of delivery, {r.area_name}, {r.period}, OHID Fingertips"
-    england = frame[frame.role == "england"].sort_values("period")
-    if len(england):
-        r = england.iloc[-1]
-        return float(r.value), f"smoking at time of delivery, England, {r.period}, OHID Fingertips: no local figure held"
-    return None, "no smoking-at-delivery figure held"
-
-
-def scenarios(area: Area, rate: float | None, births: float | None, smoking_current: float | None,
-              smoking_target: float, rr_smoking: float, teenage_current: float | None,
-              teenage_target_fraction: float, rr_teenage: float) -> pd.DataFrame:
-    """The district scenarios the page shows (only those whose inputs are all available)."""
-    out = []
-    if rate is None:
-        return planning.scenarios_table([])
-    if smoking_current is not None:
-        out.append(planning.district_scenario("Smoking in pregnancy", rate, smoking_current, smoking_target,
-                                              rr_smoking, births))
-    if teenage_current is not None:
-        out.append(planning.district_scenario("Mothers aged under 20", rate, teenage_current,
-                                              teenage_current * teenage_target_fraction, rr_teenage, births))
-    table = planning.scenarios_table(out)
-    table.insert(0, "area_code", area.code)
-    table.insert(1, "area_name", area.name)
-    return table
-
-
-def scenarios_view(table: pd.DataFrame) -> pd.DataFrame:
-    def deaths(v):
-        return f"{v:.2f}" if pd.notna(v) else "births not known"
-
-    return pd.DataFrame({
-        "Risk factor": table.risk_factor,
-        "Prevalence now -> target": [f"{a:.1f}% -> {b:.1f}%" for a, b in zip(table.current_prevalence_pct,
-                                                                         table.target_prevalence_pct)],
-        "Relative risk": table.relative_risk,
-        "Infant mortality now -> modelled (per 1,000)": [f"{a:.2f} -> {b:.2f}" for a, b in
-                                                         zip(table.imr_before_per_1000, table.imr_after_per_1000)],
-        "Infant deaths a year avoided (modelled)": table.infant_deaths_avoided_per_year.map(deaths),
-        "Arithmetic": table.arithmetic,
-    })
-
-
-def report_example(gap_pct: float, share_pct: float, current_pct: float, target_pct: float, rr: float,
-                   gap_period: str = "2002-04", share_period: str = "2007-09") -> pd.DataFrame:
-    """The 2010 report's worked example through the same model (to show the model reproduces it).
-
-    The report combines a 2002-04 gap (the target's baseline) with a 2007-09 share of deaths; both periods are
-    carried in the table so every place that shows a figure can label it.
-    """
-    g = planning.gap_narrowing(gap_pct, share_pct, current_pct, target_pct, rr)
-    return pd.DataFrame([{
-        "relative_gap_before_pct": g.gap_before, "gap_period": gap_period,
-        "share_of_deaths_in_group_pct": share_pct, "share_of_deaths_period": share_period,
-        "prevalence_before_pct": current_pct, "prevalence_after_pct": target_pct, "relative_risk": rr,
-        "rate_factor": g.rate_factor, "group_rate_after": g.rm_rate_after, "all_births_rate_after": g.all_rate_after,
-        "relative_gap_after_pct": g.gap_after, "narrowing_points": g.narrowing_points,
-    }])
 
 
 # ------------------------------------------------------------------------------------------------ key messages
@@ -429,47 +350,4 @@ def deprived_view(frame: pd.DataFrame) -> pd.DataFrame:
         "LSOAs in England's most deprived 20%": frame.lsoas_most_deprived_20pct.map(narrative.number),
         "LSOAs": frame.lsoas.map(narrative.number),
         "Share": frame.share_pct.map(narrative.pct),
-    })
-
-
-def births_for_model(area: Area, override: float | None) -> tuple[float | None, str]:
-    if override is not None:
-        return float(override), "births a year set by the user"
-    estimate = scale_of_need.births_estimate(area)
-    if estimate is None:
-        return None, "no births figure held for this area (set the births parameter)"
-    return estimate, "residents aged under 1 at mid-2020 from the ONS mid-year estimates, an approximation of annual births"
-
-
-def inputs_sentence(area: Area, rate, rate_period, births, births_note, smoking_now, smoking_note,
-                    rate_source: str = "ONS Health Index") -> str:
-    parts = []
-    parts.append(f"Infant mortality: {rate:.{RATE_DECIMALS}f} per 1,000 live births ({rate_period}, {rate_source})"
-                 if rate is not None else "Infant mortality: not held for this area")
-    parts.append(f"births: {births:,.0f} a year ({births_note})" if births is not None else f"births: {births_note}")
-    parts.append(f"smoking in pregnancy now: {smoking_now:.1f}% ({smoking_note})" if smoking_now is not None
-                 else f"smoking in pregnancy now: {smoking_note}")
-    return f"Inputs for {area.name}: " + "; ".join(parts) + "."
-
-
-def report_example_view(example: pd.DataFrame) -> pd.DataFrame:
-    r = example.iloc[0]
-    return pd.DataFrame({
-        "Step": [f"Relative gap before ({r.gap_period})",
-                 f"Share of infant deaths in the R&M group ({r.share_of_deaths_period})",
-                 "Rate factor k for the R&M group",
-                 "R&M rate after (all-births rate before = 1)", "All-births rate after",
-                 f"Relative gap after (from the {r.gap_period} gap)", "Narrowing (percentage points)"],
-        "Value": [f"{r.relative_gap_before_pct:.1f}%", f"{r.share_of_deaths_in_group_pct:g}%", f"{r.rate_factor:.3f}",
-                  f"{r.group_rate_after:.3f}", f"{r.all_births_rate_after:.3f}", f"{r.relative_gap_after_pct:.2f}%",
-                  f"{r.narrowing_points:.2f}"],
-        "Arithmetic": [
-            f"published ({r.gap_period})",
-            f"published ({r.share_of_deaths_period}, a different period from the gap)",
-            f"(1 + {r.prevalence_after_pct / 100:.2f} x {r.relative_risk - 1:.1f}) / (1 + {r.prevalence_before_pct / 100:.2f} x {r.relative_risk - 1:.1f})",
-            f"(1 + {r.relative_gap_before_pct / 100:.2f}) x k",
-            f"1 - {r.share_of_deaths_in_group_pct / 100:.2f} x (1 - k)",
-            "R&M rate after / all-births rate after - 1",
-            "gap before - gap after (the report: about 2)",
-        ],
     })
