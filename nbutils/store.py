@@ -158,6 +158,11 @@ def build(force: bool = False, quiet: bool = True) -> Path:
         store.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".store-build-", dir=store.parent))
         try:
+            if not force and _only_local_data_changed(store, fingerprint):
+                _rebuild_local_tables(store, staging, fingerprint)
+                _swap_in(staging, store)
+                _clear_caches()
+                return store
             geo = _geography()
             # Local data are validated first (a bad file stops the build with one message) and kept in their
             # own table, never mixed into the national indicators.
@@ -184,17 +189,59 @@ def build(force: bool = False, quiet: bool = True) -> Path:
             written = [*staging.rglob("*.parquet"), staging / store_state.REGISTRY_INDEX]
             files = {f.relative_to(staging).as_posix(): store_state.sha256(f) for f in sorted(written)}
             (staging / store_state.BUILD_RECORD).write_text(json.dumps({**fingerprint, "files": files}, indent=1))
-            # Swap in the finished store in one step so readers never see half a store.
-            old = store.with_name(f".store-old-{os.getpid()}")
-            if store.exists():
-                store.rename(old)
-            staging.rename(store)
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_in(staging, store)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     _clear_caches()
     return store
+
+
+def _swap_in(staging: Path, store: Path) -> None:
+    """Swap in the finished store in one step so readers never see half a store."""
+    old = store.with_name(f".store-old-{os.getpid()}")
+    if store.exists():
+        store.rename(old)
+    staging.rename(store)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _only_local_data_changed(store: Path, fingerprint: dict) -> bool:
+    """The store is intact and was built from these inputs except an authority's data/local/ files."""
+    try:
+        recorded = json.loads((store / store_state.BUILD_RECORD).read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(recorded, dict) or recorded.get("local") == fingerprint.get("local"):
+        return False
+    return store_state.current(store, {**fingerprint, "local": recorded.get("local")})
+
+
+def _rebuild_local_tables(store: Path, staging: Path, fingerprint: dict) -> None:
+    """A store whose only change is local data: the national tables are linked unchanged (the same bytes, so
+    every notebook that read none of the local data keeps its inputs' fingerprints) and the two local tables are
+    validated and rewritten; a monthly local-data refresh then costs seconds, not a national rebuild."""
+    recorded = json.loads((store / store_state.BUILD_RECORD).read_text())
+    files = recorded.pop("files")
+    local_tables = ("local_indicators.parquet", "local_meta.parquet")
+    for name in files:
+        if name in local_tables:
+            continue
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(store / name, target)
+        except OSError:  # a file system without hard links: copy instead
+            shutil.copy2(store / name, target)
+    areas = pd.read_parquet(store / "areas.parquet")
+    predecessors = pd.read_parquet(store / "predecessors.parquet")
+    datasets = local_data.load_all(areas, predecessors)
+    local_data.table(datasets).to_parquet(staging / local_tables[0], index=False)
+    local_data.meta_table(datasets).to_parquet(staging / local_tables[1], index=False)
+    for name in local_tables:
+        files[name] = store_state.sha256(staging / name)
+    (staging / store_state.BUILD_RECORD).write_text(json.dumps({**fingerprint, "files": dict(sorted(files.items()))},
+                                                               indent=1))
 
 
 def _write_indicators(indicators: pd.DataFrame, folder: Path) -> None:

@@ -6,9 +6,11 @@ data/local/kcc-health-visiting-2022-23/ (Kent County Council, 2 July 2024).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from nbutils import local_data, query, report, store, store_state
@@ -208,3 +210,26 @@ def test_the_kpi_dashboard_keeps_quarters_targets_benchmarks_and_printed_letters
     assert "kcc_ph23_breastfed_6_8_weeks" not in set(meta[meta.kind == "target"].indicator_id)
     bench = meta[meta.kind == "benchmark"].set_index(["indicator_id", "name"])
     assert bench.loc[("kcc_ph15_new_birth_visit_10_14_days", "CIPFA nearest neighbours"), "value"] == 87
+
+
+def test_a_local_data_change_rewrites_only_the_local_tables(project_copy, tmp_path, monkeypatch):
+    """An authority adding a local dataset: the store keeps every national file byte for byte (so notebooks that
+    read none of the local data keep their inputs and are not rerun) and rewrites only its two local tables."""
+    copy = tmp_path / "store"
+    shutil.copytree(store.ensure(), copy)
+    monkeypatch.setenv("NBUTILS_HOME", str(project_copy))
+    monkeypatch.setenv("NBUTILS_STORE", str(copy))
+    before = json.loads((copy / store_state.BUILD_RECORD).read_text())["files"]
+    assert store_state.current(copy, store_state.inputs())  # the copied project is the store's own inputs
+    shutil.copytree(FIXTURES / "valid", project_copy / "data" / "local" / "valid")
+    monkeypatch.setattr(store, "_geography", lambda: pytest.fail("a local-data change rebuilt the national tables"))
+    try:
+        assert store.build() == copy
+    finally:
+        store._clear_caches()
+    after = json.loads((copy / store_state.BUILD_RECORD).read_text())["files"]
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"local_indicators.parquet", "local_meta.parquet"}
+    assert store_state.current(copy, store_state.inputs())
+    rows = pd.read_parquet(copy / "local_indicators.parquet")
+    assert sorted(rows.loc[rows.dataset == "valid", "value"]) == [38.9, 51.3]
