@@ -47,7 +47,9 @@ def what_it_takes(pack, card: pd.DataFrame) -> None:
 
 def actions(pack, card: pd.DataFrame | None = None) -> None:
     """'What commissioners can do' for the page's topic: at most five actions, each with its figure and evidence."""
-    card = card if card is not None else overview.scorecard(pack.area)
+    if card is None:  # only the rows this page's actions read: each row stands alone, so they are the same rows
+        read = {t.indicator for a in actions_model.evidence().actions if pack.topic in a.topics for t in a.triggers}
+        card = overview.scorecard(pack.area, [h for h in overview.HEADLINES if h.indicator_id in read] or None)
     table = actions_model.actions(pack.area, pack.topic, card)
     pack.html(actions_model.actions_html(pack.area, pack.topic, table, card))
     if len(table):
