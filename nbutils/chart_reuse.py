@@ -1,10 +1,10 @@
 """Charts drawn once per process: the same chart asked for again with the same inputs is the same figure.
 
 A batch draws some charts identically for every area (England's deprivation gradient, national distributions).
-:func:`reused` keeps the figures of a chart function's recent calls, keyed by a hash of its inputs (frames by
-their contents, not by hand), so a warm kernel draws such a chart once and hands the figure back for every later
-area; the figure's SVG is remembered too, so saving it again costs nothing. Charts with area-specific inputs miss
-the cache and are drawn as before. A figure handed back by the cache must not be changed by the caller (the
+:func:`reused` recognises a chart call by a hash of its inputs (frames by their contents, not by hand). A chart
+asked for a second time is kept, and from then on the same figure is handed back, with its SVG remembered so that
+saving it again costs nothing: a warm kernel draws such a chart twice, not once per area. Only charts that recur
+are kept (a figure holds about 2 MB, and almost every chart carries its own area's data), so memory stays flat. A figure handed back by the cache must not be changed by the caller (the
 package's notebooks only show them); change a copy, or draw anew with :func:`nbutils.charts.style`.
 
 Importing this module changes nothing global.
@@ -21,11 +21,14 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-__all__ = ["reused", "inputs_key", "FIGURES_KEPT"]
+__all__ = ["reused", "inputs_key", "forget", "FIGURES_KEPT", "CALLS_REMEMBERED"]
 
-#: Figures kept per process, across all chart functions: more than one area's charts in one kernel, so a chart
-#: that recurs for every area is still held when the next area asks for it.
-FIGURES_KEPT = 48
+#: Recent chart calls remembered (their keys only): more than one area's charts in one kernel, so a chart that
+#: recurs for every area is recognised when the next area asks for it.
+CALLS_REMEMBERED = 256
+#: Figures kept per process (charts asked for at least twice), across all chart functions.
+FIGURES_KEPT = 16
+_CALLS: OrderedDict = OrderedDict()
 _FIGURES: OrderedDict = OrderedDict()
 #: Hits and misses in this process (for benchmarks and tests).
 COUNTS = {"hits": 0, "misses": 0}
@@ -122,10 +125,15 @@ def reused(chart):
             return fig
         COUNTS["misses"] += 1
         fig = chart(*args, **kwargs)
-        _remember_saves(fig)
-        _FIGURES[key] = fig
-        while len(_FIGURES) > FIGURES_KEPT:
-            _FIGURES.popitem(last=False)
+        if key in _CALLS:  # asked for before: a chart that recurs, worth keeping
+            _remember_saves(fig)
+            _FIGURES[key] = fig
+            while len(_FIGURES) > FIGURES_KEPT:
+                _FIGURES.popitem(last=False)
+        _CALLS[key] = None
+        _CALLS.move_to_end(key)
+        while len(_CALLS) > CALLS_REMEMBERED:
+            _CALLS.popitem(last=False)
         return fig
 
     wrapper.uncached = chart
@@ -133,5 +141,6 @@ def reused(chart):
 
 
 def forget() -> None:
-    """Drop every kept figure (tests; a long-lived analyst session that wants the memory back)."""
+    """Drop every kept figure and remembered call (tests; an analyst session that wants the memory back)."""
     _FIGURES.clear()
+    _CALLS.clear()

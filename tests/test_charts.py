@@ -236,14 +236,19 @@ def test_a_chart_asked_again_with_the_same_inputs_is_drawn_once_and_saves_the_sa
 
     chart_reuse.forget()
     kwargs = dict(sort=False, title="Fixture gradient", xlabel="Per cent", source="Fixture")
+    once = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
+    # Asked for a second time (equal frames, not the same objects): kept, and handed back from then on.
     first = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
     again = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
-    assert again is first  # equal frames (not the same object): the same figure
-    assert _svg(again) == _svg(first)
+    assert first is not once and again is first
+    assert _svg(again) == _svg(first) == _svg(once)
     # Any difference in the data, or in another input, draws a new chart.
     other = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.5]), "category", "value", **kwargs)
     renamed = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value",
                                  **{**kwargs, "title": "Another title"})
+    chart_reuse.forget()
+    assert charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs) \
+        is not first  # forgotten: drawn anew
     assert other is not first and renamed is not first
     assert _svg(other) != _svg(first)
     # The remembered image is the one a fresh drawing gives.
