@@ -225,12 +225,43 @@ def _write_pdf(path: Path, area_name: str, date_text: str, title: bytes, readers
     stamps = PdfReader(io.BytesIO(overlay))
     for number, page in enumerate(writer.pages):
         if number:  # the title page carries the same facts in large type
-            page.merge_page(stamps.pages[number])
-        page.compress_content_streams()  # merging leaves them uncompressed
+            _stamp(writer, page, stamps.pages[number], f"/NbuStamp{number}")
     writer.compress_identical_objects()  # fonts repeated per topic
     writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
                          "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
     atomic_write(path, lambda tmp: writer.write(str(tmp)))
+
+
+def _stamp(writer, page, stamp, name: str) -> None:
+    """Draw the page ``stamp`` over ``page`` as a form XObject named ``name``.
+
+    The page's own content is wrapped (``q ... Q``) and never parsed: pypdf's ``merge_page`` parses and rewrites
+    every content stream of a printed page, most of the time joining a PDF took.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    def stream(data: bytes, **entries):
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        obj.update({NameObject(k): v for k, v in entries.items()})
+        return writer._add_object(obj.flate_encode() if len(data) > 64 else obj)
+
+    resources = stamp.get("/Resources")
+    form = stream(stamp.get_contents().get_data(), **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject(stamp.mediabox),
+        "/Resources": resources.get_object().clone(writer) if resources is not None else DictionaryObject()})
+    own = page.get("/Resources")
+    own = DictionaryObject(own.get_object()) if own is not None else DictionaryObject()
+    xobjects = own.get("/XObject")
+    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
+    xobjects[NameObject(name)] = form
+    own[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = own
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else ArrayObject()
+    parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
+    page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *parts, stream(f"\nQ q {name} Do Q\n".encode())])
 
 
 async def print_page(browser, page_path: Path) -> bytes:
