@@ -19,6 +19,7 @@ from . import catalog, stats
 from .chart_style import SMALL_TEXT_PT, fit_layout, narrow_to_print
 from .chart_style import fits_figure, style  # noqa: F401 - for analysts
 from .chart_style import styled as _styled
+from .chart_reuse import reused as _reused
 from .spine import SPINE_ARROW, spine_layout
 from .chart_text import finding, ranked_finding, spine_finding  # noqa: F401 - alt text, for the notebooks
 from .errors import UnknownIndicatorError
@@ -38,16 +39,24 @@ SPINE_TEXT_PT = 11
 
 
 
+def _laid_out(fig) -> None:
+    # tight_layout leaves a placeholder layout engine behind, and savefig then draws the whole figure once more
+    # (measuring every text) before printing it, to run a layout that does nothing: the layout is done already.
+    fig.set_layout_engine(None)
+
+
 def _finish(fig, ax, title: str, source: str) -> plt.Figure:
     # Wrapped: a long title would run past the figure's right edge and widen the printed chart (smaller text).
     ax.set_title(textwrap.fill(title, 66), loc="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=SMALL_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
     fit_layout(fig, bottom=0.03)  # room for the source line
     narrow_to_print(fig, bottom=0.03)  # a legend or long labels beyond the axes: the axes give up the width
+    _laid_out(fig)
     plt.close(fig)  # returned for display/saving; closing stops a second inline copy
     return fig
 
 
+@_reused
 @_styled
 def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: str, xlabel: str,
                         source: str, label_col: str = "area_name") -> plt.Figure:
@@ -70,6 +79,7 @@ def comparison_dot_plot(frame: pd.DataFrame, category: str, value: str, title: s
     return _finish(fig, ax, title, source)
 
 
+@_reused
 @_styled
 def stacked_share_bars(frame: pd.DataFrame, bar: str, segment: str, value: str, title: str, xlabel: str,
                        source: str) -> plt.Figure:
@@ -110,6 +120,7 @@ def _comparison_letter(label) -> str:
     return ""
 
 
+@_reused
 @_styled
 def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, period: str = "period",
                 value: str = "value", lower: str | None = "lower_ci95", upper: str | None = "upper_ci95",
@@ -187,6 +198,7 @@ def trend_chart(frame: pd.DataFrame, title: str, ylabel: str, source: str, perio
     return _finish(fig, ax, title, source)
 
 
+@_reused
 @_styled
 def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, xlabel: str, source: str,
                 highlight: str | None = "is_area", reference: tuple[float, str] | None = None,
@@ -255,6 +267,7 @@ def _digits(r, decimals: dict[str, int]) -> int:
         return 1
 
 
+@_reused
 @_styled
 def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indicator",
                 decimals: dict[str, int] | None = None) -> plt.Figure:
@@ -369,10 +382,12 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
                  wrap=True)
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
     fig.text(0.01, 0.005, f"Source: {source}", fontsize=SPINE_TEXT_PT, color="#3D3D3D", ha="left", va="bottom")
+    _laid_out(fig)
     plt.close(fig)
     return fig
 
 
+@_reused
 @_styled
 def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: pd.DataFrame, title: str,
                        ylabel: str, source: str, area_name: str, sibling_label: str) -> plt.Figure:
@@ -407,6 +422,7 @@ def spread_trend_chart(area_rows: pd.DataFrame, spread: pd.DataFrame, siblings: 
     return _finish(fig, ax, title, source)
 
 
+@_reused
 @_styled
 def funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, benchmark: float, title: str, xlabel: str,
                 ylabel: str, source: str, benchmark_label: str = "England") -> plt.Figure:

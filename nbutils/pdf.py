@@ -6,12 +6,15 @@ iframe, which does not print) is drawn by the same browser and replaced by a PNG
 boxes are opened, and links to local files lose their target so that no machine path reaches the PDF. The header
 (area name, pack date) and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each
 page, since page numbers run across the whole document. The browser's own header and footer (URL, date) are off.
-Web requests are refused while printing: the PDF is the same with or without a network.
+Web requests are refused while printing: the PDF is the same with or without a network. One browser prints a
+whole batch, several pages at once (playwright's async API), and PDFs are joined in a thread meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import concurrent.futures
 import html
 import io
 import json
@@ -34,6 +37,9 @@ MAP_WIDTH_PX = 700  # about the width of the A4 text block at 96 dpi
 #: A map's size (CSS pixels) when drawn for print: printed 8 cm high (the pack's print styles), its 11 px labels
 #: and 12 px legend come out at 7.3 pt and 8 pt.
 MAP_PRINT_PX = (560, 340)
+#: Pages Chromium prints at once (each in its own context); on 2 cores, enough to overlap loading, map drawing
+#: and printing, and the joining of one area's PDF with the printing of the next.
+PAGES_AT_ONCE = 4
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -81,16 +87,20 @@ def budget(topic: str) -> int:
     return BUDGET.get(topic, TOPIC_BUDGET)
 
 
-def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> list[AreaPdf]:
+def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None,
+                    pages_at_once: int = PAGES_AT_ONCE) -> list[AreaPdf]:
     """Write ``OUT/<code>-<slug>/<code>-<slug>.pdf`` for each area whose pages exist.
 
-    A PDF that cannot be written is reported in :attr:`AreaPdf.error` and the other areas still get theirs.
+    One Chromium prints the whole batch, ``pages_at_once`` pages at a time (an area's topic pages side by side,
+    and the next area's while one is being joined). A PDF that cannot be written is reported in
+    :attr:`AreaPdf.error` and the other areas still get theirs. Returned in the order of ``areas``.
 
     Parameters
     ----------
     out_dir : the run's output folder (holding manifest.json and one folder per area).
     areas : :class:`nbutils.areas.Area` objects.
     topics : topics to include (default: every topic that succeeded), always in pack order.
+    pages_at_once : pages Chromium prints concurrently.
     """
     out_dir = Path(out_dir).resolve()
     succeeded = _succeeded(out_dir)
@@ -103,18 +113,38 @@ def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None) -> li
             jobs.append((area, folder, wanted))
     if not jobs:
         return []
-    written = []
-    with _browser() as browser:
-        for area, folder, wanted in jobs:
-            try:
-                written.append(area_pdf(browser, folder, area.name, wanted))
-            except Exception as error:  # one area's failure (a page that would not load) spares the others
-                lines = str(error).strip().splitlines()
-                written.append(AreaPdf(folder / f"{folder.name}.pdf",
-                                       error=f"{type(error).__name__}: {lines[0] if lines else ''}"))
-                continue
-            link_pdf(out_dir, folder)
-    return written
+    return _run_async(_print_batch(out_dir, jobs, max(1, pages_at_once)))
+
+
+def _run_async(coroutine):
+    """Run a coroutine to its end from synchronous code, also where an event loop is already running (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+async def _print_batch(out_dir: Path, jobs: list, pages_at_once: int) -> list[AreaPdf]:
+    async with _browser() as browser:
+        pages = asyncio.Semaphore(pages_at_once)
+        # A few areas in flight: enough to keep Chromium busy while one area's PDF is joined, few enough that
+        # printed pages do not pile up in memory waiting for their area's title page.
+        areas = asyncio.Semaphore(max(2, pages_at_once // 2))
+
+        async def one(area, folder: Path, wanted: list[str]) -> AreaPdf:
+            async with areas:
+                try:
+                    written = await area_pdf(browser, folder, area.name, wanted, pages)
+                except Exception as error:  # one area's failure (a page that would not load) spares the others
+                    lines = str(error).strip().splitlines()
+                    return AreaPdf(folder / f"{folder.name}.pdf",
+                                   error=f"{type(error).__name__}: {lines[0] if lines else ''}")
+                await asyncio.to_thread(link_pdf, out_dir, folder)
+                return written
+
+        return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
 
 def link_pdf(out_dir: Path, folder: Path) -> None:
@@ -138,48 +168,115 @@ def link_pdf(out_dir: Path, folder: Path) -> None:
                                              f'<a href="index.html">Pack contents</a>\n{link}', 1))
 
 
-def area_pdf(browser, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
-    """Print one area's topic pages (in the order given) into ``folder/<folder name>.pdf``."""
-    from pypdf import PdfReader, PdfWriter
+async def area_pdf(browser, folder: Path, area_name: str, topics: list[str],
+                   pages: asyncio.Semaphore | None = None) -> AreaPdf:
+    """Print one area's topic pages (in the order given, concurrently) into ``folder/<folder name>.pdf``.
 
-    printed = {topic: PdfReader(io.BytesIO(print_page(browser, folder / f"{topic}.html"))) for topic in topics}
-    counts = {topic: len(reader.pages) for topic, reader in printed.items()}
+    ``browser`` is a playwright async Browser; ``pages`` bounds the pages printed at once across areas.
+    """
+    pages = pages or asyncio.Semaphore(len(topics))
+    printed_bytes = await asyncio.gather(*(_bounded(pages, print_page(browser, folder / f"{topic}.html"))
+                                           for topic in topics))
     when = pack_date()
     date_text = f"{when.day} {when:%B %Y}"
-    title_page = PdfReader(io.BytesIO(_print_html(browser, _title_html(area_name, date_text, counts))))
-
-    writer = PdfWriter()
-    writer.append(title_page, pages=(0, 1))
-    for topic, reader in printed.items():
-        start = len(writer.pages)
-        writer.append(reader, outline_item=None)
-        writer.add_outline_item(TOPIC_TITLES.get(topic, topic), start)
-    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
-    overlay = PdfReader(io.BytesIO(_print_html(browser, _overlay_html(area_name, date_text, sizes))))
-    for number, page in enumerate(writer.pages):
-        if number:  # the title page carries the same facts in large type
-            page.merge_page(overlay.pages[number])
-        page.compress_content_streams()  # merging leaves them uncompressed
-    writer.compress_identical_objects()  # fonts repeated per topic
-    writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
-                         "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
+    counts, merged = await asyncio.to_thread(_join_topics, topics, printed_bytes)
+    title = await _bounded(pages, _print_html(browser, _title_html(area_name, date_text, counts)))
+    sizes = await asyncio.to_thread(_page_sizes, title, merged)
+    overlay = await _bounded(pages, _print_html(browser, _overlay_html(area_name, date_text, sizes)))
     path = folder / f"{folder.name}.pdf"
-    atomic_write(path, lambda tmp: writer.write(str(tmp)))
+    await asyncio.to_thread(_write_pdf, path, area_name, date_text, title, merged, overlay)
     return AreaPdf(path, counts)
 
 
-def print_page(browser, page_path: Path) -> bytes:
+async def _bounded(slots: asyncio.Semaphore, coroutine):
+    async with slots:
+        return await coroutine
+
+
+def _join_topics(topics: list[str], printed: list[bytes]):
+    """Page counts per topic, and the topics' printed pages read back (pypdf readers, in order)."""
+    from pypdf import PdfReader
+
+    readers = {topic: PdfReader(io.BytesIO(data)) for topic, data in zip(topics, printed)}
+    return {topic: len(reader.pages) for topic, reader in readers.items()}, readers
+
+
+def _page_sizes(title: bytes, readers) -> list[tuple[float, float]]:
+    """Sizes of the whole document's pages: the title page then every topic page."""
+    from pypdf import PdfReader
+
+    first = PdfReader(io.BytesIO(title)).pages[0]
+    sizes = [(float(first.mediabox.width), float(first.mediabox.height))]
+    for reader in readers.values():
+        sizes += [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+    return sizes
+
+
+def _write_pdf(path: Path, area_name: str, date_text: str, title: bytes, readers, overlay: bytes) -> None:
+    """Join title page and topics (an outline entry per topic), stamp header and page numbers, write atomically."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(title)), pages=(0, 1))
+    for topic, reader in readers.items():
+        start = len(writer.pages)
+        writer.append(reader, outline_item=None)
+        writer.add_outline_item(TOPIC_TITLES.get(topic, topic), start)
+    stamps = PdfReader(io.BytesIO(overlay))
+    for number, page in enumerate(writer.pages):
+        if number:  # the title page carries the same facts in large type
+            _stamp(writer, page, stamps.pages[number], f"/NbuStamp{number}")
+    writer.compress_identical_objects()  # fonts repeated per topic
+    writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
+                         "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
+    atomic_write(path, lambda tmp: writer.write(str(tmp)))
+
+
+def _stamp(writer, page, stamp, name: str) -> None:
+    """Draw the page ``stamp`` over ``page`` as a form XObject named ``name``.
+
+    The page's own content is wrapped (``q ... Q``) and never parsed: pypdf's ``merge_page`` parses and rewrites
+    every content stream of a printed page, most of the time joining a PDF took.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    def stream(data: bytes, **entries):
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        obj.update({NameObject(k): v for k, v in entries.items()})
+        return writer._add_object(obj.flate_encode() if len(data) > 64 else obj)
+
+    resources = stamp.get("/Resources")
+    form = stream(stamp.get_contents().get_data(), **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject(stamp.mediabox),
+        "/Resources": resources.get_object().clone(writer) if resources is not None else DictionaryObject()})
+    own = page.get("/Resources")
+    own = DictionaryObject(own.get_object()) if own is not None else DictionaryObject()
+    xobjects = own.get("/XObject")
+    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
+    xobjects[NameObject(name)] = form
+    own[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = own
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else ArrayObject()
+    parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
+    page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *parts, stream(f"\nQ q {name} Do Q\n".encode())])
+
+
+async def print_page(browser, page_path: Path) -> bytes:
     """One pack page as PDF bytes, maps as images, "about" boxes open, no local link targets."""
-    context = browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000}, device_scale_factor=2)
-    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    context = await browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000},
+                                        device_scale_factor=2)
+    await context.route(re.compile(r"^https?://"), lambda route: route.abort())
     try:
-        page = context.new_page()
-        page.goto(page_path.as_uri(), wait_until="load")
-        _maps_to_images(page)
-        page.evaluate(PREPARE)
-        return page.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
+        page = await context.new_page()
+        await page.goto(page_path.as_uri(), wait_until="load")
+        await _maps_to_images(page)
+        await page.evaluate(PREPARE)
+        return await page.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
     finally:
-        context.close()
+        await context.close()
 
 
 PREPARE = """() => {
@@ -191,30 +288,30 @@ PREPARE = """() => {
 }"""
 
 
-def _maps_to_images(page) -> None:
+async def _maps_to_images(page) -> None:
     """Replace each folium iframe (and folium's 'trust this notebook' box around it) by a PNG of the drawn map."""
-    for handle in page.query_selector_all("iframe"):
-        frame = handle.content_frame()
+    for handle in await page.query_selector_all("iframe"):
+        frame = await handle.content_frame()
         if frame is None:
             continue
         try:
-            frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
+            await frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
         except Exception:  # a map with nothing to draw still prints as it looks
             pass
         # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
-        frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
+        await frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
         # Drawn smaller than on screen and refitted to the area, so that printed at the page's map height
         # its labels and legend are 7 pt or more; labels that would overlap become numbers, listed under the map.
-        handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
-        page.wait_for_timeout(300)  # the frame's own resize handling (Leaflet re-centres) runs first
+        await handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
+        await page.wait_for_timeout(300)  # the frame's own resize handling (Leaflet re-centres) runs first
         try:
-            key = frame.evaluate(DECLUTTER)
+            key = await frame.evaluate(DECLUTTER)
         except Exception:  # a frame without Leaflet (nothing drawn) prints as it looks
             key = []
-        handle.scroll_into_view_if_needed()
+        await handle.scroll_into_view_if_needed()
         # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
-        png = base64.b64encode(handle.screenshot(type="jpeg", quality=72)).decode("ascii")
-        handle.evaluate("""(frame, [src, key]) => {
+        png = base64.b64encode(await handle.screenshot(type="jpeg", quality=72)).decode("ascii")
+        await handle.evaluate("""(frame, [src, key]) => {
           const img = document.createElement('img');
           img.src = src;
           img.className = 'nbu-map-print';
@@ -271,15 +368,15 @@ DECLUTTER = """() => {
 }"""
 
 
-def _print_html(browser, markup: str) -> bytes:
-    context = browser.new_context()
-    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+async def _print_html(browser, markup: str) -> bytes:
+    context = await browser.new_context()
+    await context.route(re.compile(r"^https?://"), lambda route: route.abort())
     try:
-        page = context.new_page()
-        page.set_content(markup, wait_until="load")
-        return page.pdf(prefer_css_page_size=True, print_background=False, display_header_footer=False)
+        page = await context.new_page()
+        await page.set_content(markup, wait_until="load")
+        return await page.pdf(prefer_css_page_size=True, print_background=False, display_header_footer=False)
     finally:
-        context.close()
+        await context.close()
 
 
 def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:
@@ -315,28 +412,29 @@ def _succeeded(out_dir: Path) -> set[tuple[str, str]]:
 
 
 class _browser:
-    """Headless Chromium through playwright, as a context manager; a clear error when either is missing."""
+    """Headless Chromium through playwright's async API, as an async context manager; a clear error when either
+    is missing."""
 
-    def __enter__(self):
+    async def __aenter__(self):
         executable = find_browser()
         try:
-            from playwright.sync_api import sync_playwright
+            from playwright.async_api import async_playwright
         except ImportError as error:
             raise BrowserMissing("the Python package 'playwright' is needed to print PDFs: "
                                  "pip install playwright (the browser itself is the system's chromium)") from error
-        self._playwright = sync_playwright().start()
+        self._playwright = await async_playwright().start()
         try:
-            self._browser = self._playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+            self._browser = await self._playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
             return self._browser
         except Exception as error:
-            self._playwright.stop()
+            await self._playwright.stop()
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise BrowserMissing(f"Chromium at {executable} would not start ({first}); reinstall the 'chromium' "
                                  "package or run without --pdf") from error
 
-    def __exit__(self, *exc):
+    async def __aexit__(self, *exc):
         try:
-            self._browser.close()
+            await self._browser.close()
         finally:
-            self._playwright.stop()
+            await self._playwright.stop()
         return False

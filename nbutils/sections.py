@@ -87,7 +87,9 @@ def print_pointer(pack, what: str, name: str) -> None:
 
 def actions(pack, card: pd.DataFrame | None = None) -> None:
     """'What commissioners can do' for the page's topic: at most five actions, each with its figure and evidence."""
-    card = card if card is not None else overview.scorecard(pack.area)
+    if card is None:  # only the rows this page's actions read: each row stands alone, so they are the same rows
+        read = {t.indicator for a in actions_model.evidence().actions if pack.topic in a.topics for t in a.triggers}
+        card = overview.scorecard(pack.area, [h for h in overview.HEADLINES if h.indicator_id in read] or None)
     table = actions_model.actions(pack.area, pack.topic, card)
     pack.html(actions_model.actions_html(pack.area, pack.topic, table, card))
     if len(table):

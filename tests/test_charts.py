@@ -212,3 +212,57 @@ def test_alt_text_states_the_finding():
         "Fixture's infant mortality, 4.00 per 1,000, is the 2nd highest of 3 in the fixture's districts."
     assert charts.spine_finding(_card(label=["Bad if high", "Neither", "Not published here"]), "Fixture") == \
         "Fixture is significantly worse than England on 1 of 3 (Bad if high)."
+
+
+def _gradient(values) -> pd.DataFrame:
+    """A fixture of five deprivation quintiles (made-up values, clearly a fixture)."""
+    return pd.DataFrame({"category": [f"Quintile {i}" for i in range(1, 6)], "value": values,
+                         "is_area": False, "compared_with_england": ["Worse", "Worse", "Similar", "Better", "Better"]})
+
+
+def _svg(fig) -> bytes:
+    import io
+
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def test_a_chart_asked_again_with_the_same_inputs_is_drawn_once_and_saves_the_same_image():
+    from nbutils import chart_reuse
+
+    chart_reuse.forget()
+    kwargs = dict(sort=False, title="Fixture gradient", xlabel="Per cent", source="Fixture")
+    once = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
+    # Asked for a second time (equal frames, not the same objects): kept, and handed back from then on.
+    first = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
+    again = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
+    assert first is not once and again is first
+    assert _svg(again) == _svg(first) == _svg(once)
+    # Any difference in the data, or in another input, draws a new chart.
+    other = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.5]), "category", "value", **kwargs)
+    renamed = charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value",
+                                 **{**kwargs, "title": "Another title"})
+    chart_reuse.forget()
+    assert charts.ranked_bars(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs) \
+        is not first  # forgotten: drawn anew
+    assert other is not first and renamed is not first
+    assert _svg(other) != _svg(first)
+    # The remembered image is the one a fresh drawing gives.
+    fresh = charts.ranked_bars.uncached(_gradient([30.0, 25.0, 20.0, 15.0, 10.0]), "category", "value", **kwargs)
+    assert _svg(fresh) == _svg(first)
+
+
+def test_inputs_key_tells_apart_what_a_chart_reads():
+    from nbutils.chart_reuse import inputs_key
+
+    frame = _gradient([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert inputs_key("f", (frame,), {}) == inputs_key("f", (frame.copy(),), {})
+    assert inputs_key("f", (frame,), {}) != inputs_key("g", (frame,), {})
+    assert inputs_key("f", (frame,), {}) != inputs_key("f", (frame.rename(columns={"value": "v"}),), {})
+    assert inputs_key("f", (frame,), {}) != inputs_key("f", (frame.astype({"value": "float32"}),), {})
+    assert inputs_key("f", (frame, 1), {}) != inputs_key("f", (frame, 1.0), {})
+    assert inputs_key("f", (object(),), {}) is None  # not described exactly: never cached
