@@ -338,6 +338,11 @@ class Pack:
             grid = dashboard.district_grid(area)
             if len(grid):
                 self.fragment_table(dashboard.district_grid_html(grid, area), grid, "districts")
+                display(HTML(render("report/note", classes=" nbu-print-only nbu-dashboard-pointer",
+                                    text=f"Districts of {area.name} side by side (each district's figures and its "
+                                         f"comparison with England and {area.name}): on the web page ({self.topic}"
+                                         f".html) and in {self.topic}/districts.csv (CSV) in the pack folder; each "
+                                         "district's own pack has its figures.")))
                 local = grid[grid.origin.str.startswith("local data")]
                 if len(local):
                     from . import query
