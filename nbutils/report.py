@@ -360,7 +360,8 @@ class Pack:
                                                             f"{chosen.source}; OGL v3"),
                         alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
                             "with England marked.", web_only=True)
-            self.export(pd.concat([frame.assign(indicator=frame.attrs["label"], period=frame.attrs["period"])
+            self.export(pd.concat([frame.assign(indicator=frame.attrs["label"], period=frame.attrs["period"],
+                                                unit=frame.attrs["axis"], england=frame.attrs["england"])
                                    for frame in panels], ignore_index=True), "neighbours")
             gaps = [f"{f.attrs['label']}: {', '.join(f.attrs['missing'])}" for f in panels if f.attrs["missing"]]
             if gaps:
