@@ -268,10 +268,11 @@ class Pack:
                                          columns=[c for c in view.columns if c != "suppressed"])[list(view.columns)]
         return view
 
-    def figure(self, fig, alt: str, caption: str = "") -> None:
+    def figure(self, fig, alt: str, caption: str = "", web_only: bool = False) -> None:
         """Show a matplotlib figure as an SVG image with alt text (what it shows, in one sentence).
 
         SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
+        ``web_only``: left out of print (the caller prints a line saying where it is).
         """
         from .chart_style import fits_figure
 
@@ -283,7 +284,8 @@ class Pack:
                         metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         sizing = figure_sizing(buffer.getvalue())  # print and phone widths that keep the chart's text legible
-        display(HTML(render("report/figure", classes=sizing.classes, svg_base64=data, alt=alt, style=sizing.style,
+        classes = sizing.classes + (" nbu-print-hide" if web_only else "")
+        display(HTML(render("report/figure", classes=classes, svg_base64=data, alt=alt, style=sizing.style,
                             caption=caption)))
 
     def map(self, fmap, name: str, title: str, alt: str) -> Path | None:
@@ -336,6 +338,11 @@ class Pack:
             grid = dashboard.district_grid(area)
             if len(grid):
                 self.fragment_table(dashboard.district_grid_html(grid, area), grid, "districts")
+                display(HTML(render("report/note", classes=" nbu-print-only nbu-dashboard-pointer",
+                                    text=f"Districts of {area.name} side by side (each district's figures and its "
+                                         f"comparison with England and {area.name}): on the web page ({self.topic}"
+                                         f".html) and in {self.topic}/districts.csv (CSV) in the pack folder; each "
+                                         "district's own pack has its figures.")))
                 local = grid[grid.origin.str.startswith("local data")]
                 if len(local):
                     from . import query
@@ -347,13 +354,23 @@ class Pack:
             from .neighbour_chart import neighbour_panels
 
             labels = [f"{f.attrs['label'].lower()} ({f.attrs['period']})" for f in panels]
+            # In print the outcomes table carries the neighbours' average and range; the charts stay on the web
+            # page and each neighbour's value goes to the CSV, so the printed overview holds its page budget.
             self.figure(neighbour_panels(panels, area.name, "DfE Local Authority Interactive Tool (ONS, OHID); DWP; "
                                                             f"{chosen.source}; OGL v3"),
                         alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
-                            "with England marked.")
+                            "with England marked.", web_only=True)
+            self.export(pd.concat([frame.assign(indicator=frame.attrs["label"], period=frame.attrs["period"],
+                                                unit=frame.attrs["axis"], england=frame.attrs["england"])
+                                   for frame in panels], ignore_index=True), "neighbours")
             gaps = [f"{f.attrs['label']}: {', '.join(f.attrs['missing'])}" for f in panels if f.attrs["missing"]]
             if gaps:
-                self.note("No value published for: " + "; ".join(gaps) + ".")
+                display(HTML(render("report/note", text="No value published for: " + "; ".join(gaps) + ".",
+                                    classes=" nbu-print-hide")))
+            display(HTML(render("report/note", classes=" nbu-print-only nbu-dashboard-pointer",
+                                text=f"{area.name} against each statistical neighbour (charts of "
+                                     f"{', '.join(labels)}): on the web page ({self.topic}.html) and in "
+                                     f"{self.topic}/neighbours.csv (CSV) in the pack folder.")))
 
     def scale_of_need(self, plan, births_given: bool) -> None:
         """The scale-of-need calculator (:mod:`nbutils.topics.scale_of_need`): its arithmetic in words, the need

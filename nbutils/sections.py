@@ -78,11 +78,29 @@ def sudi_levers(pack, card: pd.DataFrame | None = None) -> None:
         _name_local(pack, "breastfeeding_6_8_weeks")
 
 
-def print_pointer(pack, what: str, name: str) -> None:
+def print_pointer(pack, what: str, name: str, extra_class: str = "") -> None:
     """A line printed in place of a section that the printed pack leaves to the web page (a cell tagged
     ``screen-only``): what it is and where to find it. Hidden on screen, where the section itself is shown."""
-    pack.html(f"<p class='nbu-note nbu-print-only'>{html.escape(what)}: on the web page ({html.escape(pack.topic)}"
-              f".html) and in {html.escape(pack.topic)}/{html.escape(name)}.csv (CSV) in the pack folder.</p>")
+    pack.html(f"<p class='nbu-note nbu-print-only{extra_class}'>{html.escape(what)}: on the web page "
+              f"({html.escape(pack.topic)}.html) and in {html.escape(pack.topic)}/{html.escape(name)}.csv (CSV) in the pack folder.</p>")
+
+
+def dashboard_print_pointers(pack) -> None:
+    """An upper-tier overview in print: the lines that stand for the sections it leaves to the web page.
+
+    Counties and unitary authorities print the landscape dashboard, which carries every headline outcome against
+    England, the region and the neighbours; to hold the overview's page budget, the spine chart and the
+    scale-of-need calculator (cells tagged ``screen-only-dashboard``) print only as these lines. The lines carry
+    the class ``nbu-dashboard-pointer``, and the print stylesheet hides those cells only on a page that has one.
+    A district prints both sections and nothing here.
+    """
+    if not (pack.area.is_county or pack.area.is_unitary):
+        return
+    for what, name in (("Headline indicators: the spine chart against England and English districts, and the full "
+                        "table with intervals, trends and positions among districts", "scorecard"),
+                       ("Scale of need (the perinatal mental health calculator, its inputs, arithmetic and the "
+                        "sensitivity table)", "scale_of_need")):
+        print_pointer(pack, what, name, extra_class=" nbu-dashboard-pointer")
 
 
 def actions(pack, card: pd.DataFrame | None = None) -> None:
