@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import local_data, locks, paths, store_state
+from . import local_data, locks, paths, store_local, store_state
 from .errors import UnknownIndicatorError
 from .build import INDICATOR_BUILDERS, TABLE_BUILDERS
 from .build.common import ENGLAND_CODE, INDICATOR_COLUMNS, Geography
@@ -158,8 +158,8 @@ def build(force: bool = False, quiet: bool = True) -> Path:
         store.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".store-build-", dir=store.parent))
         try:
-            if not force and _only_local_data_changed(store, fingerprint):
-                _rebuild_local_tables(store, staging, fingerprint)
+            if not force and store_local.only_local_data_changed(store, fingerprint):
+                store_local.rebuild_local_tables(store, staging, fingerprint)
                 _swap_in(staging, store)
                 _clear_caches()
                 return store
@@ -204,44 +204,6 @@ def _swap_in(staging: Path, store: Path) -> None:
         store.rename(old)
     staging.rename(store)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _only_local_data_changed(store: Path, fingerprint: dict) -> bool:
-    """The store is intact and was built from these inputs except an authority's data/local/ files."""
-    try:
-        recorded = json.loads((store / store_state.BUILD_RECORD).read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(recorded, dict) or recorded.get("local") == fingerprint.get("local"):
-        return False
-    return store_state.current(store, {**fingerprint, "local": recorded.get("local")})
-
-
-def _rebuild_local_tables(store: Path, staging: Path, fingerprint: dict) -> None:
-    """A store whose only change is local data: the national tables are linked unchanged (the same bytes, so
-    every notebook that read none of the local data keeps its inputs' fingerprints) and the two local tables are
-    validated and rewritten; a monthly local-data refresh then costs seconds, not a national rebuild."""
-    recorded = json.loads((store / store_state.BUILD_RECORD).read_text())
-    files = recorded.pop("files")
-    local_tables = ("local_indicators.parquet", "local_meta.parquet")
-    for name in files:
-        if name in local_tables:
-            continue
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(store / name, target)
-        except OSError:  # a file system without hard links: copy instead
-            shutil.copy2(store / name, target)
-    areas = pd.read_parquet(store / "areas.parquet")
-    predecessors = pd.read_parquet(store / "predecessors.parquet")
-    datasets = local_data.load_all(areas, predecessors)
-    local_data.table(datasets).to_parquet(staging / local_tables[0], index=False)
-    local_data.meta_table(datasets).to_parquet(staging / local_tables[1], index=False)
-    for name in local_tables:
-        files[name] = store_state.sha256(staging / name)
-    (staging / store_state.BUILD_RECORD).write_text(json.dumps({**fingerprint, "files": dict(sorted(files.items()))},
-                                                               indent=1))
 
 
 def _write_indicators(indicators: pd.DataFrame, folder: Path) -> None:

@@ -33,8 +33,8 @@ _PACKAGE = Path(__file__).parent
 def fingerprint(manifest: dict) -> dict:
     """What the store was built from: raw hashes, package version and the build code itself."""
     here = _PACKAGE
-    code = code_sha256([here / "store.py", here / "store_state.py", here / "local_data.py", here / "local_files.py",
-                        here / "local_csv.py",
+    code = code_sha256([here / "store.py", here / "store_local.py", here / "store_state.py", here / "local_data.py",
+                        here / "local_files.py", here / "local_csv.py",
                         *(here / "sources").glob("*.py"), *(here / "build").glob("*.py")], here)
     fetched = fetched_manifest.path()
     return {
