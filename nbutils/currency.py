@@ -58,9 +58,10 @@ def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
     data = data[data["value"].notna() | withheld]
     if data.empty:
         row["latest period"] = "none held" + (" (fetched live only)" if meta.fingertips_id else "")
+        row["england latest period"] = "none held"
         return row
     england = data[data["area_type"] == "england"]
-    row["england latest period"] = _latest(england) if len(england) else ""
+    row["england latest period"] = _latest(england) if len(england) else "none held"
     if places is None:  # every area: the latest period at any level
         latest = _latest(data)
         at_latest = data[data["period"] == latest]
