@@ -81,10 +81,19 @@ def _one_line(result_or_stderr: str) -> str:
     return lines[0]
 
 
+def _as_a_terminal_job() -> None:
+    """In the child before it starts: Ctrl-C at its default, as for a command typed at a terminal. A shell without
+    job control starts a background job (``make test &``, a CI step run with ``&``) with SIGINT ignored; a runner
+    started from it inherits that and rightly ignores Ctrl-C (as after ``nohup``), so the interrupt test failed
+    whenever the suite itself ran in the background, beside other work."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*args: str, env: dict) -> subprocess.Popen:
     """Start the CLI in its own session, as a terminal would (Ctrl-C goes to the whole process group)."""
     return subprocess.Popen([sys.executable, "-m", "nbutils.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **env}, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **env}, start_new_session=True,
+                            preexec_fn=_as_a_terminal_job)
 
 
 def _kernels(process: psutil.Process) -> list[psutil.Process]:
@@ -163,7 +172,8 @@ def test_ctrl_c_with_two_jobs_stops_the_run_and_records_what_finished(project, t
     with open(stdout_path, "w") as stdout_file, open(stderr_path, "w") as stderr_file:
         run = subprocess.Popen([sys.executable, "-m", "nbutils.cli", "run", "Swale", "Thanet", "Dover", "Medway",
                                 "--topics", "slow", "--jobs", "2", "--out", str(out)], stdout=stdout_file,
-                               stderr=stderr_file, text=True, env={**os.environ, **env}, start_new_session=True)
+                               stderr=stderr_file, text=True, env={**os.environ, **env}, start_new_session=True,
+                               preexec_fn=_as_a_terminal_job)
     runner = psutil.Process(run.pid)
 
     def swale_recorded_and_two_running():
