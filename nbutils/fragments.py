@@ -19,6 +19,7 @@ __all__ = ["render", "html", "stylesheet"]
 
 #: A section of workbook.css starts at a line ``/* === section: <name> === */``.
 _SECTION = re.compile(r"^/\* === section: ([\w-]+) === \*/$", flags=re.M)
+_COMMENT = re.compile(r"[ \t]*/\*.*?\*/[ \t]*\n?", flags=re.S)
 
 
 def _templates():
@@ -29,7 +30,8 @@ def _templates():
 def _sections() -> dict[str, str]:
     text = _templates().joinpath("workbook.css").read_text(encoding="utf-8")
     parts = _SECTION.split(text)  # [preamble, name, body, name, body, ...]
-    return {name: body.lstrip("\n") for name, body in zip(parts[1::2], parts[2::2])}
+    # Comments are for whoever edits the stylesheet (they name modules); pages carry the rules only.
+    return {name: _COMMENT.sub("", body).lstrip("\n") for name, body in zip(parts[1::2], parts[2::2])}
 
 
 def stylesheet(*sections: str) -> markupsafe.Markup:

@@ -44,7 +44,9 @@ def test_every_template_names_only_sections_the_stylesheet_has():
         named |= set(re.findall(r'stylesheet\("([^)]*)"\)', template.read_text()))
     sections = {s.strip().strip('"') for group in named for s in group.split(",")}
     assert sections <= set(fragments._sections())
-    assert fragments.stylesheet("site").startswith("/* The run's index.html")
+    site_css = fragments.stylesheet("site")
+    assert site_css.startswith("body{font-family:Arial") and "header.nbu-site{" in site_css
+    assert "/*" not in site_css  # the editors' comments (naming modules) stay in the file, never on a page
     with pytest.raises(KeyError, match="no section nope"):
         fragments.stylesheet("nope")
 
@@ -126,7 +128,7 @@ def test_page_parts_escape_area_names_and_table_cells(store_ready, monkeypatch):
     assert len(shown) == 5
     for part in shown:
         assert_escaped(part)
-    assert shown[0].startswith("<style>\n/* Page parts built by nbutils.report")
+    assert shown[0].startswith("<style>\n.nbu-header{") and "nbutils" not in shown[0]
     assert "<h1>Overview: " + ESCAPED + "</h1>" in shown[0]
     assert f"<caption>{ESCAPED}</caption>" in shown[4] and f"<td>{ESCAPED}</td>" in shown[4]
 
