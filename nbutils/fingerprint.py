@@ -36,12 +36,14 @@ def package_fingerprint() -> str:
 
 
 def parameters_fingerprint() -> str:
-    """sha256 over the run settings notebooks read besides their own parameters (parameters/scale-of-need/), and
-    the parameters given with ``nbutils run -p``."""
-    from . import paths
+    """sha256 over every run setting notebooks read besides their own parameters (every file under parameters/:
+    area sets with their maternity trusts, neighbours, combined areas and targets, the levers' national inputs,
+    the scale-of-need inputs), and the parameters given with ``nbutils run -p``.
 
-    from . import run_parameters
+    Settings are read once per kernel and cached, so they are not recorded per notebook: a change to any of them
+    reruns every notebook (never a stale page)."""
+    from . import paths, run_parameters
 
     folder = paths.parameters_dir()
-    return code_sha256(folder.glob("scale-of-need/*.yaml"), folder) + run_parameters.fingerprint()
-
+    settings = (p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".csv"))
+    return code_sha256(settings, folder) + run_parameters.fingerprint()

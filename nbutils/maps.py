@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import functools
-import html
 from importlib import resources
 
 import branca.colormap as cm
@@ -19,6 +18,8 @@ import folium
 from branca.element import Element
 import geopandas as gpd
 import numpy as np
+
+from . import fragments
 
 # ColorBrewer 5-class sequential Blues (colour-blind safe, prints in greyscale).
 SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
@@ -68,32 +69,14 @@ def _inline_leaflet(fmap: folium.Map) -> None:
 
 
 def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool) -> str:
-    rows = "".join(
-        f"<div><span style='background:{c}'></span>{breaks[i]:g} to {breaks[i + 1]:g}</div>"
-        for i, c in enumerate(colours)
-    )
-    if no_data:
-        rows += f"<div><span style='background:{NO_DATA}'></span>no data</div>"
-    return _legend_box(rows, caption)
+    rows = [(c, "box", f"{breaks[i]:g} to {breaks[i + 1]:g}") for i, c in enumerate(colours)]
+    return _key_legend(rows + ([(NO_DATA, "box", "no data")] if no_data else []), caption)
 
 
 def _key_legend(items: list[tuple[str, str, str]], caption: str) -> str:
-    """A legend of symbols: (fill colour, shape 'box' or 'dot', words) per row."""
-    rows = "".join(
-        f"<div><span style='background:{colour}{';border-radius:50%' if shape == 'dot' else ''}'></span>"
-        f"{html.escape(words)}</div>" for colour, shape, words in items)
-    return _legend_box(rows, caption)
-
-
-def _legend_box(rows: str, caption: str) -> str:
-    return (
-        "<div class='nbu-legend' role='img' aria-label='Legend: " + html.escape(caption, quote=True) + "'>"
-        f"<div class='nbu-legend-title'>{html.escape(caption)}</div>{rows}</div>"
-        "<style>.nbu-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:6px 9px;"
-        "border:1px solid #b1b4b6;font:12px Arial,sans-serif;color:#0b0c0c;max-width:220px}"
-        ".nbu-legend-title{font-weight:bold;margin-bottom:4px}.nbu-legend span{display:inline-block;width:16px;"
-        "height:12px;margin-right:6px;border:1px solid #6f777b;vertical-align:middle}</style>"
-    )
+    """A legend of symbols: (fill colour, shape 'box' or 'dot', words) per row (``fragments/map_legend``)."""
+    rows = [{"colour": colour, "dot": shape == "dot", "words": words} for colour, shape, words in items]
+    return fragments.render("map_legend", rows=rows, caption=caption)
 
 
 def _label(fmap: folium.Map, lat: float, lon: float, text: str) -> None:
@@ -101,7 +84,7 @@ def _label(fmap: folium.Map, lat: float, lon: float, text: str) -> None:
     folium.Marker(
         [lat, lon],
         # class_name replaces Leaflet's default white box behind a div icon: only the text's own box shows.
-        icon=folium.DivIcon(html=f"<div style='{LABEL_STYLE}'>{html.escape(text)}</div>", icon_size=(0, 0),
+        icon=folium.DivIcon(html=fragments.render("map_label", style=LABEL_STYLE, text=text), icon_size=(0, 0),
                             icon_anchor=(-8, 8), class_name="nbu-label"),
     ).add_to(fmap)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
-import html
 import io
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from .errors import WorkbookError
 from .files import atomic_write
+from .fragments import render
 from .periods import pack_date
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
@@ -159,7 +159,7 @@ def link_pdf(out_dir: Path, folder: Path) -> None:
         manifest = None
     if manifest is not None:
         write_area(out_dir, folder.name, manifest)
-    link = f'<a class="nbu-nav-pdf" href="{html.escape(folder.name)}.pdf">PDF</a>'
+    link = render("pdf/nav_link", name=folder.name)
     for page in folder.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         if "nbu-nav-pdf" in text or '<a href="index.html">Pack contents</a>' not in text:
@@ -381,8 +381,6 @@ async def _print_html(browser, markup: str) -> bytes:
 
 def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:
     """The title page: area, pack date and contents with the page each topic starts on."""
-    from .fragments import render
-
     rows, start = [], 2
     for topic, pages in counts.items():
         rows.append((TOPIC_TITLES.get(topic, topic), start))
@@ -392,8 +390,6 @@ def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:
 
 def _overlay_html(area_name: str, date_text: str, sizes: list[tuple[float, float]]) -> str:
     """One transparent page per PDF page (same size), with the header and 'Page N of M' in the margins."""
-    from .fragments import render
-
     orientations = ["land" if width > height else "port" for width, height in sizes]
     return render("pdf/overlay", area_name=area_name, date_text=date_text, orientations=orientations)
 

@@ -31,7 +31,7 @@ def test_an_untested_difference_fires_no_action_and_is_named_as_not_tested(hartl
     assert "young_parents" not in sudi.action_id.tolist()
     text = actions.actions_html(area, "sudi", sudi, card)
     assert "Not tested for significance, so no action is triggered" in text
-    assert "7.5 in Hartlepool, 2023" in text and "higher than England&#x27;s 3.9" in text
+    assert "7.5 in Hartlepool, 2023" in text and "higher than England&#39;s 3.9" in text
     assert "worse than (not tested" not in text
 
 

@@ -166,3 +166,19 @@ def test_the_summary_says_why_each_notebook_ran(capsys):
     cli._print_summary(RunSummary(ran, [], 3.0))  # noqa: SLF001
     assert capsys.readouterr().out.splitlines()[0] == (
         "ran because: indicator satod changed (2); new notebook (1) (--explain for each notebook)")
+
+
+@pytest.mark.parametrize("setting", ["levers/national.yaml", "kent.yaml", "scale-of-need/kent.yaml"])
+def test_a_change_to_any_run_setting_reruns_every_notebook(tmp_path, monkeypatch, setting):
+    # Settings are read once per kernel (cached), not recorded per notebook, so each is in every notebook's key:
+    # the levers' national inputs and an area set's trusts or neighbours change pages as surely as the code.
+    from nbutils import fingerprint, paths
+
+    folder = tmp_path / "parameters"
+    shutil.copytree(paths.parameters_dir(), folder)
+    monkeypatch.setattr(paths, "parameters_dir", lambda: folder)
+    before = fingerprint.parameters_fingerprint()
+    assert fingerprint.parameters_fingerprint() == before  # nothing changed, nothing reruns
+    with (folder / setting).open("a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    assert fingerprint.parameters_fingerprint() != before

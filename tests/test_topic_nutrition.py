@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import pytest
 
@@ -212,7 +214,7 @@ def test_maternity_units_map_names_each_unit_and_its_figure(swale):
     fmap = maps.units_map(places.outline(swale), feed[feed.role == "unit"], "first feed breast milk")
     page = fmap.get_root().render()
     for name, value in zip(feed[feed.role == "unit"].name, feed[feed.role == "unit"].value):
-        assert f"{name} ({value:.1f}%)" in page.replace("&#x27;", "'")
+        assert f"{name} ({value:.1f}%)" in html.unescape(page)
     assert "Swale" in page  # the area's own label, readable without tiles
     assert "cdn.jsdelivr" not in page and "code.jquery" not in page  # Leaflet inlined: works offline
     assert "tile.openstreetmap.org" in page  # a faded base map, fetched by the browser only when online

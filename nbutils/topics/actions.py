@@ -8,7 +8,6 @@ scorecard (:func:`nbutils.topics.overview.scorecard`), so every page judges them
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .. import catalog, narrative, query, stats
+from .. import catalog, fragments, narrative, query, stats
 from ..areas import Area, registry
 from ..errors import WorkbookError
 
@@ -223,34 +222,13 @@ def checked_indicators(topic: str, card: pd.DataFrame, held: bool = True) -> lis
 
 
 def actions_html(area: Area, topic: str, table: pd.DataFrame, card: pd.DataFrame) -> str:
-    """The section as an HTML fragment (escaped here)."""
-    head = '<div class="nbu-actions"><h2 id="What-commissioners-can-do">What commissioners can do</h2>'  # in the contents
-    if table.empty:
-        checked = narrative.list_phrase(checked_indicators(topic, card))
-        missing = narrative.list_phrase(checked_indicators(topic, card, held=False))
-        text = (f"No action on this page is triggered by {html.escape(area.name)}'s figures: none of "
-                f"{html.escape(checked)} is significantly worse than England (or, for a whole-population count, "
-                "worse at all)." if checked else
-                f"No action on this page can be judged from {html.escape(area.name)}'s figures: none of the figures "
-                "the actions look at is held for it.")
-        if missing and checked:
-            text += f" Not held for {html.escape(area.name)}, so not judged: {html.escape(missing)}."
-        elif missing:
-            text += f" Not held: {html.escape(missing)}."
-        return head + f"<p>{text}</p>{_untested_html(topic, card)}</div>"
-    items = "".join(
-        f"<li><p><strong>{html.escape(r.action)}</strong></p>"
-        f"<p>Why here: {html.escape(r.triggered_by)}</p>"
-        f"<p class='nbu-note'>Evidence: {html.escape(r.evidence.replace(' | ', '; '))}.</p></li>"
-        for r in table.itertuples())
-    return (head + "<p>Each action below is shown because of the figure named with it; the evidence is listed "
-            "in the workbook's reviewed evidence file.</p>" + f"<ol>{items}</ol>{_untested_html(topic, card)}</div>")
-
-
-def _untested_html(topic: str, card: pd.DataFrame) -> str:
-    """The figures on the wrong side of their benchmark that could not be tested, so fired no action."""
-    figures = untested(topic, card)
-    if not figures:
-        return ""
-    return ("<p class='nbu-note'>Not tested for significance, so no action is triggered by "
-            f"{'it' if len(figures) == 1 else 'them'}: {html.escape('; '.join(figures))}.</p>")
+    """The section as an HTML fragment (``templates/report/actions.html.j2``, escaped by the template)."""
+    return fragments.render(
+        "report/actions",
+        area=area.name,
+        actions=[{"action": r.action, "triggered_by": r.triggered_by, "evidence": r.evidence.replace(" | ", "; ")}
+                 for r in table.itertuples()],
+        checked=narrative.list_phrase(checked_indicators(topic, card)),
+        missing=narrative.list_phrase(checked_indicators(topic, card, held=False)),
+        untested=untested(topic, card),
+    )
