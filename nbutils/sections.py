@@ -4,11 +4,10 @@ pointers for sections the printed pack leaves to the web page. Each is one call 
 
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 
-from . import query
+from . import fragments, query
 from .topics import actions as actions_model
 from .topics import levers, overview
 
@@ -81,8 +80,7 @@ def sudi_levers(pack, card: pd.DataFrame | None = None) -> None:
 def print_pointer(pack, what: str, name: str, extra_class: str = "") -> None:
     """A line printed in place of a section that the printed pack leaves to the web page (a cell tagged
     ``screen-only``): what it is and where to find it. Hidden on screen, where the section itself is shown."""
-    pack.html(f"<p class='nbu-note nbu-print-only{extra_class}'>{html.escape(what)}: on the web page "
-              f"({html.escape(pack.topic)}.html) and in {html.escape(pack.topic)}/{html.escape(name)}.csv (CSV) in the pack folder.</p>")
+    pack.html(fragments.render("report/print_pointer", what=what, topic=pack.topic, name=name, extra_class=extra_class))
 
 
 def dashboard_print_pointers(pack) -> None:

@@ -12,14 +12,13 @@ the median of English districts instead, and the row says so.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import catalog, combined, disclosure, narrative, query, stats
+from .. import catalog, combined, disclosure, fragments, narrative, query, stats
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard, indicators, levers
@@ -431,11 +430,8 @@ def key_messages(area: Area, card: pd.DataFrame, *, births: float | None) -> lis
 
 def topic_links(area: Area, current: str = "overview") -> str:
     """HTML list of plain relative links to the area's other topic pages (same folder)."""
-    items = "".join(
-        f"<li><a href='{html.escape(t)}.html'>{html.escape(TOPIC_TITLES[t])}</a></li>"
-        for t in TOPIC_ORDER if t != current)
-    return (f"<nav class='nbu-topic-links' aria-label='Topic pages for {html.escape(area.name)}'>"
-            f"<p>Topic pages for {html.escape(area.name)}:</p><ul>{items}</ul></nav>")
+    links = [(t, TOPIC_TITLES[t]) for t in TOPIC_ORDER if t != current]
+    return fragments.render("report/topic_links", area=area.name, links=links)
 
 
 # ------------------------------------------------------------------------------------------------ data currency
