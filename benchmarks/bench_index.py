@@ -26,12 +26,14 @@ def measure(out: Path, repeat: int = 3) -> dict:
     """Best-of-``repeat`` paint timings of ``out/index.html`` and one filter query; see the module docstring."""
     from playwright.sync_api import sync_playwright
 
+    from nbutils.pdf import LAUNCH_ARGS, find_browser
+
     index = out / "index.html"
     if not index.is_file():
         raise SystemExit(f"{index} does not exist: run nbutils run ... --out {out} first")
     result = {"bytes": index.stat().st_size, "first_paint_s": float("inf"), "load_s": float("inf")}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch()
+        browser = playwright.chromium.launch(executable_path=find_browser(), args=LAUNCH_ARGS)  # the system's
         try:
             for _ in range(repeat):
                 context = browser.new_context()  # a cold page each time: no cache carried over
