@@ -357,6 +357,10 @@ def write_csv(frame: pd.DataFrame, path, note_col: str = "value_note") -> None:
     csv_frame(frame, note_col).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
+#: Rows shown of a table limited to the area's comparison group when none of that group is in it.
+GROUPLESS_ROWS = 10
+
+
 def shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.DataFrame, str]:
     """The rows a page shows of a long table, and the line saying where the rest are ('' when all are shown)."""
     if rows is None:
@@ -372,6 +376,11 @@ def shown_rows(view: pd.DataFrame, rows: int | pd.Series | None) -> tuple[pd.Dat
     else:
         mask = mask.reset_index(drop=True).reindex(range(total), fill_value=False)
     kept = view[mask.to_numpy()]
-    if len(kept) in (0, total):
+    if len(kept) == total:
         return view, ""
+    if len(kept) == 0:  # neither the area nor its group is in the table: its first rows, never all of England
+        if total <= GROUPLESS_ROWS:
+            return view, ""
+        return view.head(GROUPLESS_ROWS), (f"The area and its comparison group are not in this table: the first "
+                                           f"{GROUPLESS_ROWS} of {total:,} rows; every row is in the CSV")
     return kept, f"{len(kept)} of {total:,} rows shown, those of the area's comparison group; every row is in the CSV"

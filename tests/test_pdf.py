@@ -345,6 +345,13 @@ def test_a_long_table_shows_the_rows_that_matter_and_says_where_the_rest_are():
     view = frame.sort_values("area", ascending=False)
     shown, note = _shown_rows(view, frame.group != "other")
     assert list(shown.area) == ["D", "B"] and note.startswith("2 of 4 rows shown")
+    # An area outside the table (Westminster in the 2016-18 funnel extract): its first rows, never all 90.
+    extract = pd.DataFrame({"area": [f"Fixture {n:02d}" for n in range(90)], "group": "other"})
+    shown, note = _shown_rows(extract, extract.group != "other")
+    assert len(shown) == 10 and note.startswith("The area and its comparison group are not in this table: the first "
+                                                "10 of 90 rows")
+    shown, note = _shown_rows(extract.head(6), extract.head(6).group != "other")
+    assert len(shown) == 6 and note == ""  # a short table is shown whole
 
 
 @pytest.mark.slow
