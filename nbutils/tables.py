@@ -215,6 +215,8 @@ _AREA_COUNTS = ("_reporting", "_total", "_with_value")
 #: any figure the pages show, and never the full precision from which a count could be worked back
 #: (10.561522199999999 is written 10.5615).
 SIGNIFICANT_DIGITS = 6
+#: ...and never more decimal places than this (a 0.0617297% share is 0.06173%: no figure is worth more).
+MAX_DECIMALS = 6
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKERS = (disclosure.SUPPRESSED, disclosure.NOT_AVAILABLE)
@@ -242,7 +244,7 @@ def analysis_ready(frame: pd.DataFrame, decimals: Mapping[str, int] | None = Non
     Cells holding a marker (``[c]`` withheld, ``[x]`` not available) become NaN, columns that then hold only
     numbers become numeric, and every number is rounded to its stated precision: ``decimals`` by column, else
     the catalogue's decimals for each row's ``indicator_id`` (value and confidence limits), else
-    :data:`SIGNIFICANT_DIGITS` significant digits. ``note_col`` (added if absent) says why on every row with a
+    :data:`SIGNIFICANT_DIGITS` significant digits (at most :data:`MAX_DECIMALS` places). ``note_col`` (added if absent) says why on every row with a
     missing cell, as the CSV does; :func:`write_csv` writes the markers back.
 
     >>> t = analysis_ready(pd.DataFrame({"area": ["Swale", "Kent"], "value": [10.561522199999999, "[x]"]}),
@@ -316,7 +318,7 @@ def _catalogue_decimals(indicator_id) -> float:
 
 
 def _significant(value: float) -> float:
-    return value if pd.isna(value) or value == 0 else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return value if pd.isna(value) or value == 0 else round(float(f"{value:.{SIGNIFICANT_DIGITS}g}"), MAX_DECIMALS)
 
 
 def neutralise(cell):
