@@ -215,7 +215,7 @@ _AREA_COUNTS = ("_reporting", "_total", "_with_value")
 #: any figure the pages show, and never the full precision from which a count could be worked back
 #: (10.561522199999999 is written 10.5615).
 SIGNIFICANT_DIGITS = 6
-#: ...and never more decimal places than this (a 0.0617297% share is 0.06173%: no figure is worth more).
+#: ...and never more decimal places than this, for values of 0.0001 or more (a 0.0617297% share is 0.06173%).
 MAX_DECIMALS = 6
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -318,7 +318,11 @@ def _catalogue_decimals(indicator_id) -> float:
 
 
 def _significant(value: float) -> float:
-    return value if pd.isna(value) or value == 0 else round(float(f"{value:.{SIGNIFICANT_DIGITS}g}"), MAX_DECIMALS)
+    if pd.isna(value) or value == 0:
+        return value
+    value = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    # A tiny value (a probability, say) keeps its significant digits rather than being rounded towards 0.
+    return round(value, MAX_DECIMALS) if abs(value) >= 10 ** (2 - MAX_DECIMALS) else value
 
 
 def neutralise(cell):

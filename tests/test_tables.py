@@ -165,9 +165,11 @@ def test_csv_numbers_carry_no_float_noise_and_stated_precision(tmp_path):
     back = pd.read_csv(tmp_path / "t.csv", na_values=["[c]", "[x]"])
     pd.testing.assert_frame_equal(back.drop(columns="value_note"), ready.drop(columns="value_note"))
     # Six significant digits, but never more than 6 places: Hartlepool's Caribbean residents, 57 of 92,338.
-    small = tables.analysis_ready(pd.DataFrame({"share_pct": [100 * 57 / 92338, 0.0084473]}))
+    # A tiny value (a probability) keeps its significant digits rather than being rounded towards 0.
+    small = tables.analysis_ready(pd.DataFrame({"share_pct": [100 * 57 / 92338, 0.0084473, 3.14159265e-9]}))
     tables.write_csv(small, tmp_path / "small.csv")
-    assert (tmp_path / "small.csv").read_text(encoding="utf-8").splitlines()[1:] == ["0.06173,", "0.008447,"]
+    assert (tmp_path / "small.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "0.06173,", "0.008447,", "3.14159e-09,"]
 
 
 def test_csv_text_cells_that_start_a_formula_are_neutralised_and_numbers_stay_numbers(tmp_path):
