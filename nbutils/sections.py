@@ -4,7 +4,6 @@ pointers for sections the printed pack leaves to the web page. Each is one call 
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from . import fragments, query

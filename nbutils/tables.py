@@ -244,8 +244,8 @@ def analysis_ready(frame: pd.DataFrame, decimals: Mapping[str, int] | None = Non
     Cells holding a marker (``[c]`` withheld, ``[x]`` not available) become NaN, columns that then hold only
     numbers become numeric, and every number is rounded to its stated precision: ``decimals`` by column, else
     the catalogue's decimals for each row's ``indicator_id`` (value and confidence limits), else
-    :data:`SIGNIFICANT_DIGITS` significant digits (at most :data:`MAX_DECIMALS` places). ``note_col`` (added if absent) says why on every row with a
-    missing cell, as the CSV does; :func:`write_csv` writes the markers back.
+    :data:`SIGNIFICANT_DIGITS` significant digits (at most :data:`MAX_DECIMALS` places). ``note_col`` (added if
+    absent) says why on every row with a missing cell, as the CSV does; :func:`write_csv` writes the markers back.
 
     >>> t = analysis_ready(pd.DataFrame({"area": ["Swale", "Kent"], "value": [10.561522199999999, "[x]"]}),
     ...                    {"value": 1})
