@@ -176,6 +176,8 @@ def narrow_to_print(fig, bottom: float = 0.0, top: float = 1.0) -> None:
     """Narrow a laid-out figure whose labels or legend reach beyond :data:`MAX_WIDTH_IN` (a legend to the right of
     the axes, long category names), so that the whole chart prints with its text at 7 pt; the axes give up the
     width, the text keeps its size. Lays the figure out again with :func:`fit_layout`."""
+    if fits_figure(fig) and fig.get_size_inches()[0] <= MAX_WIDTH_IN - 0.01:
+        return  # laid out inside a figure narrower than the limit: nothing reaches beyond it (no measuring needed)
     renderer = fig.canvas.get_renderer()
     rewrapped = False
     # A title that runs past the width is wrapped shorter (a left title starts at the axes' left edge).

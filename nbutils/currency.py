@@ -48,39 +48,38 @@ def _level(at_latest: pd.DataFrame) -> str:
 def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
     row = dict.fromkeys(COLUMNS, "")
     row.update(indicator=meta.id, name=meta.name, source=meta.source, age_years=None, old=False)
-    codes = None if places is None else list(places.area_code)
+    if places is not None:
+        return _area_row(row, meta, places)
     try:
-        data = store.indicator_data(meta.id, area_codes=codes)
+        data = store.indicator_data(meta.id)
     except UnknownIndicatorError:
         data = pd.DataFrame(columns=["area_code", "period", "value", "area_type", "source"])
-    # A withheld period ([c]) is held, just not shown: the data are as current as the latest period, withheld or not.
-    withheld = data["value_note"].fillna("").astype(str).str.startswith("[c]") if "value_note" in data else False
-    data = data[data["value"].notna() | withheld]
+    data = _held(data)
     if data.empty:
-        row["latest period"] = "none held" + (" (fetched live only)" if meta.fingertips_id else "")
-        row["england latest period"] = "none held"
-        return row
+        return _none_held(row, meta)
     england = data[data["area_type"] == "england"]
     row["england latest period"] = _latest(england) if len(england) else "none held"
-    if places is None:  # every area: the latest period at any level
-        latest = _latest(data)
-        at_latest = data[data["period"] == latest]
-        row["level"] = _level(at_latest)
-    else:  # the area's own figure, else its nearest comparator's, named
-        role_of = places.drop_duplicates("area_code").set_index("area_code")
-        data = data.assign(role=data["area_code"].map(role_of["role"]))
-        role = next(r for r in ROLES if (data["role"] == r).any())
-        own = data[data["role"] == role]
-        latest = _latest(own)
-        at_latest = own[own["period"] == latest]
-        names = role_of.loc[role_of["role"] == role, "area_name"].tolist()
-        if role in ("area", "member"):
-            row["level"] = "this area" + ("" if role == "area" else "'s members") + f" ({_level(at_latest)})"
-        else:
-            place = "England" if role == "england" else f"{role}: {', '.join(names)}"
-            row["level"] = f"{place} (not this area's own figure)"
+    latest = _latest(data)  # every area: the latest period at any level
+    at_latest = data[data["period"] == latest]
+    row["level"] = _level(at_latest)
+    return _dated(row, latest, at_latest["source"].astype(str).str.startswith(FETCHED_PREFIX).any())
+
+
+def _held(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a value or withheld: a withheld period ([c]) is held, just not shown, so the data are as current
+    as the latest period, withheld or not."""
+    withheld = data["value_note"].fillna("").astype(str).str.startswith("[c]") if "value_note" in data else False
+    return data[data["value"].notna() | withheld]
+
+
+def _none_held(row: dict, meta: catalog.Indicator) -> dict:
+    row["latest period"] = "none held" + (" (fetched live only)" if meta.fingertips_id else "")
+    row["england latest period"] = "none held"
+    return row
+
+
+def _dated(row: dict, latest: str, fetched: bool) -> dict:
     row["latest period"] = latest
-    fetched = at_latest["source"].astype(str).str.startswith(FETCHED_PREFIX).any()
     row["origin"] = "fetched" if fetched else "embedded"
     if fetched:
         row["source"] = "OHID Fingertips API"
@@ -90,6 +89,48 @@ def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
     except ValueError:  # a label in no known form: shown as it is, never called old or current
         pass
     return row
+
+
+@store.per_build(maxsize=256)  # the same for every area of a batch: worked out once per kernel
+def _latest_held(indicator_id: str) -> dict[str, tuple[str, frozenset, bool]]:
+    """Per local authority, county, region and England code: its latest period held, the level(s) of its rows in
+    that period and whether any of them was fetched live. Small areas are left out (never an area's own figure)."""
+    try:
+        data = store.indicator_data(indicator_id)
+    except UnknownIndicatorError:
+        return {}
+    data = _held(data[~data["area_type"].isin(["msoa", "lsoa"])])
+    if data.empty:
+        return {}
+    rank = {p: i for i, p in enumerate(sorted(data["period"].unique(), key=periods.sort_key))}
+    data = data.assign(rank=data["period"].map(rank),
+                       fetched=data["source"].astype(str).str.startswith(FETCHED_PREFIX))
+    data = data[data["rank"] == data.groupby("area_code")["rank"].transform("max")]
+    return {code: (rows["period"].iloc[0], frozenset(rows["area_type"]), bool(rows["fetched"].any()))
+            for code, rows in data.groupby("area_code", sort=False)}
+
+
+def _area_row(row: dict, meta: catalog.Indicator, places: pd.DataFrame) -> dict:
+    """The area's own figure, else its nearest comparator's, named."""
+    held = _latest_held(meta.id)
+    role_of = places.drop_duplicates("area_code")
+    have = [(code, role) for code, role in zip(role_of["area_code"], role_of["role"]) if code in held]
+    if not have:
+        return _none_held(row, meta)
+    england = [held[code] for code, role in have if "england" in held[code][1]]
+    row["england latest period"] = england[0][0] if england else "none held"
+    role = next(r for r in ROLES if any(r == own for _, own in have))
+    own = [held[code] for code, r in have if r == role]
+    latest = max((period for period, _, _ in own), key=periods.sort_key)
+    at_latest = [(types, fetched) for period, types, fetched in own if period == latest]
+    level = ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if any(t in types for types, _ in at_latest))
+    names = role_of.loc[role_of["role"] == role, "area_name"].tolist()
+    if role in ("area", "member"):
+        row["level"] = "this area" + ("" if role == "area" else "'s members") + f" ({level})"
+    else:
+        place = "England" if role == "england" else f"{role}: {', '.join(names)}"
+        row["level"] = f"{place} (not this area's own figure)"
+    return _dated(row, latest, any(fetched for _, fetched in at_latest))
 
 
 def data_currency(area=None) -> pd.DataFrame:

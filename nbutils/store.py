@@ -31,6 +31,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import local_data, locks, paths, store_local, store_state
@@ -225,6 +226,7 @@ def _clear_caches() -> None:
     _indicator_reads.cache_clear()
     _indicator_rows.cache_clear()
     _disclosed_rows.cache_clear()
+    _positions_by_area.cache_clear()
     _disclosed_statistic.cache_clear()
     _births.cache_clear()
     _hierarchy.cache_clear()
@@ -417,12 +419,21 @@ def indicator_data(indicator_id: str, area_codes: list[str] | None = None,
         )
     record_read(*_indicator_reads(folder, indicator_id))
     frame = _disclosed_rows(folder, indicator_id)
-    mask = pd.Series(True, index=frame.index)
     if area_codes is not None:
-        mask &= frame["area_code"].isin(list(area_codes))
+        # Positions from a per-indicator index, not a scan: pages ask for a handful of areas of a national table.
+        where = _positions_by_area(folder, indicator_id)
+        found = [where[code] for code in dict.fromkeys(area_codes) if code in where]
+        frame = frame.take(np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp))
     if area_type is not None:
-        mask &= frame["area_type"] == area_type
-    return frame[mask].reset_index(drop=True)
+        frame = frame[frame["area_type"] == area_type]
+    return frame.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _positions_by_area(folder: Path, indicator_id: str) -> dict[str, np.ndarray]:
+    """Row positions of each area in the indicator's disclosed rows."""
+    codes = _disclosed_rows(folder, indicator_id)["area_code"].astype(object).to_numpy()
+    return dict(pd.Series(np.arange(len(codes))).groupby(codes, sort=False).indices)
 
 
 def build_stamp() -> tuple:

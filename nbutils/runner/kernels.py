@@ -34,7 +34,7 @@ def _tell(event: str, group: int) -> None:
             watcher(event, group)
 
 #: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind).
-RECYCLE_AFTER = 200
+RECYCLE_AFTER = 600
 #: Resident memory (MB) past which a kernel is replaced before its next notebook.
 MAX_RSS_MB = 2000
 

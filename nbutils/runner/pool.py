@@ -135,30 +135,70 @@ def _worker_main(conn, runner_pid: int) -> None:
         conn.send(execute_packed(task))
 
 
+class AreaQueue:
+    """Tasks grouped by area, handed out so that a worker keeps to one area until its topics are done.
+
+    A warm kernel caches what it works out for an area (its indicator series, its scorecard rows), and every
+    topic page of the area asks for much of the same: one kernel running all of an area's notebooks works that
+    out once, not once per kernel. At the end of a run an idle worker takes the last task of the busiest area.
+    """
+
+    def __init__(self, todo: list[tuple]) -> None:
+        groups: dict[str, deque] = {}
+        for task in todo:
+            groups.setdefault(task[0].code, deque()).append(task)
+        self._waiting = deque(groups.values())
+        self._held: dict[object, deque] = {}  # each worker's area: the tasks it has still to run
+
+    def __len__(self) -> int:
+        return sum(map(len, self._waiting)) + sum(map(len, self._held.values()))
+
+    def next_for(self, worker) -> tuple:
+        """The next task for ``worker``: its own area's, else a new area's, else one from the busiest area."""
+        own = self._held.get(worker)
+        if own:
+            return own.popleft()
+        if self._waiting:
+            own = self._held[worker] = self._waiting.popleft()
+            return own.popleft()
+        self._held.pop(worker, None)
+        return max(self._held.values(), key=len).pop()
+
+    def release(self, worker, task: tuple | None = None) -> None:
+        """Put back what ``worker`` held (and ``task``, which it could not take), first in line."""
+        held = self._held.pop(worker, None) or deque()
+        if task is not None:
+            held.appendleft(task)
+        if held:
+            self._waiting.appendleft(held)
+
+
 def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0) -> None:
     """Run tasks in ``jobs`` worker processes; on Ctrl-C cancel what is queued and stop the workers.
 
-    A worker that dies (killed, as the out-of-memory killer does) fails only the notebook it held, with the
-    reason; a new worker takes its place and the rest of the run goes on.
+    Each worker keeps to one area's notebooks at a time (:class:`AreaQueue`). A worker that dies (killed, as the
+    out-of-memory killer does) fails only the notebook it held, with the reason; a new worker takes its place and
+    the rest of the run goes on.
     """
     context = multiprocessing.get_context("spawn")  # a forked worker would inherit the output lock
-    queue = deque(todo)
+    queue = AreaQueue(todo)
     workers: list[_Worker] = []
     retired: list[_Worker] = []
 
     def assign(worker: _Worker | None) -> None:
-        """Give the next queued task to ``worker`` (a new worker when None or when it cannot take it)."""
-        task = queue.popleft()
+        """Give ``worker`` its next task (a new worker when None or when it cannot take it)."""
         if worker is not None:
+            task = queue.next_for(worker)
             try:
                 worker.give(task)
                 return
             except OSError:  # it died between two notebooks
                 workers.remove(worker)
+                queue.release(worker, task)
         with _sigint_blocked():
             worker = _Worker(context, os.getpid())
         workers.append(worker)
-        worker.give(task)
+        worker.give(queue.next_for(worker))
 
     try:
         for _ in range(min(jobs, len(queue))):
@@ -172,14 +212,15 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
                     continue  # woken by part of a message; the rest follows
                 if result is None:  # the process died holding a notebook
                     workers.remove(worker)
+                    queue.release(worker)
                     worker.process.join(1)
                     worker.stop_kernels()  # e.g. its kernel, mid-notebook, still holding memory
                     finished(worker.lost())
-                    if queue:
+                    if len(queue):
                         assign(None)
                     continue
                 finished(result)
-                if queue:
+                if len(queue):
                     assign(worker)
                 else:
                     workers.remove(worker)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, combined, disclosure, fragments, narrative, query, stats
+from .. import catalog, combined, disclosure, fragments, narrative, query, stats, store
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard, indicators, levers
@@ -129,6 +129,7 @@ def _is_carried_forward(frame: pd.DataFrame) -> pd.Series:
     return frame.value_note.fillna("").str.contains(CARRIED_FORWARD)
 
 
+@store.per_build(maxsize=512)  # the overview, the actions of every topic page and the SUDI levers ask for the same rows
 def headline_row(h: Headline, area: Area) -> dict:
     """The scorecard row of one headline indicator for ``area`` (see the module docstring)."""
     meta = catalog.indicator(h.indicator_id)
