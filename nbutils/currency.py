@@ -41,8 +41,9 @@ def _latest(data: pd.DataFrame) -> str:
     return max(data["period"].unique(), key=periods.sort_key)
 
 
-def _level(at_latest: pd.DataFrame) -> str:
-    return ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if t in set(at_latest["area_type"]))
+def _level(area_types) -> str:
+    """The levels named, in :data:`LEVEL_NAMES` order (e.g. "district/UA, county")."""
+    return ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if t in set(area_types))
 
 
 def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
@@ -61,7 +62,7 @@ def _row(meta: catalog.Indicator, places: pd.DataFrame | None) -> dict:
     row["england latest period"] = _latest(england) if len(england) else "none held"
     latest = _latest(data)  # every area: the latest period at any level
     at_latest = data[data["period"] == latest]
-    row["level"] = _level(at_latest)
+    row["level"] = _level(at_latest["area_type"])
     return _dated(row, latest, at_latest["source"].astype(str).str.startswith(FETCHED_PREFIX).any())
 
 
@@ -123,7 +124,7 @@ def _area_row(row: dict, meta: catalog.Indicator, places: pd.DataFrame) -> dict:
     own = [held[code] for code, r in have if r == role]
     latest = max((period for period, _, _ in own), key=periods.sort_key)
     at_latest = [(types, fetched) for period, types, fetched in own if period == latest]
-    level = ", ".join(LEVEL_NAMES.get(t, t) for t in LEVEL_NAMES if any(t in types for types, _ in at_latest))
+    level = _level(set().union(*(types for types, _ in at_latest)))
     names = role_of.loc[role_of["role"] == role, "area_name"].tolist()
     if role in ("area", "member"):
         row["level"] = "this area" + ("" if role == "area" else "'s members") + f" ({level})"
