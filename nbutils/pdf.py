@@ -7,7 +7,8 @@ boxes are opened, and links to local files lose their target so that no machine 
 (area name, pack date) and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each
 page, since page numbers run across the whole document. The browser's own header and footer (URL, date) are off.
 Web requests are refused while printing: the PDF is the same with or without a network. One browser prints a
-whole batch, several pages at once (playwright's async API), and PDFs are joined in a thread meanwhile.
+whole batch in a few reused tabs, several pages at once (playwright's async API), and PDFs are joined in a thread
+meanwhile.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MAP_WIDTH_PX = 700  # about the width of the A4 text block at 96 dpi
 #: A map's size (CSS pixels) when drawn for print: printed 8 cm high (the pack's print styles), its 11 px labels
 #: and 12 px legend come out at 7.3 pt and 8 pt.
 MAP_PRINT_PX = (560, 340)
-#: Pages Chromium prints at once (each in its own context); on 2 cores, enough to overlap loading, map drawing
+#: Pages Chromium prints at once (tabs, each in its own context); on 2 cores, enough to overlap loading, map drawing
 #: and printing, and the joining of one area's PDF with the printing of the next.
 PAGES_AT_ONCE = 4
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -128,7 +129,7 @@ def _run_async(coroutine):
 
 async def _print_batch(out_dir: Path, jobs: list, pages_at_once: int) -> list[AreaPdf]:
     async with _browser() as browser:
-        pages = asyncio.Semaphore(pages_at_once)
+        tabs = await Tabs.open(browser, pages_at_once)
         # A few areas in flight: enough to keep Chromium busy while one area's PDF is joined, few enough that
         # printed pages do not pile up in memory waiting for their area's title page.
         areas = asyncio.Semaphore(max(2, pages_at_once // 2))
@@ -136,7 +137,7 @@ async def _print_batch(out_dir: Path, jobs: list, pages_at_once: int) -> list[Ar
         async def one(area, folder: Path, wanted: list[str]) -> AreaPdf:
             async with areas:
                 try:
-                    written = await area_pdf(browser, folder, area.name, wanted, pages)
+                    written = await area_pdf(tabs, folder, area.name, wanted)
                 except Exception as error:  # one area's failure (a page that would not load) spares the others
                     lines = str(error).strip().splitlines()
                     return AreaPdf(folder / f"{folder.name}.pdf",
@@ -145,6 +146,49 @@ async def _print_batch(out_dir: Path, jobs: list, pages_at_once: int) -> list[Ar
                 return written
 
         return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
+
+class Tabs:
+    """A fixed set of browser tabs, each taken in turn to print one page and handed back for the next.
+
+    A tab of its own for each printed page would cost a new browser context and renderer process, about
+    0.3 CPU-seconds, more than loading the page itself. Each tab keeps a context of its own all the same: tabs
+    sharing one context share its window, and Chromium draws only one of them at a time, so their map pictures
+    would wait on each other. Web requests are refused in every tab. A tab that fails is closed and replaced, so
+    that one page that will not load leaves no half-drawn state for the next.
+    """
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._free: asyncio.Queue = asyncio.Queue()
+
+    @classmethod
+    async def open(cls, browser, count: int) -> "Tabs":
+        """``count`` tabs, sized so that a map drawn for print fits the A4 text block."""
+        tabs = cls(browser)
+        for _ in range(count):
+            tabs._free.put_nowait(await tabs._new_tab())
+        return tabs
+
+    async def _new_tab(self):
+        context = await self._browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000},
+                                                  device_scale_factor=2)
+        await context.route(re.compile(r"^https?://"), lambda route: route.abort())
+        return await context.new_page()
+
+    async def run(self, job):
+        """``await job(tab)`` on the next free tab (waiting for one), then free the tab again."""
+        tab = await self._free.get()
+        try:
+            return await job(tab)
+        except BaseException:
+            try:
+                await tab.context.close()
+            finally:
+                tab = await self._new_tab()
+            raise
+        finally:
+            self._free.put_nowait(tab)
 
 
 def link_pdf(out_dir: Path, folder: Path) -> None:
@@ -168,29 +212,22 @@ def link_pdf(out_dir: Path, folder: Path) -> None:
                                              f'<a href="index.html">Pack contents</a>\n{link}', 1))
 
 
-async def area_pdf(browser, folder: Path, area_name: str, topics: list[str],
-                   pages: asyncio.Semaphore | None = None) -> AreaPdf:
+async def area_pdf(tabs: Tabs, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
     """Print one area's topic pages (in the order given, concurrently) into ``folder/<folder name>.pdf``.
 
-    ``browser`` is a playwright async Browser; ``pages`` bounds the pages printed at once across areas.
+    ``tabs`` are the batch's browser tabs (:class:`Tabs`); they bound the pages printed at once across areas.
     """
-    pages = pages or asyncio.Semaphore(len(topics))
-    printed_bytes = await asyncio.gather(*(_bounded(pages, print_page(browser, folder / f"{topic}.html"))
+    printed_bytes = await asyncio.gather(*(tabs.run(lambda tab, topic=topic: print_page(tab, folder / f"{topic}.html"))
                                            for topic in topics))
     when = pack_date()
     date_text = f"{when.day} {when:%B %Y}"
     counts, merged = await asyncio.to_thread(_join_topics, topics, printed_bytes)
-    title = await _bounded(pages, _print_html(browser, _title_html(area_name, date_text, counts)))
+    title = await tabs.run(lambda tab: _print_html(tab, _title_html(area_name, date_text, counts)))
     sizes = await asyncio.to_thread(_page_sizes, title, merged)
-    overlay = await _bounded(pages, _print_html(browser, _overlay_html(area_name, date_text, sizes)))
+    overlay = await tabs.run(lambda tab: _print_html(tab, _overlay_html(area_name, date_text, sizes)))
     path = folder / f"{folder.name}.pdf"
     await asyncio.to_thread(_write_pdf, path, area_name, date_text, title, merged, overlay)
     return AreaPdf(path, counts)
-
-
-async def _bounded(slots: asyncio.Semaphore, coroutine):
-    async with slots:
-        return await coroutine
 
 
 def _join_topics(topics: list[str], printed: list[bytes]):
@@ -264,19 +301,13 @@ def _stamp(writer, page, stamp, name: str) -> None:
     page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *parts, stream(f"\nQ q {name} Do Q\n".encode())])
 
 
-async def print_page(browser, page_path: Path) -> bytes:
-    """One pack page as PDF bytes, maps as images, "about" boxes open, no local link targets."""
-    context = await browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000},
-                                        device_scale_factor=2)
-    await context.route(re.compile(r"^https?://"), lambda route: route.abort())
-    try:
-        page = await context.new_page()
-        await page.goto(page_path.as_uri(), wait_until="load")
-        await _maps_to_images(page)
-        await page.evaluate(PREPARE)
-        return await page.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
-    finally:
-        await context.close()
+async def print_page(tab, page_path: Path) -> bytes:
+    """One pack page, printed in browser ``tab``, as PDF bytes: maps as images, "about" boxes open, no local link
+    targets."""
+    await tab.goto(page_path.as_uri(), wait_until="load")
+    await _maps_to_images(tab)
+    await tab.evaluate(PREPARE)
+    return await tab.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
 
 
 PREPARE = """() => {
@@ -302,13 +333,14 @@ async def _maps_to_images(page) -> None:
         await frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
         # Drawn smaller than on screen and refitted to the area, so that printed at the page's map height
         # its labels and legend are 7 pt or more; labels that would overlap become numbers, listed under the map.
+        # In view first: Chromium holds back animation frames in frames out of view, and the picture is taken there.
+        await handle.scroll_into_view_if_needed()
         await handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
-        await page.wait_for_timeout(300)  # the frame's own resize handling (Leaflet re-centres) runs first
+        await frame.evaluate(SETTLE)  # the frame's own resize handling (Leaflet re-centres) runs first
         try:
             key = await frame.evaluate(DECLUTTER)
         except Exception:  # a frame without Leaflet (nothing drawn) prints as it looks
             key = []
-        await handle.scroll_into_view_if_needed()
         # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
         png = base64.b64encode(await handle.screenshot(type="jpeg", quality=72)).decode("ascii")
         await handle.evaluate("""(frame, [src, key]) => {
@@ -332,6 +364,13 @@ async def _maps_to_images(page) -> None:
           (outer || frame).replaceWith(figure);
         }""", [f"data:image/jpeg;base64,{png}", key])
 
+
+#: Run inside a map's frame just resized: resolves once two animation frames have been drawn (Leaflet handles a
+#: resize on the next one), or after half a second at most.
+SETTLE = """() => new Promise(done => {
+  setTimeout(done, 500);
+  requestAnimationFrame(() => requestAnimationFrame(done));
+})"""
 
 #: Run inside a map's frame before its picture is taken: refit the (now smaller) map to its shapes and markers,
 #: then keep each permanent label that lies inside the map clear of the legend, the scale and the labels before it,
@@ -368,15 +407,9 @@ DECLUTTER = """() => {
 }"""
 
 
-async def _print_html(browser, markup: str) -> bytes:
-    context = await browser.new_context()
-    await context.route(re.compile(r"^https?://"), lambda route: route.abort())
-    try:
-        page = await context.new_page()
-        await page.set_content(markup, wait_until="load")
-        return await page.pdf(prefer_css_page_size=True, print_background=False, display_header_footer=False)
-    finally:
-        await context.close()
+async def _print_html(tab, markup: str) -> bytes:
+    await tab.set_content(markup, wait_until="load")
+    return await tab.pdf(prefer_css_page_size=True, print_background=False, display_header_footer=False)
 
 
 def _title_html(area_name: str, date_text: str, counts: dict[str, int]) -> str:

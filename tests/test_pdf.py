@@ -411,3 +411,27 @@ def test_the_sudi_page_shows_the_overview_s_lever_rows_not_a_second_model(store_
     assert "Together these 4 would prevent about 0.5 infant deaths a year in Swale" in shown["notes"][1]
     assert "5.9% of its infant deaths, 2019-21" in shown["notes"][1]
     assert "local" in shown  # Swale's breastfeeding figure is Kent County Council's local data, named in the footer
+
+
+@pytest.mark.slow
+def test_a_tab_whose_page_fails_is_replaced_and_the_batch_prints_on(tmp_path):
+    import asyncio
+
+    from nbutils import pdf
+
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: .ci/run installs the Debian package 'chromium'")
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><title>Fixture</title><h1>A fixture page</h1>", encoding="utf-8")
+
+    async def batch():
+        async with pdf._browser() as browser:
+            tabs = await pdf.Tabs.open(browser, 2)
+            with pytest.raises(Exception, match="ERR_FILE_NOT_FOUND"):
+                await tabs.run(lambda tab: tab.goto((tmp_path / "missing.html").as_uri()))
+            printed = await asyncio.gather(*(tabs.run(lambda tab: pdf.print_page(tab, page)) for _ in range(3)))
+            return printed, tabs._free.qsize()
+
+    printed, free = asyncio.run(batch())
+    assert [p[:5] for p in printed] == [b"%PDF-"] * 3
+    assert free == 2  # the failed tab was replaced, not lost
