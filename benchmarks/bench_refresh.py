@@ -9,8 +9,10 @@ is then put back, as an authority adding a file would, and ``nbutils run kent --
 
     python benchmarks/bench_refresh.py
     python benchmarks/bench_refresh.py --jobs 2 --keep /tmp/bench-refresh   # keep the copy to look at
+    python benchmarks/bench_refresh.py --pdf      # every run with --pdf: only the changed areas' PDFs reprinted
 
-It prints the measured figure against the target, how many notebooks reran and why.
+It prints the measured figure against the target, how many notebooks reran and why (and, with ``--pdf``, how
+many of the 14 PDFs were printed again and how many kept).
 """
 
 from __future__ import annotations
@@ -54,10 +56,12 @@ def nbutils(home: Path, *args: str) -> tuple[float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pdf", action="store_true", help="print the PDFs in every run (as --pdf does)")
     parser.add_argument("--keep", type=Path, help="build the project copy here and keep it (default: a temporary "
                                                   "folder, removed afterwards)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+    pdf = ["--pdf"] if args.pdf else []
     home, out = base / "project", base / "out"
     try:
         if home.exists():
@@ -66,14 +70,14 @@ def main() -> None:
         held = base / DATASET
         shutil.rmtree(held, ignore_errors=True)
         shutil.move(str(home / "data" / "local" / DATASET), held)
-        first, _ = nbutils(home, "run", "kent", "--out", str(out), "--jobs", str(args.jobs))
+        first, _ = nbutils(home, "run", "kent", "--out", str(out), "--jobs", str(args.jobs), *pdf)
         print(f"first run of Kent, without {DATASET}: {first:.0f} s (store built, 84 notebooks)")
-        noop, _ = nbutils(home, "run", "kent", "--out", str(out), "--jobs", str(args.jobs))
+        noop, _ = nbutils(home, "run", "kent", "--out", str(out), "--jobs", str(args.jobs), *pdf)
         print(f"no-op rerun: {noop:.2f} s")
 
         shutil.move(str(held), home / "data" / "local" / DATASET)  # the authority adds its dataset
         load = os.getloadavg()[0]
-        seconds, output = nbutils(home, "run", "kent", "--explain", "--out", str(out), "--jobs", str(args.jobs))
+        seconds, output = nbutils(home, "run", "kent", "--explain", "--out", str(out), "--jobs", str(args.jobs), *pdf)
         ran = [line[5:] for line in output.splitlines() if line.startswith("ran: ")]
         reasons: dict[str, int] = {}
         for line in ran:
@@ -85,6 +89,10 @@ def main() -> None:
             print(f"  {count:3d} x {reason}")
         for line in ran:
             print(f"  ran: {line}")
+        if args.pdf:
+            pdfs = [line for line in output.splitlines() if line.startswith("pdf: ")]
+            kept = sum("up to date" in line for line in pdfs)
+            print(f"PDFs: {len(pdfs) - kept} printed again, {kept} kept (their pages had not changed)")
         verdict = "met" if seconds < TARGET_SECONDS else "NOT met"
         print(f"rerun after one local-data change: {seconds:.1f} s (target < {TARGET_SECONDS:.0f} s: {verdict}; "
               f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "

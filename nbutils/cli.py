@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds one notebook may run before it is stopped and reported as failed (default 900, "
                           "at most 604800: a week)")
     run.add_argument("--force", action="store_true",
-                     help="rerun notebooks even when their inputs and outputs are unchanged")
+                     help="rerun notebooks even when their inputs and outputs are unchanged (and, with --pdf, "
+                          "print every PDF again)")
     run.add_argument("--explain", action="store_true",
                      help="say why each notebook ran (e.g. 'indicator 92196 changed', 'local dataset X added', "
                           "'code or parameters changed', 'new notebook', 'forced'); a notebook whose own inputs are "
@@ -281,10 +282,11 @@ def _cmd_run(args) -> int:
     if args.pdf:
         from .pdf import write_area_pdfs
 
-        pdfs = write_area_pdfs(out_dir, areas, topics)
+        pdfs = write_area_pdfs(out_dir, areas, topics, force=args.force)
         for written in pdfs:
+            kept = ", up to date: its pages have not changed" if written.kept else ""
             print(f"pdf failed: {written.path.name}: {written.error}" if written.error
-                  else f"pdf: {written.path.name} ({written.total} pages)", flush=True)
+                  else f"pdf: {written.path.name} ({written.total} pages{kept})", flush=True)
     print(f"index: {Path(out_dir).resolve() / 'index.html'}")
     return 1 if summary.failed or any(w.error for w in (pdfs if args.pdf else [])) else 0
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
-import io
 import json
 import os
 import re
@@ -25,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import WorkbookError
-from .files import atomic_write
 from .fragments import render
+from .pdf_join import join_topics, kept_pages, page_sizes, printed_from, write_pdf
 from .periods import pack_date
 from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 
@@ -56,6 +55,7 @@ class AreaPdf:
     path: Path
     pages: dict[str, int] = field(default_factory=dict)
     error: str | None = None  # why the PDF could not be written (one line), or None
+    kept: bool = False  # already printed from the same pages: not printed again
 
     @property
     def total(self) -> int:
@@ -89,12 +89,14 @@ def budget(topic: str) -> int:
 
 
 def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None,
-                    pages_at_once: int = PAGES_AT_ONCE) -> list[AreaPdf]:
+                    pages_at_once: int = PAGES_AT_ONCE, force: bool = False) -> list[AreaPdf]:
     """Write ``OUT/<code>-<slug>/<code>-<slug>.pdf`` for each area whose pages exist.
 
     One Chromium prints the whole batch, ``pages_at_once`` pages at a time (an area's topic pages side by side,
     and the next area's while one is being joined). A PDF that cannot be written is reported in
-    :attr:`AreaPdf.error` and the other areas still get theirs. Returned in the order of ``areas``.
+    :attr:`AreaPdf.error` and the other areas still get theirs. An area whose PDF was printed from its pages as
+    they are now (the same topics, pages and maps) keeps it (:attr:`AreaPdf.kept`) unless ``force``. Returned in
+    the order of ``areas``.
 
     Parameters
     ----------
@@ -102,19 +104,29 @@ def write_area_pdfs(out_dir: Path, areas, topics: list[str] | None = None,
     areas : :class:`nbutils.areas.Area` objects.
     topics : topics to include (default: every topic that succeeded), always in pack order.
     pages_at_once : pages Chromium prints concurrently.
+    force : print every PDF again, even one already printed from the same pages.
     """
     out_dir = Path(out_dir).resolve()
     succeeded = _succeeded(out_dir)
-    jobs = []
+    written, jobs = {}, []
     for area in areas:
         folder = out_dir / area.folder
         wanted = [t for t in _pack_order(topics or TOPIC_ORDER)
                   if (area.code, t) in succeeded and (folder / f"{t}.html").exists()]
-        if wanted:
-            jobs.append((area, folder, wanted))
-    if not jobs:
-        return []
-    return _run_async(_print_batch(out_dir, jobs, max(1, pages_at_once)))
+        if not wanted:
+            continue
+        digest = printed_from(folder, wanted, render("pdf/nav_link", name=folder.name))
+        path = folder / f"{folder.name}.pdf"
+        kept = None if force else kept_pages(path, digest)
+        if kept is not None and list(kept) == wanted:
+            link_pdf(out_dir, folder)  # a page written again, byte for byte, has lost its link to the PDF
+            written[area.code] = AreaPdf(path, kept, kept=True)
+        else:
+            jobs.append((area, folder, wanted, digest))
+    if jobs:
+        printed = _run_async(_print_batch(out_dir, jobs, max(1, pages_at_once)))
+        written.update({job[0].code: pdf for job, pdf in zip(jobs, printed)})
+    return [written[area.code] for area in areas if area.code in written]
 
 
 def _run_async(coroutine):
@@ -134,10 +146,10 @@ async def _print_batch(out_dir: Path, jobs: list, pages_at_once: int) -> list[Ar
         # printed pages do not pile up in memory waiting for their area's title page.
         areas = asyncio.Semaphore(max(2, pages_at_once // 2))
 
-        async def one(area, folder: Path, wanted: list[str]) -> AreaPdf:
+        async def one(area, folder: Path, wanted: list[str], digest: str) -> AreaPdf:
             async with areas:
                 try:
-                    written = await area_pdf(tabs, folder, area.name, wanted)
+                    written = await area_pdf(tabs, folder, area.name, wanted, digest)
                 except Exception as error:  # one area's failure (a page that would not load) spares the others
                     lines = str(error).strip().splitlines()
                     return AreaPdf(folder / f"{folder.name}.pdf",
@@ -154,20 +166,25 @@ class Tabs:
     A tab of its own for each printed page would cost a new browser context and renderer process, about
     0.3 CPU-seconds, more than loading the page itself. Each tab keeps a context of its own all the same: tabs
     sharing one context share its window, and Chromium draws only one of them at a time, so their map pictures
-    would wait on each other. Web requests are refused in every tab. A tab that fails is closed and replaced, so
-    that one page that will not load leaves no half-drawn state for the next.
+    would wait on each other. Web requests are refused in every tab. A tab is replaced by a fresh one after
+    :attr:`USES` pages, since a renderer's memory grows page after page, and at once if it fails, so that a page
+    that will not load leaves no half-drawn state for the next.
     """
+
+    #: Pages a tab prints before it is replaced: about two areas' worth, so that replacing costs little (3% of
+    #: the time) and memory stays near that of the first pages (Chromium's grew from 3 to 5 GB over 42 areas).
+    USES = 16
 
     def __init__(self, browser):
         self._browser = browser
-        self._free: asyncio.Queue = asyncio.Queue()
+        self._free: asyncio.Queue = asyncio.Queue()  # (tab, pages it has printed)
 
     @classmethod
     async def open(cls, browser, count: int) -> "Tabs":
         """``count`` tabs, sized so that a map drawn for print fits the A4 text block."""
         tabs = cls(browser)
         for _ in range(count):
-            tabs._free.put_nowait(await tabs._new_tab())
+            tabs._free.put_nowait((await tabs._new_tab(), 0))
         return tabs
 
     async def _new_tab(self):
@@ -176,19 +193,27 @@ class Tabs:
         await context.route(re.compile(r"^https?://"), lambda route: route.abort())
         return await context.new_page()
 
+    async def _replace(self, tab):
+        try:
+            await tab.context.close()
+            fresh = await self._new_tab()
+        except Exception:  # the browser itself has gone: hand the old tab on, so that what waits fails, not hangs
+            fresh = tab
+        self._free.put_nowait((fresh, 0))
+
     async def run(self, job):
         """``await job(tab)`` on the next free tab (waiting for one), then free the tab again."""
-        tab = await self._free.get()
+        tab, uses = await self._free.get()
         try:
-            return await job(tab)
+            result = await job(tab)
         except BaseException:
-            try:
-                await tab.context.close()
-            finally:
-                tab = await self._new_tab()
+            await self._replace(tab)
             raise
-        finally:
-            self._free.put_nowait(tab)
+        if uses + 1 >= self.USES:
+            await self._replace(tab)
+        else:
+            self._free.put_nowait((tab, uses + 1))
+        return result
 
 
 def link_pdf(out_dir: Path, folder: Path) -> None:
@@ -212,93 +237,23 @@ def link_pdf(out_dir: Path, folder: Path) -> None:
                                              f'<a href="index.html">Pack contents</a>\n{link}', 1))
 
 
-async def area_pdf(tabs: Tabs, folder: Path, area_name: str, topics: list[str]) -> AreaPdf:
+async def area_pdf(tabs: Tabs, folder: Path, area_name: str, topics: list[str], digest: str) -> AreaPdf:
     """Print one area's topic pages (in the order given, concurrently) into ``folder/<folder name>.pdf``.
 
     ``tabs`` are the batch's browser tabs (:class:`Tabs`); they bound the pages printed at once across areas.
+    ``digest`` (:func:`nbutils.pdf_join.printed_from`) is recorded in the PDF.
     """
     printed_bytes = await asyncio.gather(*(tabs.run(lambda tab, topic=topic: print_page(tab, folder / f"{topic}.html"))
                                            for topic in topics))
     when = pack_date()
     date_text = f"{when.day} {when:%B %Y}"
-    counts, merged = await asyncio.to_thread(_join_topics, topics, printed_bytes)
+    counts, merged = await asyncio.to_thread(join_topics, topics, printed_bytes)
     title = await tabs.run(lambda tab: _print_html(tab, _title_html(area_name, date_text, counts)))
-    sizes = await asyncio.to_thread(_page_sizes, title, merged)
+    sizes = await asyncio.to_thread(page_sizes, title, merged)
     overlay = await tabs.run(lambda tab: _print_html(tab, _overlay_html(area_name, date_text, sizes)))
     path = folder / f"{folder.name}.pdf"
-    await asyncio.to_thread(_write_pdf, path, area_name, date_text, title, merged, overlay)
+    await asyncio.to_thread(write_pdf, path, area_name, date_text, title, merged, overlay, digest)
     return AreaPdf(path, counts)
-
-
-def _join_topics(topics: list[str], printed: list[bytes]):
-    """Page counts per topic, and the topics' printed pages read back (pypdf readers, in order)."""
-    from pypdf import PdfReader
-
-    readers = {topic: PdfReader(io.BytesIO(data)) for topic, data in zip(topics, printed)}
-    return {topic: len(reader.pages) for topic, reader in readers.items()}, readers
-
-
-def _page_sizes(title: bytes, readers) -> list[tuple[float, float]]:
-    """Sizes of the whole document's pages: the title page then every topic page."""
-    from pypdf import PdfReader
-
-    first = PdfReader(io.BytesIO(title)).pages[0]
-    sizes = [(float(first.mediabox.width), float(first.mediabox.height))]
-    for reader in readers.values():
-        sizes += [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
-    return sizes
-
-
-def _write_pdf(path: Path, area_name: str, date_text: str, title: bytes, readers, overlay: bytes) -> None:
-    """Join title page and topics (an outline entry per topic), stamp header and page numbers, write atomically."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(title)), pages=(0, 1))
-    for topic, reader in readers.items():
-        start = len(writer.pages)
-        writer.append(reader, outline_item=None)
-        writer.add_outline_item(TOPIC_TITLES.get(topic, topic), start)
-    stamps = PdfReader(io.BytesIO(overlay))
-    for number, page in enumerate(writer.pages):
-        if number:  # the title page carries the same facts in large type
-            _stamp(writer, page, stamps.pages[number], f"/NbuStamp{number}")
-    writer.compress_identical_objects()  # fonts repeated per topic
-    writer.add_metadata({"/Title": f"{area_name}: infant and maternal health needs assessment",
-                         "/Subject": f"Pack produced {date_text}", "/Creator": "nbutils"})
-    atomic_write(path, lambda tmp: writer.write(str(tmp)))
-
-
-def _stamp(writer, page, stamp, name: str) -> None:
-    """Draw the page ``stamp`` over ``page`` as a form XObject named ``name``.
-
-    The page's own content is wrapped (``q ... Q``) and never parsed: pypdf's ``merge_page`` parses and rewrites
-    every content stream of a printed page, most of the time joining a PDF took.
-    """
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
-
-    def stream(data: bytes, **entries):
-        obj = DecodedStreamObject()
-        obj.set_data(data)
-        obj.update({NameObject(k): v for k, v in entries.items()})
-        return writer._add_object(obj.flate_encode() if len(data) > 64 else obj)
-
-    resources = stamp.get("/Resources")
-    form = stream(stamp.get_contents().get_data(), **{
-        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
-        "/BBox": ArrayObject(stamp.mediabox),
-        "/Resources": resources.get_object().clone(writer) if resources is not None else DictionaryObject()})
-    own = page.get("/Resources")
-    own = DictionaryObject(own.get_object()) if own is not None else DictionaryObject()
-    xobjects = own.get("/XObject")
-    xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
-    xobjects[NameObject(name)] = form
-    own[NameObject("/XObject")] = xobjects
-    page[NameObject("/Resources")] = own
-    contents = page.get("/Contents")
-    contents = contents.get_object() if contents is not None else ArrayObject()
-    parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
-    page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *parts, stream(f"\nQ q {name} Do Q\n".encode())])
 
 
 async def print_page(tab, page_path: Path) -> bytes:

@@ -435,3 +435,31 @@ def test_a_tab_whose_page_fails_is_replaced_and_the_batch_prints_on(tmp_path):
     printed, free = asyncio.run(batch())
     assert [p[:5] for p in printed] == [b"%PDF-"] * 3
     assert free == 2  # the failed tab was replaced, not lost
+
+
+@pytest.mark.slow
+def test_a_pdf_is_printed_again_only_when_its_pages_change(swale_pdf, tmp_path):
+    from pypdf import PdfReader
+
+    from nbutils.areas import resolve_targets
+    from nbutils.pdf import write_area_pdfs
+    from nbutils.topics_meta import TOPIC_TITLES
+
+    out = tmp_path / "pack"
+    shutil.copytree(swale_pdf[0], out)
+    path = out / "E07000113-swale" / "E07000113-swale.pdf"
+    printed = path.read_bytes()
+    swale = resolve_targets(["Swale"])
+    again = write_area_pdfs(out, swale)  # the pages as printed (each now links its PDF)
+    assert [(w.kept, w.error) for w in again] == [(True, None)]
+    assert {TOPIC_TITLES[t]: n for t, n in again[0].pages.items()} == _topic_pages(swale_pdf[2])
+    assert path.read_bytes() == printed  # not printed again
+
+    page = out / "E07000113-swale" / "sudi.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</h1>", " (revised)</h1>", 1), encoding="utf-8")
+    changed = write_area_pdfs(out, swale)
+    assert [(w.kept, w.error) for w in changed] == [(False, None)]
+    assert path.read_bytes() != printed
+    assert "(revised)" in " ".join(_text(p) for p in PdfReader(path).pages)
+    assert [w.kept for w in write_area_pdfs(out, swale)] == [True]
+    assert [w.kept for w in write_area_pdfs(out, swale, force=True)] == [False]  # --force prints it again
