@@ -5,7 +5,7 @@ the notebooks, and reports the seconds per area, for each number of pages printe
 
     nbutils run kent --out /tmp/kent                      # the pages, once
     python benchmarks/bench_pdf.py --out /tmp/kent kent   # PDFs of the Kent set (14 areas)
-    python benchmarks/bench_pdf.py --out /tmp/kent kent --at-once 1 4
+    python benchmarks/bench_pdf.py --out /tmp/kent kent --at-once 1 2 4
 
 ``--at-once 1`` prints one page after another in the one browser (what a page-by-page loop costs). Target
 (issue 28, 2 cores): at most 1.5 s per area on average, so that ``nbutils run england --pdf`` stays within
@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="+", help="areas or area sets, as for nbutils run")
     parser.add_argument("--out", required=True, type=Path, help="the run's output folder (pages already built)")
-    parser.add_argument("--at-once", type=int, nargs="+", default=[4], help="pages printed at once (default 4)")
+    parser.add_argument("--at-once", type=int, nargs="+", default=[2],
+                        help="pages printed at once (default 2, as nbutils run --pdf)")
     args = parser.parse_args(argv)
 
     from nbutils.areas import resolve_targets
