@@ -24,6 +24,7 @@ TARGET_FIRST_PAINT_S = 1.0
 
 def measure(out: Path, repeat: int = 3) -> dict:
     """Best-of-``repeat`` paint timings of ``out/index.html`` and one filter query; see the module docstring."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from nbutils.pdf import LAUNCH_ARGS, find_browser
@@ -39,6 +40,13 @@ def measure(out: Path, repeat: int = 3) -> dict:
                 context = browser.new_context()  # a cold page each time: no cache carried over
                 page = context.new_page()
                 page.goto(index.as_uri(), wait_until="load")
+                # The paint entry can be queued just after the load event (a run's index measured the moment the
+                # run ends printed "inf"): wait for it, for at most 10 s.
+                try:
+                    page.wait_for_function(
+                        "() => performance.getEntriesByName('first-contentful-paint').length > 0", timeout=10_000)
+                except PlaywrightTimeout:
+                    pass  # never painted: reported as inf
                 paint = page.evaluate("""() => {
                     const p = performance.getEntriesByName('first-contentful-paint')[0];
                     const n = performance.getEntriesByType('navigation')[0];

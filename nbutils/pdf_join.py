@@ -19,14 +19,17 @@ from .topics_meta import TOPIC_TITLES
 #: The PDF's own metadata entries: the digest of the pages it was printed from, and each topic's page count.
 PRINTED_FROM = "/NbuPrintedFrom"
 TOPIC_PAGES = "/NbuTopicPages"
-#: Changed whenever printing changes what a PDF looks like, so that PDFs printed before are printed again.
-PRINT_STYLE = "2026-12-04"
+#: What else decides how a PDF looks, beside its pages: the printing code and the title and overlay templates
+#: (package files), so that a new version of either prints every PDF again.
+PRINTING_FILES = ("pdf.py", "pdf_join.py", "templates/pdf/title.html.j2", "templates/pdf/overlay.html.j2")
 
 
 def printed_from(folder: Path, topics: list[str], link: str) -> str:
     """Digest of what an area's PDF is printed from: each topic's page (less the link to the PDF itself, which is
     added after printing) and the maps in its folder, in the order printed."""
-    digest = hashlib.sha256(PRINT_STYLE.encode())
+    digest = hashlib.sha256()
+    for name in PRINTING_FILES:
+        digest.update((Path(__file__).parent / name).read_bytes())
     for topic in topics:
         page = (folder / f"{topic}.html").read_bytes().replace(f"\n{link}".encode(), b"")
         digest.update(f"\0{topic}\0{len(page)}\0".encode() + page)
