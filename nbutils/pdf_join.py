@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from .files import atomic_write
+from .fingerprint import PACKAGE, code_sha256
 from .topics_meta import TOPIC_TITLES
 
 #: The PDF's own metadata entries: the digest of the pages it was printed from, and each topic's page count.
@@ -27,9 +28,7 @@ PRINTING_FILES = ("pdf.py", "pdf_join.py", "templates/pdf/title.html.j2", "templ
 def printed_from(folder: Path, topics: list[str], link: str) -> str:
     """Digest of what an area's PDF is printed from: each topic's page (less the link to the PDF itself, which is
     added after printing) and the maps in its folder, in the order printed."""
-    digest = hashlib.sha256()
-    for name in PRINTING_FILES:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    digest = hashlib.sha256(code_sha256(PACKAGE / name for name in PRINTING_FILES).encode())
     for topic in topics:
         page = (folder / f"{topic}.html").read_bytes().replace(f"\n{link}".encode(), b"")
         digest.update(f"\0{topic}\0{len(page)}\0".encode() + page)
