@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import matplotlib
 
+from .text_metrics import measured_once
+
 __all__ = ["style", "styled", "fit_layout", "fits_figure", "figure_sizing", "SMALL_TEXT_PT"]
 
 #: The smallest text a chart draws (legends, sources, value labels), in points at the figure's own size. With
@@ -47,7 +49,7 @@ def style():
     >>> with style():
     ...     fig, ax = plt.subplots()
     """
-    with matplotlib.rc_context(_theme()):
+    with matplotlib.rc_context(_theme()), measured_once():  # text measured once per process (text_metrics)
         yield
 
 

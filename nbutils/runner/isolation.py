@@ -24,6 +24,9 @@ import warnings
 
 #: What the kernel looked like right after start-up and the package imports (set by warm_up).
 _STATE: dict | None = None
+#: Notebooks between garbage collections that look at everything (see reset), and resets so far.
+FULL_COLLECTION_EVERY = 25
+_RESETS = 0
 
 
 def warm_up(modules: list[str]) -> None:
@@ -70,13 +73,22 @@ def _snapshot() -> dict:
 
 def reset(cwd: str) -> None:
     """Give the next notebook a fresh kernel's state, working in ``cwd`` (its folder)."""
+    global _RESETS
     state = _STATE if _STATE is not None else _snapshot()
     shell = _shell()
+    _reset_matplotlib(state)  # figures closed first, so the collection below frees them
     if shell is not None:
+        if _RESETS % FULL_COLLECTION_EVERY == 0:
+            gc.unfreeze()
         # What %reset -f does, in a new history session as a fresh kernel has: the count starts at 1 again
         # and its history lines cannot clash with the previous notebook's in IPython's history database.
+        # Its display hook runs a full garbage collection; what survives it (the package's caches, kept for
+        # later notebooks) is then frozen, so the next notebook's collection looks only at what that notebook
+        # made instead of walking every cached table again (about 0.07 s a notebook). Every
+        # FULL_COLLECTION_EVERY notebooks everything is looked at again, so a cache entry dropped since is freed.
         shell.reset(new_session=True)
-    _reset_matplotlib(state)
+        gc.freeze()
+    _RESETS += 1
     if shell is not None:  # after matplotlib: switching the backend back registers its own formatters
         formatter = shell.display_formatter
         for mime, (printers, deferred, enabled) in state.get("formatters", {}).items():

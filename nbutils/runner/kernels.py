@@ -50,7 +50,11 @@ class CurrentPythonKernelSpecManager(KernelSpecManager):
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # No input history: a batch kernel's cells are the notebooks' own (kept in the executed copies), and
+            # IPython's history database would get every cell of every area written to it, from a thread that
+            # competes with the notebooks for the CPU (about 5% of a kernel's time).
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                  "--HistoryManager.enabled=False"],
             display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (nbutils)",
             language="python",
             resource_dir=str(Path(__file__).parent),

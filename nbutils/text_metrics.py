@@ -1,0 +1,83 @@
+"""Text measured once per process: the same string in the same font, size and resolution is measured by FreeType
+once, not once per figure and once more for every SVG the figure is saved as.
+
+Matplotlib remembers text sizes per renderer, and each figure lays itself out with a renderer of its own, then
+makes another to save itself as SVG: a batch measures "2019/20", "0.0" or "Source: OHID, Fingertips" afresh in
+every chart of every area, which is about a fifth of a chart's time. While :func:`measured_once` is active, the
+two measuring methods (Agg's, used for layout, and the SVG writer's) answer a string they have measured before
+from a cache; what they answer is the library's own result for the same inputs, so every drawing is unchanged.
+The cache key holds what a measurement depends on beyond its arguments: the renderer's resolution, and the font
+and hinting settings that choose and size the font file.
+
+Importing this module changes nothing global; the methods are wrapped only inside the context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.textpath import TextToPath
+
+__all__ = ["measured_once"]
+
+#: The settings that choose a font file for a font's properties, and shape and hint its glyphs.
+_FONT_SETTINGS = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive",
+                  "font.fantasy", "text.hinting", "text.hinting_factor", "text.kerning_factor")
+_ORIGINALS = {RendererAgg: RendererAgg.get_text_width_height_descent,
+              TextToPath: TextToPath.get_text_width_height_descent}
+_LOCK = threading.Lock()
+_DEPTH = 0
+
+
+def _settings() -> tuple:
+    params = matplotlib.rcParams
+    manager = font_manager.fontManager
+    return (tuple(repr(params[name]) for name in _FONT_SETTINGS if name in params), id(manager),
+            len(manager.ttflist))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _measured(kind: type, text: str, prop, dpi: float, settings: tuple) -> tuple[float, float, float]:
+    measurer = RendererAgg(1, 1, dpi) if kind is RendererAgg else _text_to_path()
+    return _ORIGINALS[kind](measurer, text, prop, False)
+
+
+@functools.lru_cache(maxsize=1)
+def _text_to_path() -> TextToPath:
+    return TextToPath()
+
+
+def _agg(self, s, prop, ismath, *args, **kwargs):
+    if ismath is not False or args or kwargs:  # mathtext and TeX: measured as the library does
+        return _ORIGINALS[RendererAgg](self, s, prop, ismath, *args, **kwargs)
+    return _measured(RendererAgg, s, prop.copy(), self.dpi, _settings())
+
+
+def _svg_text(self, s, prop, ismath, *args, **kwargs):
+    if ismath is not False or args or kwargs:
+        return _ORIGINALS[TextToPath](self, s, prop, ismath, *args, **kwargs)
+    return _measured(TextToPath, s, prop.copy(), 72.0, _settings())  # TextToPath measures at a fixed size
+
+
+@contextlib.contextmanager
+def measured_once():
+    """Context in which Agg and SVG text measurements are answered from a process cache (re-entrant)."""
+    global _DEPTH
+    with _LOCK:
+        if _DEPTH == 0:
+            RendererAgg.get_text_width_height_descent = _agg
+            TextToPath.get_text_width_height_descent = _svg_text
+        _DEPTH += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _DEPTH -= 1
+            if _DEPTH == 0:
+                for kind, method in _ORIGINALS.items():
+                    kind.get_text_width_height_descent = method
