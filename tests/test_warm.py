@@ -151,6 +151,41 @@ def test_a_kernel_is_replaced_after_a_failure_after_n_notebooks_and_past_its_mem
     assert kernel.starts == 4 and kernel.rss_mb > 1
 
 
+
+# Keeps a self-referencing object (as a dropped figure or cache entry is) where a package cache would, then drops it.
+KEEP = """
+import sys, weakref
+class Cycle:
+    pass
+kept = Cycle(); kept.me = kept
+sys.nbu_kept, sys.nbu_ref = kept, weakref.ref(kept)
+"""
+DROP = "import sys\ndel sys.nbu_kept"
+ALIVE = "import sys\nprint(sys.nbu_ref() is not None)"
+
+
+def test_what_a_notebook_drops_from_a_cache_is_freed_within_a_few_notebooks(tmp_path):
+    from nbutils.runner.isolation import FULL_COLLECTION_EVERY
+
+    notebooks = tmp_path / "notebooks"
+    for name, source in (("keep", KEEP), ("drop", DROP), ("alive", ALIVE)):
+        _notebook(notebooks, name, source)
+    kernel = WarmKernel(["matplotlib.pyplot", "pandas"])
+    swale, out = areas.resolve("Swale"), tmp_path / "out"
+    try:
+        alive = []
+        for topic in ("keep", "drop", *["alive"] * (FULL_COLLECTION_EVERY + 1)):
+            assert execute_task(swale, topic, out, 120, notebooks, kernel).status == "succeeded"
+            if topic == "alive":
+                nb = nbformat.read(out / "_executed" / "E07000113-swale" / "alive.ipynb", as_version=4)
+                alive.append(nb.cells[-1].outputs[-1]["text"].strip() == "True")
+        assert kernel.starts == 1
+    finally:
+        kernel.close()
+    # Kept past a notebook's own collection (what survives one is frozen, so later collections skip it), then freed
+    # by the next collection that looks at everything: memory does not grow with what caches let go.
+    assert alive[0] is True and alive[-1] is False
+
 def test_a_kernel_starts_with_what_its_first_notebook_imports():
     modules = notebook_imports((ROOT / "notebooks" / "sudi.ipynb").resolve())
     assert {"matplotlib.pyplot", "pandas", "nbutils.charts", "nbutils.report", "nbutils.topics.sudi"} <= set(modules)
