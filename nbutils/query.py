@@ -103,8 +103,9 @@ def local_values(indicator_id: str, area_codes: list[str] | None = None) -> pd.D
     from . import disclosure
     from .local_data import LOCAL_COLUMNS
 
-    frame = store.local_rows("local_indicators", area_codes)  # recorded as read for these areas only
-    frame = frame[frame.indicator_id == indicator_id]
+    frame = store.local_rows("local_indicators", area_codes, indicator_id)  # recorded as read for these areas only
+    if frame.empty:
+        return frame[LOCAL_COLUMNS].reset_index(drop=True)
     parts = [disclosure.apply(rows, rule)[LOCAL_COLUMNS] for rule, rows in frame.groupby("disclosure", sort=True)]
     if not parts:
         return frame[LOCAL_COLUMNS].reset_index(drop=True)

@@ -297,21 +297,29 @@ def table(name: str) -> pd.DataFrame:
     return _read_table(folder, name).copy()  # an in-place edit by one caller must not change the cache
 
 
-def local_rows(name: str, area_codes: list[str] | None = None) -> pd.DataFrame:
+def local_rows(name: str, area_codes: list[str] | None = None, indicator_id: str | None = None) -> pd.DataFrame:
     """The rows of a local data table (``local_indicators`` or ``local_meta``) for ``area_codes`` (default: every
-    area), recorded as read for those areas only: a dataset added for another authority reruns nothing here.
+    area), and for ``indicator_id`` only when given, recorded as read for those areas only: a dataset added for
+    another authority reruns nothing here.
 
     Rows of no area (a dataset's definitions) come with every selection: a definition matters to an area only
     where its dataset has figures for that area, and those figures are recorded as read."""
     if name not in ("local_indicators", "local_meta"):
         raise ValueError(f"no local data table '{name}'; known: local_indicators, local_meta")
-    frame = _read_table(ensure(), name)
-    if area_codes is None:
-        record_read("local:*")
+    folder, codes = ensure(), None if area_codes is None else list(area_codes)
+    frame = _read_table(folder, name)
+    record_read(*(["local:*"] if codes is None else [f"local:{code}" for code in codes]))
+    if indicator_id is not None:  # most indicators have no local figures: nothing to filter
+        held = indicator_id in _local_ids(folder, name)
+        frame = frame[frame["indicator_id"] == indicator_id] if held else frame.iloc[:0]
+    if codes is None:
         return frame.copy()
-    codes = list(area_codes)
-    record_read(*(f"local:{code}" for code in codes))
     return frame[frame["area_code"].isin(codes) | frame["area_code"].fillna("").eq("")].copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _local_ids(folder: Path, name: str) -> frozenset:
+    return frozenset(_read_table(folder, name)["indicator_id"].dropna())
 
 
 @functools.lru_cache(maxsize=None)

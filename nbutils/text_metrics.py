@@ -35,10 +35,9 @@ _DEPTH = 0
 
 
 def _settings() -> tuple:
-    params = matplotlib.rcParams
+    values = map(matplotlib.rcParams.__getitem__, _FONT_SETTINGS)
     manager = font_manager.fontManager
-    return (tuple(repr(params[name]) for name in _FONT_SETTINGS if name in params), id(manager),
-            len(manager.ttflist))
+    return (tuple(tuple(v) if isinstance(v, list) else v for v in values), id(manager), len(manager.ttflist))
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -126,7 +126,8 @@ def test_local_rows_never_enter_the_national_indicator_table():
 
 def test_local_values_apply_the_datasets_disclosure_rule(monkeypatch):
     rows = local_data.table([_load("valid")])
-    monkeypatch.setattr(store, "local_rows", lambda name, area_codes=None: rows)  # local_values reads through it
+    monkeypatch.setattr(store, "local_rows", lambda name, area_codes=None, indicator_id=None:  # local_values reads
+                        rows[rows.indicator_id == indicator_id])  # through it, one indicator's rows
     frame = query.local_values("fixture_breastfeeding")
     # The maternity rule rounds counts to 5 on the way out (389 -> 390); values are published percentages.
     assert frame.set_index("area_code").loc["E07000113", "count"] == 390
