@@ -108,8 +108,10 @@ def neighbour_values(indicator_id: str, area: Area, period: str, category: str =
         return pd.DataFrame(columns=["area_code", "area_name", "value"])
     data = store.indicator_data(indicator_id, area_codes=[a.code for a in neighbours])
     data = data[(data.period.astype(str) == str(period)) & (data.category.fillna("") == category)]
-    names = pd.DataFrame({"area_code": [a.code for a in neighbours], "area_name": [a.name for a in neighbours]})
-    return names.merge(data[["area_code", "value"]].drop_duplicates("area_code"), on="area_code", how="left")
+    first = data.drop_duplicates("area_code")
+    published = dict(zip(first.area_code, first.value))
+    return pd.DataFrame({"area_code": [a.code for a in neighbours], "area_name": [a.name for a in neighbours],
+                         "value": np.array([published.get(a.code, np.nan) for a in neighbours], dtype=float)})
 
 
 def statistical_neighbours(area: Area) -> list[Area]:

@@ -68,15 +68,14 @@ def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     if needs_ci.any():
         lower, upper = stats.wilson_ci(out.loc[needs_ci, "count"], out.loc[needs_ci, "denominator"])
         out.loc[needs_ci, "lower_ci95"], out.loc[needs_ci, "upper_ci95"] = lower, upper
-    england = (out[out.area_code == store.ENGLAND_CODE].drop_duplicates(["period", "category"])
-               .set_index(["period", "category"])["value"])
+    england = _england_values(out)
     labels, methods = [], []
     for row in out.itertuples(index=False):
         if row.area_code == store.ENGLAND_CODE:
             labels.append("Benchmark")
             methods.append("")
             continue
-        benchmark = england.get((row.period, row.category), np.nan)
+        benchmark = england.get((_label(row.period), _label(row.category)), np.nan)
         if pd.notna(row.lower_ci95) and pd.notna(row.upper_ci95) and pd.notna(benchmark) and pd.notna(row.value):
             labels.append(stats.compare(row.value, row.lower_ci95, row.upper_ci95, benchmark, polarity))
             methods.append(METHOD_CI)
@@ -91,6 +90,19 @@ def add_comparison(frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     out["compared_with_england"] = labels
     out["comparison_method"] = methods
     return out
+
+
+def _england_values(frame: pd.DataFrame) -> dict:
+    """England's value by (period, category): the first England row of each, in the frame's order."""
+    rows = frame[frame.area_code == store.ENGLAND_CODE]
+    values: dict = {}
+    for period, category, value in zip(rows.period, rows.category, rows.value):
+        values.setdefault((_label(period), _label(category)), value)
+    return values
+
+
+def _label(value):
+    return None if pd.isna(value) else value  # a missing period or category matches a missing one
 
 
 @store.per_build(maxsize=512)  # the scorecard, the dashboard and the topic pages ask for the same series
