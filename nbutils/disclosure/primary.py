@@ -214,16 +214,17 @@ def for_csv(frame, note_col="value_note"):
     for c in out.columns:
         if c in (note_col, "suppressed"):
             continue
-        missing = pd.isna(out[c]).to_numpy()
+        column = out[c]
+        missing = column.isna().to_numpy()
         if not missing.any():
             continue
         marked |= missing
-        vals = out[c].astype(object).to_numpy()
+        vals = column.to_numpy(dtype=object)
         out[c] = pd.Series(np.where(missing & supp, SUPPRESSED, np.where(missing, NOT_AVAILABLE, vals)),
                            index=out.index, dtype=object)
-    notes = out[note_col].astype(object).where(out[note_col].notna(), "").astype(str).to_numpy()
+    notes = np.array(["" if pd.isna(n) else str(n) for n in out[note_col]], dtype=object)
     why = np.where(supp, _SUPPRESSED_NOTE, _NOT_AVAILABLE_NOTE)
-    needs = marked & ~pd.Series(notes).str.startswith((SUPPRESSED, NOT_AVAILABLE)).to_numpy()
+    needs = marked & ~np.array([n.startswith((SUPPRESSED, NOT_AVAILABLE)) for n in notes], dtype=bool)
     new = [f"{w}; {n}" if n else w for w, n in zip(why, notes)]
     out[note_col] = pd.Series(np.where(needs, new, notes), index=out.index, dtype=object)
     return out
