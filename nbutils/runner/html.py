@@ -65,6 +65,8 @@ class _Headings(HTMLParser):
 
 def h2_headings(fragment: str) -> list[tuple[str, str]]:
     """The (anchor, text) of each h2 heading with an id in an HTML fragment: the pack template's contents list."""
+    if "<h2" not in fragment.lower():  # most cells (tables, charts, text) hold none: not parsed
+        return []
     parser = _Headings()
     parser.feed(fragment)
     parser.close()
