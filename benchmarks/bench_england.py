@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             print(output[-3000:])
             raise SystemExit(f"nbutils run failed (exit {process.returncode})")
         runs = json.loads((out / "manifest.json").read_text())["runs"]
-        index = bench_index.measure(out) if args.full else None  # the full run's own index, before it is removed
+        index = _index(out) if args.full else None  # the full run's own index, before it is removed
     ok = [r for r in runs if r["status"] == "succeeded"]
     median = statistics.median(r["seconds"] for r in ok)
     by_topic = {t: statistics.median(r["seconds"] for r in ok if r["topic"] == t) for t in sorted({r["topic"] for r in ok})}
@@ -124,8 +124,20 @@ def main(argv: list[str] | None = None) -> None:
           + ", ".join(f"{t} {s:.2f}" for t, s in by_topic.items()))
     print(f"peak memory, process tree: {memory.peak / 1e9:.2f} GB (target < {TARGETS['peak_gb']} GB: "
           f"{'met' if memory.peak / 1e9 < TARGETS['peak_gb'] else 'not met'})")
-    if index is not None:
+    if isinstance(index, str):
+        print(index)
+    elif index is not None:
         bench_index.report(index)
+
+
+def _index(out: Path):
+    """The run's index measured in Chromium, or a line saying why it could not be (the run's figures still print)."""
+    from nbutils.pdf import BrowserMissing
+
+    try:
+        return bench_index.measure(out)
+    except BrowserMissing as missing:
+        return f"index: not measured ({missing})"
 
 
 if __name__ == "__main__":
