@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(areas)} area(s) from {args.out}; load average at start {os.getloadavg()[0]:.1f}")
     for at_once in args.at_once:
         started = time.perf_counter()
-        written = write_area_pdfs(args.out, areas, pages_at_once=at_once)
+        written = write_area_pdfs(args.out, areas, pages_at_once=at_once, force=True)  # printed, not kept
         seconds = time.perf_counter() - started
         failed = [w for w in written if w.error]
         done = len(written) - len(failed)

@@ -24,6 +24,9 @@ SMALL_TEXT_PT = 9.0
 #: Smallest text on paper (points) and on a phone (CSS pixels) that a reader is asked to read.
 PRINT_MIN_PT = 7.2  # 7 pt, with room for rounding in the PDF
 PHONE_MIN_PX = 10.2
+#: How the pack saves a figure as SVG: text kept as text (sharp, searchable, half the size of paths) and ids made
+#: from a fixed salt, so that the same figure gives the same file.
+SVG_SAVE = {"svg.fonttype": "none", "svg.hashsalt": "nbutils"}
 #: Width of the text block of a portrait A4 page of a pack, in points (13 mm margins).
 PORTRAIT_TEXT_PT = (210 - 26) / 25.4 * 72
 

@@ -4,6 +4,9 @@ Maps work offline and years later: Leaflet (from the XStatic-Leaflet package, in
 into every map instead of being fetched from a CDN, the legend is plain HTML (no d3), and polygons never depend
 on base-map tiles. A light (faded OpenStreetMap) base map loads only when the reader's browser is online; without it,
 permanent labels on a few areas and on every marker keep the map readable.
+
+Each map also carries a description of itself for print (:data:`PRINT_SPEC_ID`: its shapes with their colours,
+labels, markers and legend, as JSON), from which :mod:`nbutils.map_print` draws it on paper without a browser.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 
 import functools
+import json
 from importlib import resources
 
 import branca.colormap as cm
@@ -19,13 +23,15 @@ from branca.element import Element
 import geopandas as gpd
 import numpy as np
 
-from . import fragments
+from . import fragments, map_shapes
 
 # ColorBrewer 5-class sequential Blues (colour-blind safe, prints in greyscale).
 SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#bdbdbd"
 TILE_OPACITY = 0.45  # a pale base map: polygons and labels stay the strongest thing on the page
 UNIT_COLOUR = "#d4351c"
+#: id of the JSON a map carries for print (:func:`print_spec`)
+PRINT_SPEC_ID = "nbu-print-map"
 LABEL_STYLE = ("font:bold 11px Arial,sans-serif;color:#0b0c0c;background:rgba(255,255,255,0.85);"
                "padding:1px 3px;border:1px solid #b1b4b6;white-space:nowrap")
 
@@ -68,9 +74,13 @@ def _inline_leaflet(fmap: folium.Map) -> None:
     header.add_child(Element(f"<script>{script}</script>"), name="leaflet_js_inline")
 
 
-def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool) -> str:
+def _legend_rows(colours: list[str], breaks: list[float], no_data: bool) -> list[tuple[str, str, str]]:
     rows = [(c, "box", f"{breaks[i]:g} to {breaks[i + 1]:g}") for i, c in enumerate(colours)]
-    return _key_legend(rows + ([(NO_DATA, "box", "no data")] if no_data else []), caption)
+    return rows + ([(NO_DATA, "box", "no data")] if no_data else [])
+
+
+def _legend(colours: list[str], breaks: list[float], caption: str, no_data: bool) -> str:
+    return _key_legend(_legend_rows(colours, breaks, no_data), caption)
 
 
 def _key_legend(items: list[tuple[str, str, str]], caption: str) -> str:
@@ -119,8 +129,12 @@ def _base(bounds, tiles: bool, room_for_labels: bool = False) -> folium.Map:
     return fmap
 
 
-def add_units(fmap: folium.Map, units, value_label: str, unit_text: str = "%") -> None:
-    """Maternity units as markers labelled with their name and figure (``units``: name, lat, lon, value)."""
+def add_units(fmap: folium.Map, units, value_label: str, unit_text: str = "%") -> list[list]:
+    """Maternity units as markers labelled with their name and figure (``units``: name, lat, lon, value).
+
+    Returns each marker's [lon, lat, label], for print (:func:`print_spec`).
+    """
+    drawn = []
     for unit in units.itertuples():
         figure = (f"{unit.value:.1f}{unit_text}" if unit.value is not None and unit.value == unit.value
                   else "not published")
@@ -128,6 +142,8 @@ def add_units(fmap: folium.Map, units, value_label: str, unit_text: str = "%") -
         folium.CircleMarker([unit.lat, unit.lon], radius=7, color="#0b0c0c", weight=1.5, fill=True,
                             fill_color=UNIT_COLOUR, fill_opacity=1, tooltip=text).add_to(fmap)
         _label(fmap, unit.lat, unit.lon, f"{unit.name} ({figure})")
+        drawn.append([float(unit.lon), float(unit.lat), f"{unit.name} ({figure})"])
+    return drawn
 
 
 def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: str = "%",
@@ -149,14 +165,17 @@ def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: st
                    style_function=lambda _: {"fillColor": "#bdd7e7", "fillOpacity": 0.35, "color": "#0b0c0c",
                                              "weight": 2},
                    tooltip=folium.GeoJsonTooltip(fields=["area_name"], aliases=["Area"])).add_to(fmap)
+    labels = []
     for row in boundary.itertuples():
         point = row.geometry.representative_point()
         _label(fmap, point.y, point.x, row.area_name)
-    add_units(fmap, units, value_label, unit_text)
-    fmap.get_root().html.add_child(Element(_key_legend(
-        [("#bdd7e7", "box", "the area" if len(boundary) == 1 else "the area's districts"),
-         (UNIT_COLOUR, "dot", f"maternity unit (place of care, not residents), labelled with {value_label}")],
-        "Key")))
+        labels.append([point.x, point.y, row.area_name])
+    markers = add_units(fmap, units, value_label, unit_text)
+    key = [("#bdd7e7", "box", "the area" if len(boundary) == 1 else "the area's districts"),
+           (UNIT_COLOUR, "dot", f"maternity unit (place of care, not residents), labelled with {value_label}")]
+    fmap.get_root().html.add_child(Element(_key_legend(key, "Key")))
+    print_spec(fmap, [_layer(boundary, ["#bdd7e7"] * len(boundary), "#0b0c0c", 2, 0.35)], labels, markers,
+               key, "Key")
     return fmap
 
 
@@ -201,15 +220,45 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
         highlight_function=lambda _: {"weight": 2.5, "color": "#0b0c0c"},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), sticky=True),
     ).add_to(fmap)
+    fills = [NO_DATA if v is None or math.isnan(v) else colormap(v) for v in shapes[value].astype(float)]
+    layers = [_layer(shapes, fills, "#ffffff", 0.8, 0.85)]
     if outline is not None:
         folium.GeoJson(
             outline[["geometry"]], name="District boundary",
             style_function=lambda _: {"fill": False, "color": "#0b0c0c", "weight": 2.5},
         ).add_to(fmap)
+        layers.append(_layer(outline, [None] * len(outline), "#0b0c0c", 2.5, 0))
+    named = []
     for name, point in _spread_labels(shapes, value, name_col, labels):
         _label(fmap, point.y, point.x, name)
-    if units is not None and len(units):
-        add_units(fmap, units, units_label)
+        named.append([point.x, point.y, name])
+    markers = add_units(fmap, units, units_label) if units is not None and len(units) else []
     has_missing = bool(shapes[value].isna().any())
     fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
+    print_spec(fmap, layers, named, markers, _legend_rows(colours, breaks, has_missing), legend)
     return fmap
+
+
+def _layer(frame: gpd.GeoDataFrame, fills: list, edge: str, width: float, opacity: float) -> dict:
+    """One layer of shapes for print (:mod:`nbutils.map_shapes`), each with its fill colour or None."""
+    return {"geometries": [map_shapes.encode(geometry) for geometry in frame.geometry],
+            "fills": [None if fill is None else str(fill)[:7] for fill in fills],
+            "edge": edge, "width": width, "opacity": opacity}
+
+
+def print_spec(fmap: folium.Map, layers: list[dict], labels: list, markers: list, legend: list, caption: str) -> None:
+    """Describe ``fmap`` for print, in a JSON script of its page (id :data:`PRINT_SPEC_ID`).
+
+    Parameters
+    ----------
+    layers : shapes from bottom to top (:func:`_layer`).
+    labels : [lon, lat, text] of each permanent label on an area.
+    markers : [lon, lat, text] of each marker, labelled with its text.
+    legend : (colour, 'box' or 'dot', words) per row of the legend.
+    caption : the legend's caption.
+    """
+    spec = {"layers": layers, "labels": labels, "markers": markers, "marker_colour": UNIT_COLOUR,
+            "legend": [list(row) for row in legend], "caption": caption}
+    text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")  # no "</script>" inside the script
+    fmap.get_root().header.add_child(Element(f'<script type="application/json" id="{PRINT_SPEC_ID}">{text}</script>'),
+                                     name="nbu_print_spec")

@@ -1,9 +1,9 @@
 """One PDF per area: a title page with contents, then the overview and the topics in pack order, A4, numbered.
 
 The pack's own HTML pages are printed by headless Chromium (the Debian package ``chromium``, driven through
-playwright) with their print styles, then joined with pypdf. Before a page is printed, each live map (a folium
-iframe, which does not print) is drawn by the same browser and replaced by a PNG of itself, "about this indicator"
-boxes are opened, and links to local files lose their target so that no machine path reaches the PDF. The header
+playwright) with their print styles, then joined with pypdf. Live maps (folium pages in iframes) are not loaded:
+each is replaced by the same map drawn for print from the description it carries (:mod:`nbutils.map_print`, as
+vectors, drawn meanwhile in a thread of this process), "about this indicator" boxes are opened, and links to local files lose their target so that no machine path reaches the PDF. The header
 (area name, pack date) and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each
 page, since page numbers run across the whole document. The browser's own header and footer (URL, date) are off.
 Web requests are refused while printing: the PDF is the same with or without a network. One browser prints a
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import concurrent.futures
 import json
 import os
@@ -23,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import map_print
 from .errors import WorkbookError
 from .fragments import render
 from .pdf_join import join_topics, kept_pages, page_sizes, printed_from, write_pdf
@@ -33,10 +35,12 @@ from .topics_meta import TOPIC_ORDER, TOPIC_TITLES
 BUDGET = {"overview": 4}
 TOPIC_BUDGET = 8
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MAP_WIDTH_PX = 700  # about the width of the A4 text block at 96 dpi
-#: A map's size (CSS pixels) when drawn for print: printed 8 cm high (the pack's print styles), its 11 px labels
-#: and 12 px legend come out at 7.3 pt and 8 pt.
-MAP_PRINT_PX = (560, 340)
+#: A tab's window (CSS pixels): about an A4 text block wide. Pages are laid out for paper by their print styles.
+VIEWPORT = {"width": 760, "height": 1000}
+#: A page's maps in the order they appear: the iframes the pack's pages frame a map in (``report/map``), and the
+#: map page each frames (none for a map held in the frame itself).
+MAP_FRAME = re.compile(r"""<iframe\b[^>]*\bclass=["']nbu-map["'][^>]*>""")
+MAP_SOURCE = re.compile(r"""\ssrc=["']([^"']+)["']""")
 #: Pages Chromium prints at once (tabs, each in its own context). On 2 cores printing is CPU-bound: two tabs keep
 #: both cores busy; four are 5% faster but hold a third more memory (Kent's PDFs: 3.28 s an area and 3.0 GB with
 #: four tabs, 3.44 s and 2.0 GB with two), which would take a whole England run past 3 GB.
@@ -189,9 +193,9 @@ class Tabs:
         return tabs
 
     async def _new_tab(self):
-        context = await self._browser.new_context(viewport={"width": MAP_WIDTH_PX + 60, "height": 1000},
-                                                  device_scale_factor=2)
+        context = await self._browser.new_context(viewport=VIEWPORT)
         await context.route(re.compile(r"^https?://"), lambda route: route.abort())
+        await context.route(re.compile(r"^file:.*\.html$"), _no_map_frames)
         return await context.new_page()
 
     async def _replace(self, tab):
@@ -258,12 +262,74 @@ async def area_pdf(tabs: Tabs, folder: Path, area_name: str, topics: list[str], 
 
 
 async def print_page(tab, page_path: Path) -> bytes:
-    """One pack page, printed in browser ``tab``, as PDF bytes: maps as images, "about" boxes open, no local link
-    targets."""
-    await tab.goto(page_path.as_uri(), wait_until="load")
-    await _maps_to_images(tab)
+    """One pack page, printed in browser ``tab``, as PDF bytes: maps drawn for print, "about" boxes open, no local
+    link targets."""
+    maps = asyncio.create_task(asyncio.to_thread(draw_maps, page_path))  # drawn while the page loads
+    try:
+        await tab.goto(page_path.as_uri(), wait_until="load")
+    finally:
+        drawn = await maps
+    await tab.evaluate(PLACE_MAPS, [_map_figure(printed) for printed in drawn])
     await tab.evaluate(PREPARE)
     return await tab.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=False)
+
+
+async def _no_map_frames(route) -> None:
+    """Answer a page's map frames with an empty page (their maps are drawn for print instead); load the rest."""
+    request = route.request
+    try:
+        in_a_frame = request.is_navigation_request() and request.frame.parent_frame is not None
+    except Exception:  # a frame already gone: nothing will show what it loads
+        in_a_frame = False
+    if in_a_frame:
+        await route.fulfill(body="<!doctype html><title>map</title>", content_type="text/html")
+    else:
+        await route.continue_()
+
+
+def draw_maps(page_path: Path) -> list:
+    """Each map of a page drawn for print (:class:`nbutils.map_print.PrintedMap`), in page order; None for a map
+    with no description for print (one held in the page itself, or written by an older version)."""
+    drawn = []
+    for frame in MAP_FRAME.findall(page_path.read_text(encoding="utf-8")):
+        source = MAP_SOURCE.search(frame)
+        path = page_path.parent / html.unescape(source.group(1)) if source else None
+        spec = map_print.read_spec(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+        drawn.append(map_print.draw(spec) if spec else None)
+    return drawn
+
+
+def _map_figure(printed) -> dict | None:
+    if printed is None:
+        return None
+    key = "; ".join(f"{number} {text}" for number, text in printed.key)
+    return {"src": "data:image/svg+xml;base64," + base64.b64encode(printed.svg.encode()).decode("ascii"),
+            "key": f"Numbered on the map: {key}." if key else ""}
+
+
+#: Replaces each map frame of the page by its picture for print (and the list of labels shown as numbers), or by
+#: a line saying the map is on the web page only.
+PLACE_MAPS = """(maps) => {
+  document.querySelectorAll('iframe.nbu-map').forEach((frame, i) => {
+    const drawn = maps[i];
+    const figure = document.createElement('div');
+    figure.className = 'nbu-map-figure';
+    if (drawn) {
+      const img = document.createElement('img');
+      img.src = drawn.src;
+      img.className = 'nbu-map-print';
+      img.alt = frame.title || 'Map';
+      figure.appendChild(img);
+    }
+    if (!drawn || drawn.key) {
+      const note = document.createElement('p');
+      note.className = 'nbu-note nbu-map-key';
+      note.textContent = drawn ? drawn.key : 'This map is on the web page only.';
+      figure.appendChild(note);
+    }
+    frame.replaceWith(figure);
+  });
+}"""
 
 
 PREPARE = """() => {
@@ -272,94 +338,6 @@ PREPARE = """() => {
   document.querySelectorAll('a[href]').forEach(a => {
     if (!/^https?:/.test(a.getAttribute('href'))) { a.removeAttribute('href'); }
   });
-}"""
-
-
-async def _maps_to_images(page) -> None:
-    """Replace each folium iframe (and folium's 'trust this notebook' box around it) by a PNG of the drawn map."""
-    for handle in await page.query_selector_all("iframe"):
-        frame = await handle.content_frame()
-        if frame is None:
-            continue
-        try:
-            await frame.wait_for_selector("path.leaflet-interactive", state="attached", timeout=15_000)
-        except Exception:  # a map with nothing to draw still prints as it looks
-            pass
-        # Zoom buttons mean nothing on paper; the scale bar, legend and attribution stay.
-        await frame.add_style_tag(content=".leaflet-control-zoom{display:none}")
-        # Drawn smaller than on screen and refitted to the area, so that printed at the page's map height
-        # its labels and legend are 7 pt or more; labels that would overlap become numbers, listed under the map.
-        # In view first: Chromium holds back animation frames in frames out of view, and the picture is taken there.
-        await handle.scroll_into_view_if_needed()
-        await handle.evaluate(f"f => {{ f.style.width = '{MAP_PRINT_PX[0]}px'; f.style.height = '{MAP_PRINT_PX[1]}px'; }}")
-        await frame.evaluate(SETTLE)  # the frame's own resize handling (Leaflet re-centres) runs first
-        try:
-            key = await frame.evaluate(DECLUTTER)
-        except Exception:  # a frame without Leaflet (nothing drawn) prints as it looks
-            key = []
-        # JPEG: a map is a photograph-like raster; a PNG of it would double the PDF that gets emailed.
-        png = base64.b64encode(await handle.screenshot(type="jpeg", quality=72)).decode("ascii")
-        await handle.evaluate("""(frame, [src, key]) => {
-          const img = document.createElement('img');
-          img.src = src;
-          img.className = 'nbu-map-print';
-          img.alt = frame.title || 'Map';
-          img.style.width = '100%';
-          const box = frame.closest('div[style*="padding-bottom"]');
-          const outer = box && box.parentElement && box.parentElement.children.length === 1 ? box.parentElement
-                        : box;
-          const figure = document.createElement('div');
-          figure.className = 'nbu-map-figure';
-          figure.appendChild(img);
-          if (key.length) {
-            const list = document.createElement('p');
-            list.className = 'nbu-note nbu-map-key';
-            list.textContent = 'Numbered on the map: ' + key.map(([n, text]) => n + ' ' + text).join('; ') + '.';
-            figure.appendChild(list);
-          }
-          (outer || frame).replaceWith(figure);
-        }""", [f"data:image/jpeg;base64,{png}", key])
-
-
-#: Run inside a map's frame just resized: resolves once two animation frames have been drawn (Leaflet handles a
-#: resize on the next one), or after half a second at most.
-SETTLE = """() => new Promise(done => {
-  setTimeout(done, 500);
-  requestAnimationFrame(() => requestAnimationFrame(done));
-})"""
-
-#: Run inside a map's frame before its picture is taken: refit the (now smaller) map to its shapes and markers,
-#: then keep each permanent label that lies inside the map clear of the legend, the scale and the labels before it,
-#: and replace the others by a number; returns [[number, label text], ...] for the key printed under the map.
-DECLUTTER = """() => {
-  const name = Object.keys(window).find(k => /^map_/.test(k) && window.L && window[k] instanceof L.Map);
-  if (!name) { return []; }
-  const map = window[name];
-  map.invalidateSize({animate: false});
-  let bounds = null;
-  map.eachLayer(layer => {
-    const part = layer instanceof L.GeoJSON ? layer.getBounds()
-                 : (layer instanceof L.Marker || layer instanceof L.CircleMarker) ? L.latLngBounds([layer.getLatLng()])
-                 : null;
-    if (part && part.isValid()) { bounds = bounds ? bounds.extend(part) : L.latLngBounds(part.getSouthWest(), part.getNorthEast()); }
-  });
-  if (bounds) { map.fitBounds(bounds, {animate: false, padding: [12, 12]}); }
-  const frame = map.getContainer().getBoundingClientRect();
-  const kept = [], key = [];
-  const overlaps = (a, b) => a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom + 1 && b.top < a.bottom + 1;
-  document.querySelectorAll('.nbu-legend, .leaflet-control-scale, .leaflet-control-attribution')
-    .forEach(control => kept.push(control.getBoundingClientRect()));
-  document.querySelectorAll('.nbu-label > div').forEach(label => {
-    label.style.display = 'inline-block';  // its box (and white background) then spans its text, to be measured
-    const box = label.getBoundingClientRect();
-    const inside = box.left >= frame.left && box.right <= frame.right && box.top >= frame.top
-                   && box.bottom <= frame.bottom;
-    if (inside && !kept.some(other => overlaps(box, other))) { kept.push(box); return; }
-    key.push([key.length + 1, label.textContent.trim()]);
-    label.textContent = String(key.length);
-    kept.push(label.getBoundingClientRect());
-  });
-  return key;
 }"""
 
 

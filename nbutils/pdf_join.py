@@ -22,7 +22,7 @@ PRINTED_FROM = "/NbuPrintedFrom"
 TOPIC_PAGES = "/NbuTopicPages"
 #: What else decides how a PDF looks, beside its pages: the printing code and the title and overlay templates
 #: (package files), so that a new version of either prints every PDF again.
-PRINTING_FILES = ("pdf.py", "pdf_join.py", "templates/pdf/title.html.j2", "templates/pdf/overlay.html.j2")
+PRINTING_FILES = ("pdf.py", "pdf_join.py", "map_print.py", "templates/pdf/title.html.j2", "templates/pdf/overlay.html.j2")
 
 
 def printed_from(folder: Path, topics: list[str], link: str) -> str:

@@ -274,12 +274,10 @@ class Pack:
         SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
         ``web_only``: left out of print (the caller prints a line saying where it is).
         """
-        from .chart_style import fits_figure
-
-        from .chart_style import figure_sizing
+        from .chart_style import SVG_SAVE, figure_sizing, fits_figure
 
         buffer = io.BytesIO()
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nbutils"}):
+        with matplotlib.rc_context(SVG_SAVE):
             fig.savefig(buffer, format="svg", bbox_inches=None if fits_figure(fig) else "tight",
                         metadata={"Date": None})
         data = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -92,8 +92,18 @@ def test_no_machine_path_or_browser_header_in_the_pdf(swale_pdf):
         assert leak not in text, leak
         assert leak.encode() not in raw, leak
     assert not re.search(r"(?<![\w.])/(home|tmp|work|root|usr|Users|var)/", text)
-    assert "Make this Notebook Trusted" not in text  # live maps are replaced by pictures of themselves
-    assert raw.count(b"/Subtype /Image") >= 2  # the SUDI page's two maps (and charts are vectors)
+    assert "Make this Notebook Trusted" not in text  # live maps are replaced by the same maps drawn for print
+
+
+@pytest.mark.slow
+def test_the_sudi_page_s_maps_are_printed_as_drawn_for_print(swale_pdf):
+    _, path, reader = swale_pdf
+    text = " ".join(_text(page) for page in reader.pages)
+    # Both SUDI maps, as vectors with their text: each one's legend caption and boundary attribution.
+    assert "MSOA's LSOAs, IoD2025)" in text
+    assert text.count("Boundaries: ONS, Open Government") == 2
+    assert "on the web page only" not in text
+    assert b"/Subtype /Image" not in path.read_bytes()  # no screenshot of a map (and charts are vectors too)
 
 
 @pytest.mark.slow
