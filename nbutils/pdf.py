@@ -3,9 +3,10 @@
 The pack's own HTML pages are printed by headless Chromium (the Debian package ``chromium``, driven through
 playwright) with their print styles, then joined with pypdf. Live maps (folium pages in iframes) are not loaded:
 each is replaced by the same map drawn for print from the description it carries (:mod:`nbutils.map_print`, as
-vectors, drawn meanwhile in a thread of this process), "about this indicator" boxes are opened, and links to local files lose their target so that no machine path reaches the PDF. The header
-(area name, pack date) and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each
-page, since page numbers run across the whole document. The browser's own header and footer (URL, date) are off.
+vectors, drawn in a thread of this process while the page loads). "About this indicator" boxes are opened, and
+links to local files lose their target so that no machine path reaches the PDF. The header (area name, pack date)
+and footer ("Page N of M") are printed by Chromium on a separate overlay and stamped on each page, since page
+numbers run across the whole document. The browser's own header and footer (URL, date) are off.
 Web requests are refused while printing: the PDF is the same with or without a network. One browser prints a
 whole batch in a few reused tabs, several pages at once (playwright's async API), and PDFs are joined in a thread
 meanwhile.
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import html
 import concurrent.futures
+import html
 import json
 import os
 import re
@@ -318,7 +319,7 @@ PLACE_MAPS = """(maps) => {
       const img = document.createElement('img');
       img.src = drawn.src;
       img.className = 'nbu-map-print';
-      img.alt = frame.title || 'Map';
+      img.alt = (frame.title || 'Map').replace(/^Interactive map: /, 'Map: ');
       figure.appendChild(img);
     }
     if (!drawn || drawn.key) {
