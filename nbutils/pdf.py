@@ -177,9 +177,11 @@ class Tabs:
     that will not load leaves no half-drawn state for the next.
     """
 
-    #: Pages a tab prints before it is replaced: about two areas' worth, so that replacing costs little (3% of
-    #: the time) and memory stays near that of the first pages (Chromium's grew from 3 to 5 GB over 42 areas).
-    USES = 16
+    #: Pages a tab prints before it is replaced: about four areas' worth. A fresh tab costs a renderer process and
+    #: its first pages are slower: replaced after 16 pages, 16 areas printed in 2.1-2.3 s an area, after 32 in
+    #: 1.9 s (peak memory 2.3 and 2.5 GB). Replacing at all keeps memory near that of the first pages: Chromium's
+    #: grew from 3 to 5 GB over 42 areas when tabs were never replaced (and maps were drawn in them).
+    USES = 32
 
     def __init__(self, browser):
         self._browser = browser
