@@ -36,7 +36,7 @@ KM_PER_DEGREE = 111.32
 FONTS = ("Arial", "Liberation Sans", "DejaVu Sans")
 #: matplotlib's figures, rcParams and text cache are shared by the whole process: one map is drawn at a time.
 _DRAWING = threading.Lock()
-_SPEC = re.compile(r'<script type="application/json" id="nbu-print-map">(.*?)</script>', re.S)
+_SPEC = re.compile(rf'<script type="application/json" id="{map_shapes.SPEC_ID}">(.*?)</script>', re.S)
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Polygons in a compact form for a map's description for print (:mod:`nbutils.maps` writes, :mod:`nbutils.map_print`
-reads).
+"""The description a map carries for print (:mod:`nbutils.maps` writes it, :mod:`nbutils.map_print` reads it): where
+it sits in the map's page, and its polygons in a compact form.
 
 A (multi)polygon is a list of polygons, each a list of rings (the exterior first, then any holes); a ring is its
 longitude and latitude in units of :data:`UNIT` degrees (about a metre), as whole numbers: the first point, then
@@ -13,6 +13,8 @@ import numpy as np
 import shapely
 
 UNIT = 1e-5  # degrees; 5 decimal places
+#: id of the JSON script holding the description in a map's page
+SPEC_ID = "nbu-print-map"
 
 
 def encode(geometry) -> list[list[list[int]]]:

@@ -5,7 +5,7 @@ into every map instead of being fetched from a CDN, the legend is plain HTML (no
 on base-map tiles. A light (faded OpenStreetMap) base map loads only when the reader's browser is online; without it,
 permanent labels on a few areas and on every marker keep the map readable.
 
-Each map also carries a description of itself for print (:data:`PRINT_SPEC_ID`: its shapes with their colours,
+Each map also carries a description of itself for print (:func:`print_spec`: its shapes with their colours,
 labels, markers and legend, as JSON), from which :mod:`nbutils.map_print` draws it on paper without a browser.
 """
 
@@ -30,8 +30,6 @@ SEQUENTIAL = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
 NO_DATA = "#bdbdbd"
 TILE_OPACITY = 0.45  # a pale base map: polygons and labels stay the strongest thing on the page
 UNIT_COLOUR = "#d4351c"
-#: id of the JSON a map carries for print (:func:`print_spec`)
-PRINT_SPEC_ID = "nbu-print-map"
 LABEL_STYLE = ("font:bold 11px Arial,sans-serif;color:#0b0c0c;background:rgba(255,255,255,0.85);"
                "padding:1px 3px;border:1px solid #b1b4b6;white-space:nowrap")
 
@@ -207,10 +205,11 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
                   max(bounds[3], points[3]))
     fmap = _base(bounds, tiles, room_for_labels=units is not None and len(units) > 0)
 
+    def fill(v) -> str:
+        return NO_DATA if v is None or (isinstance(v, float) and math.isnan(v)) else colormap(v)
+
     def style(feature):
-        v = feature["properties"][value]
-        fill = NO_DATA if v is None or (isinstance(v, float) and math.isnan(v)) else colormap(v)
-        return {"fillColor": fill, "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.85}
+        return {"fillColor": fill(feature["properties"][value]), "color": "#ffffff", "weight": 0.8, "fillOpacity": 0.85}
 
     columns = list(dict.fromkeys([name_col, value, *tooltip]))
     folium.GeoJson(
@@ -220,8 +219,7 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
         highlight_function=lambda _: {"weight": 2.5, "color": "#0b0c0c"},
         tooltip=folium.GeoJsonTooltip(fields=list(tooltip), aliases=list(tooltip.values()), sticky=True),
     ).add_to(fmap)
-    fills = [NO_DATA if v is None or math.isnan(v) else colormap(v) for v in shapes[value].astype(float)]
-    layers = [_layer(shapes, fills, "#ffffff", 0.8, 0.85)]
+    layers = [_layer(shapes, [fill(v) for v in shapes[value].astype(float)], "#ffffff", 0.8, 0.85)]
     if outline is not None:
         folium.GeoJson(
             outline[["geometry"]], name="District boundary",
@@ -242,12 +240,12 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
 def _layer(frame: gpd.GeoDataFrame, fills: list, edge: str, width: float, opacity: float) -> dict:
     """One layer of shapes for print (:mod:`nbutils.map_shapes`), each with its fill colour or None."""
     return {"geometries": [map_shapes.encode(geometry) for geometry in frame.geometry],
-            "fills": [None if fill is None else str(fill)[:7] for fill in fills],
+            "fills": [None if fill is None else str(fill)[:7] for fill in fills],  # '#rrggbb', without alpha
             "edge": edge, "width": width, "opacity": opacity}
 
 
 def print_spec(fmap: folium.Map, layers: list[dict], labels: list, markers: list, legend: list, caption: str) -> None:
-    """Describe ``fmap`` for print, in a JSON script of its page (id :data:`PRINT_SPEC_ID`).
+    """Describe ``fmap`` for print, in a JSON script of its page (id :data:`nbutils.map_shapes.SPEC_ID`).
 
     Parameters
     ----------
@@ -260,5 +258,5 @@ def print_spec(fmap: folium.Map, layers: list[dict], labels: list, markers: list
     spec = {"layers": layers, "labels": labels, "markers": markers, "marker_colour": UNIT_COLOUR,
             "legend": [list(row) for row in legend], "caption": caption}
     text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")  # no "</script>" inside the script
-    fmap.get_root().header.add_child(Element(f'<script type="application/json" id="{PRINT_SPEC_ID}">{text}</script>'),
-                                     name="nbu_print_spec")
+    script = f'<script type="application/json" id="{map_shapes.SPEC_ID}">{text}</script>'
+    fmap.get_root().header.add_child(Element(script), name="nbu_print_spec")
