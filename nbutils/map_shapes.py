@@ -4,7 +4,7 @@ it sits in the map's page, and its polygons in a compact form.
 A (multi)polygon is a list of polygons, each a list of rings (the exterior first, then any holes); a ring is its
 longitude and latitude in units of :data:`UNIT` degrees (about a metre), as whole numbers: the first point, then
 each point's difference from the one before, flattened. Differences between neighbouring vertices are short
-numbers, so a county's 950 neighbourhoods take about a third of the room GeoJSON would.
+numbers: a county's 938 neighbourhoods (LSOAs) take 115 KB, against 274 KB as GeoJSON.
 """
 
 from __future__ import annotations
