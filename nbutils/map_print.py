@@ -30,10 +30,6 @@ INK = "#0b0c0c"
 QUIET = "#505a5f"
 ATTRIBUTION = "Boundaries: ONS, Open Government\nLicence v3.0. Contains OS data ©\nCrown copyright and database right."
 KM_PER_DEGREE = 111.32
-#: Fonts for the map's text, the first one installed: the one its labels are measured in is the one named in the
-#: SVG, so that the browser that prints it sets the text in the boxes measured for it (Chromium draws "Arial" in
-#: Liberation Sans where Arial is missing, which matplotlib would measure as DejaVu Sans).
-FONTS = ("Arial", "Liberation Sans", "DejaVu Sans")
 #: matplotlib's figures, rcParams and text cache are shared by the whole process: one map is drawn at a time.
 _DRAWING = threading.Lock()
 _SPEC = re.compile(rf'<script type="application/json" id="{map_shapes.SPEC_ID}">(.*?)</script>', re.S)
@@ -48,9 +44,13 @@ class PrintedMap:
 
 
 def read_spec(html: str) -> dict | None:
-    """The print description held in a map's HTML page, or None (a map written without one)."""
+    """The print description held in a map's HTML page, or None: a map written without one, or with nothing to
+    draw (no shape and no marker)."""
     match = _SPEC.search(html)
-    return json.loads(match.group(1)) if match else None
+    spec = json.loads(match.group(1)) if match else None
+    if spec and (spec.get("markers") or any(any(layer["geometries"]) for layer in spec["layers"])):
+        return spec
+    return None
 
 
 def draw(spec: dict) -> PrintedMap:
@@ -59,7 +59,9 @@ def draw(spec: dict) -> PrintedMap:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with _DRAWING, style(), matplotlib.rc_context({"font.family": _font()}):
+    with _DRAWING, style():
+        font = _font(tuple(matplotlib.rcParams["font.sans-serif"]))
+    with _DRAWING, style(), matplotlib.rc_context({"font.family": font}):
         fig = Figure(figsize=SIZE_IN)
         canvas = FigureCanvasAgg(fig)  # measures the labels, to keep them clear of each other
         ax = fig.add_axes((0.004, 0.01, MAP_SHARE, 0.98))
@@ -71,7 +73,7 @@ def draw(spec: dict) -> PrintedMap:
             _draw_layer(ax, layer)
         markers = spec.get("markers", [])
         if markers:
-            ax.scatter([m[0] for m in markers], [m[1] for m in markers], s=42, c=spec.get("marker_colour", "#d4351c"),
+            ax.scatter([m[0] for m in markers], [m[1] for m in markers], s=42, c=spec["marker_colour"],
                        edgecolors=INK, linewidths=0.9, zorder=4)
         key = _labels(ax, canvas.get_renderer(), spec.get("labels", []), markers)
         _scale_bar(ax, x0, x1, y0, y1)
@@ -85,10 +87,14 @@ def draw(spec: dict) -> PrintedMap:
 
 
 @functools.cache
-def _font() -> str:
+def _font(families: tuple[str, ...]) -> str:
+    """The first of the chart style's fonts that is installed. The SVG then names the very font its labels were
+    measured in, so the browser that prints it sets them in the boxes measured for them (a list starting "Arial"
+    would be drawn by Chromium in Liberation Sans where Arial is missing, and measured by matplotlib in DejaVu Sans).
+    """
     from matplotlib import font_manager
 
-    for name in FONTS:
+    for name in families:
         try:
             font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
             return name

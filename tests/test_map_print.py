@@ -76,6 +76,14 @@ def test_a_units_map_describes_the_area_its_labels_and_its_key(squares, units):
     assert spec["caption"] == "Key" and [row[1] for row in spec["legend"]] == ["box", "dot"]
 
 
+def test_a_description_with_nothing_to_draw_counts_as_none():
+    html = ('<script type="application/json" id="nbu-print-map">'
+            '{"layers":[{"geometries":[[]],"fills":[null],"edge":"#fff","width":1,"opacity":1}],"labels":[],'
+            '"markers":[],"marker_colour":"#d4351c","legend":[],"caption":"x"}</script>')
+    assert map_print.read_spec(html) is None
+    assert map_print.read_spec("<html>no description</html>") is None
+
+
 def test_a_script_end_inside_a_name_cannot_close_the_description_early(squares):
     named = squares.assign(area_name=["</script><b>x", "Middle fixture", "East fixture"], share=[50.0, 1.0, 2.0])
     spec = _spec(maps.choropleth(named, "share", "Share (%)", labels=1))
