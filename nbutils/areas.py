@@ -11,6 +11,7 @@ kent`` is parameters/kent.yaml); :func:`resolve_targets` says so and how to ask 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,13 +280,23 @@ class Registry:
             return []
         from . import store  # the DfE table is read with pandas, only when asked for
 
-        table = store.table("statistical_neighbours")
-        rows = table[table.area_code == area.code].sort_values("neighbour_rank")
-        return [self._by_code[code] for code in rows.neighbour_code if code in self._by_code]
+        ranked = _ranked_neighbours(store.build_stamp())
+        store.record_read("table:statistical_neighbours")
+        return [self._by_code[code] for code in ranked.get(area.code, ()) if code in self._by_code]
 
     def predecessors(self, area: Area) -> list[tuple[str, str]]:
         """(code, name) of the districts merged into ``area`` in April 2023, if any."""
         return [(code, name) for code, (name, new) in self._predecessors.items() if new == area.code]
+
+
+@functools.lru_cache(maxsize=2)
+def _ranked_neighbours(build_stamp: tuple) -> dict[str, tuple[str, ...]]:
+    """Each authority's DfE statistical neighbours, closest first, from the store build ``build_stamp``: looked up
+    by every page of a batch, so grouped once rather than filtered per call."""
+    from . import store
+
+    table = store.table("statistical_neighbours").sort_values(["area_code", "neighbour_rank"], kind="stable")
+    return {code: tuple(rows.neighbour_code) for code, rows in table.groupby("area_code", sort=False)}
 
 
 def _shared(values) -> str | None:

@@ -16,6 +16,7 @@ from .areas import Area, registry
 ROLE_ORDER = {"area": 0, "member": 0.5, "county": 1, "region": 2, "england": 3, "districts_median": 4}
 
 
+@store.per_build(maxsize=64)  # every indicator of an area's pages asks for the same comparators
 def comparison_areas(area: Area) -> pd.DataFrame:
     """The area and its comparators: columns area_code, area_name, role (area/county/region/england), order."""
     rows = [(area.code, area.name, "area")]
@@ -43,7 +44,9 @@ def with_comparators(indicator_id: str, area: Area) -> pd.DataFrame:
                 order=ROLE_ORDER[combined.MEMBER])], ignore_index=True)
             data = pd.concat([data, members], ignore_index=True)
         data = pd.concat([own, data], ignore_index=True)
-    frame = places.merge(data, on="area_code", how="left", validate="one_to_many")
+    # One row per place (an area and its comparators are distinct), so no one-to-many check: it cost more than
+    # the merge itself, for every indicator of every page.
+    frame = places.merge(data, on="area_code", how="left")
     return frame.sort_values(["order"], kind="stable").reset_index(drop=True)
 
 

@@ -274,8 +274,7 @@ def analysis_ready(frame: pd.DataFrame, decimals: Mapping[str, int] | None = Non
         out[note_col] = notes.where(~withheld | notes.str.startswith(disclosure.SUPPRESSED),
                                     disclosure.SUPPRESSED + " suppressed (disclosure control)")
     out = _rounded(out, dict(decimals or {}))
-    rendered = disclosure.for_csv(out, note_col)
-    return out.assign(**{note_col: rendered[note_col].fillna("").astype(str)})
+    return out.assign(**{note_col: disclosure.csv_notes(out, note_col).fillna("").astype(str)})
 
 
 def _all_numbers(column: pd.Series) -> bool:

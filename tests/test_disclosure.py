@@ -254,3 +254,20 @@ def test_for_csv_never_writes_an_empty_field_for_a_number():
     back = pd.read_csv(__import__("io").StringIO(out.to_csv(index=False)), na_values=["[c]", "[x]"])
     assert back["count"].tolist()[1:] == [10, 0] and np.isnan(back["count"].iloc[0])
     assert D.is_suppressed(f).tolist() == [True, False, False]
+
+
+def test_csv_notes_are_the_notes_for_csv_writes():
+    # A withheld row, a row with a cell not published and a note of its own, a row with a note and nothing
+    # missing, one flagged suppressed with no note, and a frame with no note column at all.
+    f = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "value": [np.nan, 2.5, 3.0, np.nan],
+                      "lower": [np.nan, np.nan, 1.0, np.nan], "suppressed": [False, False, False, True],
+                      "value_note": ["[c] suppressed: fewer than 3 events (disclosure control)",
+                                     "provisional", "revised", None]})
+    notes = D.csv_notes(f)
+    assert notes.tolist() == D.for_csv(f).value_note.tolist()
+    assert notes.tolist() == ["[c] suppressed: fewer than 3 events (disclosure control)",
+                              "[x] not available: not published in the source held here; provisional", "revised",
+                              D.WITHHELD_NOTE]
+    bare = f.drop(columns=["value_note", "suppressed"])
+    assert D.csv_notes(bare).tolist() == D.for_csv(bare).value_note.tolist()
+    assert D.csv_notes(bare).tolist()[2] == ""

@@ -41,13 +41,14 @@ from .cross_source import (VALUE_COLUMNS, Copy, control_statistic, period_years,
                            recoverable_windows, round_published)
 from .implied import IMPLIED_EVENTS_THRESHOLD, IMPLIED_NOTE, implied_events, suppress_implied_events
 from .primary import (DEFAULT_DERIVED_COLS, FOOTNOTES, NOT_AVAILABLE, RULES, SUPPRESSED, WITHHELD_NOTE,
-                      DisclosureError, Rule, apply, check_no_small_counts, display, footnote, for_csv,
-                      for_output, is_suppressed)
+                      DisclosureError, Rule, apply, check_no_small_counts, csv_notes, display, footnote,
+                      for_csv, for_output, is_suppressed)
 
 __all__ = [
     "SUPPRESSED", "NOT_AVAILABLE", "WITHHELD_NOTE", "RULES", "Rule", "FOOTNOTES", "DEFAULT_DERIVED_COLS",
     "DisclosureError", "apply", "for_output", "display", "footnote", "check_no_small_counts", "COMPLEMENT_NOTE",
     "IMPLIED_NOTE", "IMPLIED_EVENTS_THRESHOLD", "implied_events", "suppress_implied_events",
-    "complementary_suppression", "is_suppressed", "for_csv", "VALUE_COLUMNS", "Copy", "control_statistic",
+    "complementary_suppression", "is_suppressed", "for_csv", "csv_notes", "VALUE_COLUMNS", "Copy",
+    "control_statistic",
     "period_years", "pinned_count", "recoverable_windows", "round_published",
 ]

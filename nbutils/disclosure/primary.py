@@ -208,8 +208,7 @@ def for_csv(frame, note_col="value_note"):
     """
     out = frame.copy()
     supp = is_suppressed(out, note_col)
-    if note_col not in out.columns:
-        out[note_col] = ""
+    notes = _notes(out, note_col)
     marked = np.zeros(len(out), dtype=bool)
     for c in out.columns:
         if c in (note_col, "suppressed"):
@@ -222,12 +221,32 @@ def for_csv(frame, note_col="value_note"):
         vals = column.to_numpy(dtype=object)
         out[c] = pd.Series(np.where(missing & supp, SUPPRESSED, np.where(missing, NOT_AVAILABLE, vals)),
                            index=out.index, dtype=object)
-    notes = np.array(["" if pd.isna(n) else str(n) for n in out[note_col]], dtype=object)
+    out[note_col] = pd.Series(_marker_notes(notes, supp, marked), index=out.index, dtype=object)
+    return out
+
+
+def csv_notes(frame, note_col="value_note"):
+    """The note column :func:`for_csv` writes for ``frame`` (a Series of text), without rendering the markers."""
+    supp = is_suppressed(frame, note_col)
+    marked = np.zeros(len(frame), dtype=bool)
+    for c in frame.columns:
+        if c not in (note_col, "suppressed"):
+            marked |= frame[c].isna().to_numpy()
+    return pd.Series(_marker_notes(_notes(frame, note_col), supp, marked), index=frame.index, dtype=object)
+
+
+def _notes(frame, note_col) -> np.ndarray:
+    if note_col not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.array(["" if pd.isna(n) else str(n) for n in frame[note_col]], dtype=object)
+
+
+def _marker_notes(notes: np.ndarray, supp: np.ndarray, marked: np.ndarray) -> np.ndarray:
+    """Each row's note, with why its cells are marked put first on a row that has a marker and no such note."""
     why = np.where(supp, _SUPPRESSED_NOTE, _NOT_AVAILABLE_NOTE)
     needs = marked & ~np.array([n.startswith((SUPPRESSED, NOT_AVAILABLE)) for n in notes], dtype=bool)
     new = [f"{w}; {n}" if n else w for w, n in zip(why, notes)]
-    out[note_col] = pd.Series(np.where(needs, new, notes), index=out.index, dtype=object)
-    return out
+    return np.where(needs, new, notes)
 
 
 #: Alias of :func:`for_output`.

@@ -187,18 +187,22 @@ def headline_row(h: Headline, area: Area) -> dict:
                      + indicators.group_phrase(len(spread)))
     if dropped:
         notes.append(f"{', '.join(dropped)} carried forward by ONS (not new data) and left out")
-    for local in query.local_values(h.indicator_id, [area.code]).itertuples():
+    local = query.local_values(h.indicator_id, [area.code])
+    for local_label, local_value, local_period in zip(local["label"], local["value"], local["period"]):
         # The authority's own figure, beside the national one and never in its place.
-        notes.append(f"{local.label}: {_fmt(local.value, h.decimals)}{'%' if h.unit == '%' else ''} "
-                     f"({local.period}{narrative.old_clause(local.period)})")
+        notes.append(f"{local_label}: {_fmt(local_value, h.decimals)}{'%' if h.unit == '%' else ''} "
+                     f"({local_period}{narrative.old_clause(local_period)})")
     trend = indicators.trend_label(real, h.indicator_id, role=role)
     # A county's value is not placed among districts, and a handful of reporting districts is no distribution.
     comparable = (role == "area" and len(spread) >= 30 and not area.is_county and not area.is_combined
                   and not h.county_fallback)
     own = _own_districts(h, area, period)
+    # The spread's percentiles in one pass (each quantile call sorts the values again).
+    p5, lower_quartile, upper_quartile, p95 = (spread.quantile([0.05, 0.25, 0.75, 0.95]).to_numpy() if len(spread)
+                                               else [np.nan] * 4)
     position = "not applicable" if not comparable else indicators.position_in_distribution(value, {
-        "median": median, "lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
-        "upper_quartile": spread.quantile(0.75) if len(spread) else np.nan, "districts": len(spread)})
+        "median": median, "lower_quartile": lower_quartile, "upper_quartile": upper_quartile,
+        "districts": len(spread)})
     return {
         "area_code": area.code, "area_name": area.name, "topic": h.topic, "indicator_id": h.indicator_id,
         "indicator": h.label, "unit": h.unit, "period": period, "value": value, "value_geography": geography,
@@ -210,9 +214,9 @@ def headline_row(h: Headline, area: Area) -> dict:
         "benchmark": "England" if has_england else f"Median of {indicators.group_phrase(len(spread))}",
         "benchmark_value": england if has_england else median,
         "districts_min": spread.min() if len(spread) else np.nan,
-        "districts_lower_quartile": spread.quantile(0.25) if len(spread) else np.nan,
+        "districts_lower_quartile": lower_quartile,
         "districts_median": median,
-        "districts_upper_quartile": spread.quantile(0.75) if len(spread) else np.nan,
+        "districts_upper_quartile": upper_quartile,
         "districts_max": spread.max() if len(spread) else np.nan,
         "districts_reporting": len(spread), "position_among_districts": position,
         "compared_with_england": label, "comparison_method": method, "recent_trend": trend,
@@ -222,8 +226,8 @@ def headline_row(h: Headline, area: Area) -> dict:
         "own_districts_max": own.max() if len(own) else np.nan,
         "own_districts_reporting": len(own),
         # The spine chart's scale: an extreme district stays visible beyond these, marked with its value.
-        "districts_p5": spread.quantile(0.05) if len(spread) else np.nan,
-        "districts_p95": spread.quantile(0.95) if len(spread) else np.nan,
+        "districts_p5": p5,
+        "districts_p95": p95,
         **_neighbours(h, area, period),
     }
 
