@@ -52,6 +52,15 @@ def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
     return breaks
 
 
+class _Html(Element):
+    """HTML put into a map's page as it is. Branca compiles an Element's text as a Jinja template: for the inlined
+    Leaflet (150 KB) that cost more than building the map, and text holding "{{" would have been read as a tag."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__("{{ this.html }}")
+        self.html = html
+
+
 @functools.lru_cache(maxsize=1)
 def _leaflet_assets() -> tuple[str, str]:
     base = resources.files("xstatic.pkg.leaflet").joinpath("data")
@@ -68,8 +77,8 @@ def _inline_leaflet(fmap: folium.Map) -> None:
     fmap.default_js = []
     fmap.default_css = []
     header = fmap.get_root().header
-    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
-    header.add_child(Element(f"<script>{script}</script>"), name="leaflet_js_inline")
+    header.add_child(_Html(f"<style>{css}</style>"), name="leaflet_css_inline")
+    header.add_child(_Html(f"<script>{script}</script>"), name="leaflet_js_inline")
 
 
 def _legend_rows(colours: list[str], breaks: list[float], no_data: bool) -> list[tuple[str, str, str]]:
@@ -171,7 +180,7 @@ def units_map(boundary: gpd.GeoDataFrame, units, value_label: str, unit_text: st
     markers = add_units(fmap, units, value_label, unit_text)
     key = [("#bdd7e7", "box", "the area" if len(boundary) == 1 else "the area's districts"),
            (UNIT_COLOUR, "dot", f"maternity unit (place of care, not residents), labelled with {value_label}")]
-    fmap.get_root().html.add_child(Element(_key_legend(key, "Key")))
+    fmap.get_root().html.add_child(_Html(_key_legend(key, "Key")))
     print_spec(fmap, [_layer(boundary, ["#bdd7e7"] * len(boundary), "#0b0c0c", 2, 0.35)], labels, markers,
                key, "Key")
     return fmap
@@ -232,7 +241,7 @@ def choropleth(shapes: gpd.GeoDataFrame, value: str, legend: str, name_col: str 
         named.append([point.x, point.y, name])
     markers = add_units(fmap, units, units_label) if units is not None and len(units) else []
     has_missing = bool(shapes[value].isna().any())
-    fmap.get_root().html.add_child(Element(_legend(colours, breaks, legend, has_missing)))
+    fmap.get_root().html.add_child(_Html(_legend(colours, breaks, legend, has_missing)))
     print_spec(fmap, layers, named, markers, _legend_rows(colours, breaks, has_missing), legend)
     return fmap
 
@@ -259,4 +268,4 @@ def print_spec(fmap: folium.Map, layers: list[dict], labels: list, markers: list
             "legend": [list(row) for row in legend], "caption": caption}
     text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")  # no "</script>" inside the script
     script = f'<script type="application/json" id="{map_shapes.SPEC_ID}">{text}</script>'
-    fmap.get_root().header.add_child(Element(script), name="nbu_print_spec")
+    fmap.get_root().header.add_child(_Html(script), name="nbu_print_spec")
