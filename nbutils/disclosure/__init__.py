@@ -49,6 +49,5 @@ __all__ = [
     "DisclosureError", "apply", "for_output", "display", "footnote", "check_no_small_counts", "COMPLEMENT_NOTE",
     "IMPLIED_NOTE", "IMPLIED_EVENTS_THRESHOLD", "implied_events", "suppress_implied_events",
     "complementary_suppression", "is_suppressed", "for_csv", "csv_notes", "VALUE_COLUMNS", "Copy",
-    "control_statistic",
-    "period_years", "pinned_count", "recoverable_windows", "round_published",
+    "control_statistic", "period_years", "pinned_count", "recoverable_windows", "round_published",
 ]
