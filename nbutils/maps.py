@@ -54,7 +54,7 @@ def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
 
 class _Html(Element):
     """HTML put into a map's page as it is. Branca compiles an Element's text as a Jinja template: for the inlined
-    Leaflet (150 KB) that cost more than building the map, and text holding "{{" would have been read as a tag."""
+    Leaflet (150 KB) and each map's print description, that cost more than building the map."""
 
     def __init__(self, html: str) -> None:
         super().__init__("{{ this.html }}")

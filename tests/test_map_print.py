@@ -90,6 +90,16 @@ def test_a_script_end_inside_a_name_cannot_close_the_description_early(squares):
     assert spec["labels"][0][2] == "</script><b>x"
 
 
+def test_leaflet_and_the_description_go_into_the_page_as_written(squares):
+    # Not compiled as Jinja templates (branca's way with an Element's text): as written, braces and all.
+    assert maps._Html("{{ x }} {% raw %}").render() == "{{ x }} {% raw %}"
+    fmap = maps.choropleth(squares, "share", "Share (%)", labels=1)
+    html = fmap.get_root().render()
+    script, css = maps._leaflet_assets()
+    assert f"<script>{script}</script>" in html and f"<style>{css}</style>" in html
+    assert _spec(fmap)["caption"] == "Share (%)"
+
+
 def test_the_drawn_map_holds_legend_labels_scale_and_attribution_as_text(squares):
     printed = map_print.draw(_spec(maps.choropleth(squares, "share", "Share (% of fixtures, 2021)", labels=2)))
     text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", printed.svg))
