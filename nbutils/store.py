@@ -310,10 +310,9 @@ def local_rows(name: str, area_codes: list[str] | None = None, indicator_id: str
     frame = _read_table(folder, name)
     record_read(*(["local:*"] if codes is None else [f"local:{code}" for code in codes]))
     if indicator_id is not None:  # most indicators have no local figures: nothing to filter
-        if indicator_id not in _local_ids(folder, name):
-            return frame.iloc[:0].copy()
-        frame = frame[frame["indicator_id"] == indicator_id]
-    if codes is None:
+        held = indicator_id in _local_ids(folder, name)
+        frame = frame[frame["indicator_id"] == indicator_id] if held else frame.iloc[:0]
+    if codes is None or frame.empty:
         return frame.copy()
     return frame[frame["area_code"].isin(codes) | frame["area_code"].fillna("").eq("")].copy()
 
