@@ -278,10 +278,7 @@ class Registry:
         """
         if not (area.area_type == "county" or area.is_unitary):
             return []
-        from . import store  # the DfE table is read with pandas, only when asked for
-
-        ranked = _ranked_neighbours(store.build_stamp())
-        store.record_read("table:statistical_neighbours")
+        ranked = _ranked_neighbours()()  # the DfE table is read with pandas, only when asked for
         return [self._by_code[code] for code in ranked.get(area.code, ()) if code in self._by_code]
 
     def predecessors(self, area: Area) -> list[tuple[str, str]]:
@@ -289,14 +286,17 @@ class Registry:
         return [(code, name) for code, (name, new) in self._predecessors.items() if new == area.code]
 
 
-@functools.lru_cache(maxsize=2)
-def _ranked_neighbours(build_stamp: tuple) -> dict[str, tuple[str, ...]]:
-    """Each authority's DfE statistical neighbours, closest first, from the store build ``build_stamp``: looked up
-    by every page of a batch, so grouped once rather than filtered per call."""
+@functools.cache
+def _ranked_neighbours():
+    """Each authority's DfE statistical neighbours, closest first, worked out once per store build
+    (``store.per_build``; made on first use, so that importing this module does not import the store)."""
     from . import store
 
-    table = store.table("statistical_neighbours").sort_values(["area_code", "neighbour_rank"], kind="stable")
-    return {code: tuple(rows.neighbour_code) for code, rows in table.groupby("area_code", sort=False)}
+    @store.per_build(maxsize=1)  # looked up by every page of a batch: grouped once, not filtered per call
+    def ranked() -> dict[str, tuple[str, ...]]:
+        table = store.table("statistical_neighbours").sort_values(["area_code", "neighbour_rank"], kind="stable")
+        return {code: tuple(rows.neighbour_code) for code, rows in table.groupby("area_code", sort=False)}
+    return ranked
 
 
 def _shared(values) -> str | None:
