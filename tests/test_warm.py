@@ -40,6 +40,7 @@ matplotlib.rcParams["lines.linewidth"] = 7
 plt.switch_backend("agg")
 plt.figure()
 pd.set_option("display.max_rows", 3)
+pd.set_option("mode.string_storage", "pyarrow")
 sys.path.append("/nowhere")
 os.environ["NBU_LEAKED"] = "1"
 warnings.simplefilter("error")
@@ -68,6 +69,7 @@ print(json.dumps({
     "facecolor": str(matplotlib.rcParams["axes.facecolor"]),
     "font_size": matplotlib.rcParams["font.size"],
     "max_rows": pd.get_option("display.max_rows"),
+    "string_storage": pd.get_option("mode.string_storage"),
     "cwd": os.getcwd(),
     "nowhere": "/nowhere" in sys.path,
     "env": "NBU_LEAKED" in os.environ,
@@ -117,6 +119,10 @@ def test_a_notebook_leaves_nothing_for_the_next_one_on_the_same_kernel(probes):
     _papermill(notebooks / "probe.ipynb", cold, notebooks, "E07000114", str(out / "E07000114-thanet"))
     fresh = json.loads(nbformat.read(cold, as_version=4).cells[-1].outputs[-1]["text"])
     first_on_kernel, warm = _printed(out, "E07000113-swale", "probe"), _printed(out, "E07000114-thanet", "probe")
+    # The one deliberate difference: batch kernels keep text as Python strings (isolation.BATCH_PANDAS_OPTIONS),
+    # set again after a notebook changed it; the pages are the same (test_warm_outputs_equal_a_plain_papermill...).
+    assert fresh.pop("string_storage") == "auto"
+    assert first_on_kernel.pop("string_storage") == warm.pop("string_storage") == "python"
     assert first_on_kernel == {**fresh, "helper": 1}
     assert warm == fresh
     assert warm["leaked"] is False and warm["figures"] == [] and warm["linewidth"] == 1.5 and warm["helper"] == 22
