@@ -296,7 +296,8 @@ def test_every_chart_is_embedded_at_a_size_that_keeps_its_text_at_7_points(commi
     folder, _ = committee_pdfs[area]
     charts = 0
     for page in folder.glob("*.html"):
-        for data in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for data in re.findall(r"""src=["']data:image/svg\+xml;base64,([^"']+)["']""", text):
             sizing = figure_sizing(base64.b64decode(re.sub(r"\s", "", data)))
             printed = min(sizing.print_width_pt, PORTRAIT_TEXT_PT)
             assert sizing.smallest_pt * printed / sizing.width_pt >= PRINT_MIN_PT, (page.name, sizing)

@@ -19,13 +19,42 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 @functools.lru_cache(maxsize=1)
-def _exporter():
+def _exporter_class():
+    """nbconvert's HTML exporter without its last step, a BeautifulSoup parse of the finished page.
+
+    That step gives an image with no alt text a placeholder ("No description has been provided") and makes every
+    output a tab stop, then writes the whole page out again: about 40 ms a page, a twentieth of an area's time.
+    A pack needs neither: every chart has alt text of its own, and the page's script makes tab stops of the
+    outputs that scroll sideways only (``tests/test_browser.py`` checks both in Chromium). The rest is
+    ``HTMLExporter.from_notebook_node`` as nbconvert has it: the same filters, then the template.
+    """
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PackExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                     resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PackExporter
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     # Validated once after the preprocessors, not after each of them (nbconvert's default validates the whole
     # notebook about a dozen times a page, preprocessors that are switched off included).
-    exporter = HTMLExporter(template_name="pack", extra_template_basedirs=[str(TEMPLATES)],
+    exporter = _exporter_class()(template_name="pack", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             optimistic_validation=True)
     # Cells tagged 'remove-cell' (instructions for analysts) are left out of the pack.
