@@ -118,6 +118,11 @@ def test_swale_deaths_a_year_and_gap_to_england(store_ready):
     assert (gap.deaths_lower_ci95, gap.deaths_upper_ci95) == pytest.approx((float(lo), float(up)))
     assert gap.excess_lower_ci95 < 0 < gap.excess_upper_ci95  # within chance
     assert "within what chance alone could produce" in levers.gap_sentence(levers.gap_table(deaths))
+    # The overview's key message says so too, in the same words, so a gap of a few deaths is not read as real.
+    message = levers.key_messages(resolve("Swale"))[-1]
+    assert "about 2.1 more infant deaths a year in 2019-21" in message
+    assert message.endswith("(95% interval -0.8 to +6.1): within what chance alone could produce. "
+                            "See 'What would it take' for the seven levers.")
 
 
 def test_kent_county_council_has_its_rate_and_deaths(store_ready):

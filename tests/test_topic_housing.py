@@ -30,6 +30,18 @@ def test_overcrowded_share_is_the_sum_of_lsoas(swale):
     assert frame.loc["england", "households"] > 23_000_000
 
 
+def test_occupancy_ratings_read_down_the_scale_and_add_up(swale):
+    occupancy = housing.occupancy(swale)
+    assert list(dict.fromkeys(occupancy.occupancy_rating)) == [
+        "+2 or more (under-occupied)", "+1 (under-occupied)", "0 (ideal)", "-1 (overcrowded)",
+        "-2 or less (overcrowded)"]
+    area = occupancy[occupancy.role == "area"].set_index("occupancy_rating")
+    # The two overcrowded ratings are the overcrowded households (2,411 of 60,483 in Swale).
+    assert area.loc[["-1 (overcrowded)", "-2 or less (overcrowded)"], "count"].sum() == 2411
+    assert area["count"].sum() == 60483
+    assert list(occupancy.role[:4]) == ["area", "county", "region", "england"]  # comparators in order in each rating
+
+
 def test_msoa_rows_add_up_to_the_district(swale):
     profile = housing.msoa_overcrowding(swale)
     assert profile.overcrowded_households.sum() == 2411

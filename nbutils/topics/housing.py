@@ -59,8 +59,12 @@ def overcrowding(area: Area) -> pd.DataFrame:
 
 
 def occupancy(area: Area) -> pd.DataFrame:
-    """All five occupancy ratings per comparison area (shares of households)."""
-    return _census("census_occupancy_rating", area).rename(columns={"category": "occupancy_rating"})
+    """All five occupancy ratings per comparison area (shares of households), from +2 or more (most room to
+    spare) down to -2 or less (most overcrowded), as the rating scale reads."""
+    frame = _census("census_occupancy_rating", area).rename(columns={"category": "occupancy_rating"})
+    # The rating's leading number ("+2 or more", "0 (ideal)", "-1 (overcrowded)"); a label without one goes last.
+    rank = frame.occupancy_rating.str.extract(r"^([+-]?\d+)", expand=False).astype(float)
+    return frame.iloc[(-rank.fillna(-99)).argsort(kind="stable")].reset_index(drop=True)
 
 
 def tenure(area: Area) -> pd.DataFrame:

@@ -253,11 +253,15 @@ def gap_sentence(gap: pd.DataFrame) -> str:
     if pd.isna(r.excess_deaths_a_year):
         return base + "; England's rate for the same years is not held, so no gap is given."
     word = "more" if r.excess_deaths_a_year > 0 else "fewer"
-    certain = (r.excess_lower_ci95 > 0) or (r.excess_upper_ci95 < 0)
     return (base + f". At England's rate ({r.england_per_1000:.2f}) it would have had {r.deaths_at_england_rate:.1f}: "
             f"about {abs(r.excess_deaths_a_year):.1f} {word} a year (95% interval {r.excess_lower_ci95:+.1f} to "
-            f"{r.excess_upper_ci95:+.1f}, England's rate taken as fixed), " + ("a difference chance alone is unlikely to explain." if certain else
-                                                  "within what chance alone could produce."))
+            f"{r.excess_upper_ci95:+.1f}, England's rate taken as fixed), {_chance(r)}.")
+
+
+def _chance(gap) -> str:
+    """Whether the gap's 95% interval rules out no difference, in words."""
+    certain = (gap.excess_lower_ci95 > 0) or (gap.excess_upper_ci95 < 0)
+    return "a difference chance alone is unlikely to explain" if certain else "within what chance alone could produce"
 
 
 # ------------------------------------------------------------------------------------------------ the seven levers
@@ -467,5 +471,6 @@ def key_messages(area: Area) -> list[str]:
             out.append(f"Against England's rate, {area.name} had about "
                        f"{abs(gap.excess_deaths_a_year):.1f} {word} infant deaths a year in {gap.period}"
                        f"{narrative.old_flag(gap.period)} (95% interval {gap.excess_lower_ci95:+.1f} to "
-                       f"{gap.excess_upper_ci95:+.1f}); see 'What would it take' for the seven levers.")
+                       f"{gap.excess_upper_ci95:+.1f}): {_chance(gap)}. See 'What would it take' for the seven "
+                       "levers.")
     return out
