@@ -55,8 +55,8 @@ def _exporter():
     # Validated once after the preprocessors, not after each of them (nbconvert's default validates the whole
     # notebook about a dozen times a page, preprocessors that are switched off included).
     exporter = _exporter_class()(template_name="pack", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            optimistic_validation=True)
+                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                 optimistic_validation=True)
     # Cells tagged 'remove-cell' (instructions for analysts) are left out of the pack.
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True)
     exporter.register_filter("h2_headings", h2_headings)  # the template's contents list

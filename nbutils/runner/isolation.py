@@ -3,9 +3,10 @@
 A warm kernel executes many notebooks in turn. Before each one :func:`reset` gives it what a new kernel would
 have: an empty user namespace and execution count 1 (IPython's ``%reset -f``, in a new history session), no
 open figure, the matplotlib rcParams and backend, pandas options (pandas' defaults, with the batch's
-:data:`BATCH_PANDAS_OPTIONS`, which every kernel the runner starts has), IPython display formatters, warning filters,
-``sys.path`` and environment recorded by :func:`warm_up`, the notebook's folder as working directory, and none of
-the modules a notebook imported from its own folder. Library modules (pandas, nbutils) stay imported: that is the point of a warm kernel.
+:data:`BATCH_PANDAS_OPTIONS`, which every kernel the runner starts has), IPython display formatters, warning
+filters, ``sys.path`` and environment recorded by :func:`warm_up`, the notebook's folder as working directory,
+and none of the modules a notebook imported from its own folder. Library modules (pandas, nbutils) stay
+imported: that is the point of a warm kernel.
 
 The rcParams are restored as ``matplotlib.rc_context`` restores them (``dict.update``), to the values the kernel
 had after its start-up rather than to ``rcdefaults()``: a fresh kernel has the inline backend's settings and any
