@@ -120,8 +120,8 @@ def test_swale_deaths_a_year_and_gap_to_england(store_ready):
     assert "within what chance alone could produce" in levers.gap_sentence(levers.gap_table(deaths))
     # The overview's key message says so too, in the same words, so a gap of a few deaths is not read as real.
     message = levers.key_messages(resolve("Swale"))[-1]
-    assert "about 2.1 more infant deaths a year in 2019-21" in message
-    assert message.endswith("(95% interval -0.8 to +6.1): within what chance alone could produce. "
+    assert message.endswith("about 2.1 more infant deaths a year in 2019-21 (95% interval -0.8 to +6.1; old figure, "
+                            "period ended December 2021): within what chance alone could produce. "
                             "See 'What would it take' for the seven levers.")
 
 

@@ -469,8 +469,8 @@ def key_messages(area: Area) -> list[str]:
         if pd.notna(gap.excess_deaths_a_year):
             word = "more" if gap.excess_deaths_a_year > 0 else "fewer"
             out.append(f"Against England's rate, {area.name} had about "
-                       f"{abs(gap.excess_deaths_a_year):.1f} {word} infant deaths a year in {gap.period}"
-                       f"{narrative.old_flag(gap.period)} (95% interval {gap.excess_lower_ci95:+.1f} to "
-                       f"{gap.excess_upper_ci95:+.1f}): {_chance(gap)}. See 'What would it take' for the seven "
-                       "levers.")
+                       f"{abs(gap.excess_deaths_a_year):.1f} {word} infant deaths a year in {gap.period} "
+                       f"(95% interval {gap.excess_lower_ci95:+.1f} to {gap.excess_upper_ci95:+.1f}"
+                       f"{narrative.old_clause(gap.period)}): {_chance(gap)}. See 'What would it take' for the "
+                       "seven levers.")
     return out
