@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import re
 import textwrap
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import matplotlib
 
 from .text_metrics import measured_once
 
-__all__ = ["style", "styled", "fit_layout", "fits_figure", "figure_sizing", "SMALL_TEXT_PT"]
+__all__ = ["style", "styled", "fit_layout", "fits_figure", "svg_image", "figure_sizing", "SMALL_TEXT_PT"]
 
 #: The smallest text a chart draws (legends, sources, value labels), in points at the figure's own size. With
 #: charts 8 to 9 inches wide, this keeps printed text at 7 pt or more on an A4 page (see :func:`figure_sizing`).
@@ -127,6 +128,56 @@ def fits_figure(fig) -> bool:
     whole figure twice more to measure it, most of a chart's saving time)."""
     state = getattr(fig, "_nbutils_fitted", None)
     return state is not None and state == _layout_state(fig)
+
+
+def svg_image(fig) -> bytes:
+    """The figure as the pack shows it: SVG with text kept as text (:data:`SVG_SAVE`), no date, and the image
+    fitted to what is drawn, as ``bbox_inches="tight"`` would fit it.
+
+    A figure that :func:`fits_figure` is saved whole. Any other is drawn once and its tight bounding box measured
+    after that draw; the SVG's viewport is then set to the box. Matplotlib's ``"tight"`` would draw the figure
+    once more beforehand, only to measure it, which is most of such a chart's saving time.
+    """
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(SVG_SAVE):
+        if fits_figure(fig):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+            return buffer.getvalue()
+        draw = fig.draw
+
+        def draw_and_measure(renderer):
+            draw(renderer)
+            pad = matplotlib.rcParams["savefig.pad_inches"]  # inside the figure's own style, as savefig reads it
+            fig._nbutils_drawn_box = fig.get_tightbbox(renderer).padded(pad)  # inches
+
+        fig.draw = draw_and_measure
+        try:
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        finally:
+            del fig.draw
+    # A figure kept by chart_reuse answers a second save from its memory, without drawing: its box is the one
+    # measured when it was drawn.
+    return _viewport(buffer.getvalue(), fig._nbutils_drawn_box, fig.get_size_inches()[1],
+                     fig.get_facecolor())
+
+
+def _viewport(svg: bytes, box, figure_height_in: float, facecolor) -> bytes:
+    """``svg`` (a whole figure, drawn in points) shown through ``box`` (inches, from the bottom left)."""
+    def points(value: float) -> str:
+        return f"{value * 72:f}".rstrip("0").rstrip(".")  # as matplotlib writes its numbers
+
+    left, top = box.x0, figure_height_in - box.y1
+    root = (f'width="{points(box.width)}pt" height="{points(box.height)}pt" '
+            f'viewBox="{points(left)} {points(top)} {points(box.width)} {points(box.height)}"')
+    text = re.sub(r'width="[\d.]+pt" height="[\d.]+pt" viewBox="0 0 [\d.]+ [\d.]+"', root, svg.decode("utf-8"),
+                  count=1)
+    red, green, blue, alpha = facecolor
+    if alpha > 0:  # the figure's background reaches only its own edges: the box can be larger (a long title)
+        fill = "#%02x%02x%02x" % (round(red * 255), round(green * 255), round(blue * 255))
+        background = (f' <rect x="{points(left)}" y="{points(top)}" width="{points(box.width)}" '
+                      f'height="{points(box.height)}" style="fill: {fill}"/>\n')
+        text = text.replace(' <g id="figure_1">', background + ' <g id="figure_1">', 1)
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True)

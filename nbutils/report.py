@@ -11,13 +11,11 @@ temporary name first and is then renamed, so an interrupted run never leaves hal
 from __future__ import annotations
 
 import base64
-import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 from branca.element import Element
 from IPython.display import HTML, display
@@ -274,14 +272,11 @@ class Pack:
         SVG keeps text as text: sharp when printed or zoomed, half the size of a PNG, and quicker to render.
         ``web_only``: left out of print (the caller prints a line saying where it is).
         """
-        from .chart_style import SVG_SAVE, figure_sizing, fits_figure
+        from .chart_style import figure_sizing, svg_image
 
-        buffer = io.BytesIO()
-        with matplotlib.rc_context(SVG_SAVE):
-            fig.savefig(buffer, format="svg", bbox_inches=None if fits_figure(fig) else "tight",
-                        metadata={"Date": None})
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        sizing = figure_sizing(buffer.getvalue())  # print and phone widths that keep the chart's text legible
+        svg = svg_image(fig)
+        data = base64.b64encode(svg).decode("ascii")
+        sizing = figure_sizing(svg)  # print and phone widths that keep the chart's text legible
         classes = sizing.classes + (" nbu-print-hide" if web_only else "")
         display(HTML(render("report/figure", classes=classes, svg_base64=data, alt=alt, style=sizing.style,
                             caption=caption)))

@@ -131,6 +131,43 @@ def test_a_chart_changed_after_layout_or_with_an_overflowing_line_is_saved_tight
     assert _saved_width(changed, monkeypatch) > changed.get_size_inches()[0] * 72
 
 
+def test_a_chart_saved_tight_has_matplotlibs_tight_box_from_a_single_draw(monkeypatch):
+    import io
+    import re
+
+    from matplotlib.figure import Figure
+
+    from nbutils.chart_style import SVG_SAVE, svg_image
+
+    fig = _trend("Fixture trend saved tight")  # a title of its own: a figure no other test has (chart_reuse)
+    fig.texts[0].set_text("Source: " + "a source line far too long for its figure " * 4)
+    fig._nbutils_fitted = None  # as fit_layout leaves a figure whose text overflows
+    draws = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or draw(self, renderer))
+    buffer = io.BytesIO()
+    with charts.plt.rc_context(SVG_SAVE):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    assert len(draws) == 2  # matplotlib's "tight": a draw to measure, then the draw that prints
+    tight = buffer.getvalue().decode()
+    draws.clear()
+    ours = svg_image(fig).decode()
+    assert len(draws) == 1
+
+    def root(svg):
+        width, height, box = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt" viewBox="([^"]+)"', svg).groups()
+        return float(width), float(height), [float(v) for v in box.split()]
+
+    width, height, box = root(ours)
+    assert (width, height) == root(tight)[:2] and width > fig.get_size_inches()[0] * 72  # the line is held
+    assert box[2:] == [width, height]
+    # The box starts left of and below the figure's own edges (the source line's padding): the figure's own
+    # white background is extended to it, as matplotlib's tight save extends it.
+    assert box[0] < 0 and box[1] + box[3] > fig.get_size_inches()[1] * 72
+    assert 'style="fill: #ffffff"/>\n <g id="figure_1">' in ours
+    assert svg_image(fig) == ours.encode()  # the same figure, the same image
+
+
 def test_trend_letters_are_on_one_line_above_every_marker_and_a_missing_area_is_said():
     frame = pd.DataFrame({  # a fixture (made-up values): an area, its county and England, three years
         "area_name": ["Fixture district"] * 3 + ["Fixture county"] * 3 + ["England"] * 3,
