@@ -7,6 +7,7 @@ notebook opened in JupyterLab and the runner all see the same files. ``NBUTILS_H
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -22,13 +23,31 @@ def project_root() -> Path:
     installed from a wheel, the working folder or the nearest parent of it that is a project folder.
     """
     override = os.environ.get("NBUTILS_HOME")
-    if override:
-        return Path(override).resolve()
-    checkout = Path(__file__).resolve().parents[1]
-    if _is_project(checkout):
+    if override:  # a relative one is taken from the working folder, which can change
+        return _resolved(override) if os.path.isabs(override) else Path(override).resolve()
+    checkout = _checkout()
+    if checkout is not None:
         return checkout
     here = Path.cwd().resolve()
-    return next((folder for folder in (here, *here.parents) if _is_project(folder)), checkout)
+    return next((folder for folder in (here, *here.parents) if _is_project(folder)), _package_parent())
+
+
+# Found once per process: the data's paths are asked for on every read of the store, and resolving a path asks the
+# file system each time (about 1% of a notebook's time).
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    return Path(folder).resolve()
+
+
+@functools.lru_cache(maxsize=1)
+def _package_parent() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=1)
+def _checkout() -> Path | None:
+    """The checkout the package lives in, if it is a project folder (an editable install)."""
+    return _package_parent() if _is_project(_package_parent()) else None
 
 
 def data_dir() -> Path:
@@ -45,7 +64,9 @@ def manifest_path() -> Path:
 
 def store_dir() -> Path:
     override = os.environ.get("NBUTILS_STORE")
-    return Path(override).resolve() if override else data_dir() / "store"
+    if override:
+        return _resolved(override) if os.path.isabs(override) else Path(override).resolve()
+    return data_dir() / "store"
 
 
 def notebooks_dir() -> Path:

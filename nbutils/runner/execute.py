@@ -106,7 +106,8 @@ def keep(job: Job) -> None:
     import nbformat
 
     if job.notebook is not None:  # kept on failure too (partial after a timeout), for debugging
-        atomic_write_text(job.executed, nbformat.writes(job.notebook))
+        # Written as nbformat writes it, without its validation: the page's export validates the same notebook.
+        atomic_write_text(job.executed, nbformat.v4.writes(job.notebook))
 
 
 def export(job: Job) -> None:

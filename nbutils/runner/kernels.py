@@ -33,8 +33,10 @@ def _tell(event: str, group: int) -> None:
         with contextlib.suppress(Exception):
             watcher(event, group)
 
-#: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind).
-RECYCLE_AFTER = 600
+#: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind). Above the
+#: 888 each of two kernels runs for England (296 areas x 6 topics), which a replacement would slow by its start-up
+#: and its emptied caches; memory is bounded by MAX_RSS_MB whatever the count.
+RECYCLE_AFTER = 1000
 #: Resident memory (MB) past which a kernel is replaced before its next notebook.
 MAX_RSS_MB = 2000
 
