@@ -161,21 +161,31 @@ def svg_image(fig) -> bytes:
         finally:
             del fig.draw
     # A figure kept by chart_reuse answers a second save from its memory, without drawing: its box is the one
-    # measured when it was drawn.
-    return _viewport(buffer.getvalue(), fig._nbutils_drawn_box, fig.get_size_inches()[1],
-                     fig.get_facecolor())
+    # measured when it was drawn. (None only if something else saved it first with the same settings.)
+    box = getattr(fig, "_nbutils_drawn_box", None)
+    cropped = None if box is None else _viewport(buffer.getvalue(), box, fig.get_size_inches()[1],
+                                                 fig.get_facecolor())
+    if cropped is None:  # (or an SVG whose root this does not recognise)
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(SVG_SAVE):
+            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return buffer.getvalue()
+    return cropped
 
 
-def _viewport(svg: bytes, box, figure_height_in: float, facecolor) -> bytes:
-    """``svg`` (a whole figure, drawn in points) shown through ``box`` (inches, from the bottom left)."""
+def _viewport(svg: bytes, box, figure_height_in: float, facecolor) -> bytes | None:
+    """``svg`` (a whole figure, drawn in points) shown through ``box`` (inches, from the bottom left); None if
+    its root element is not matplotlib's."""
     def points(value: float) -> str:
         return f"{value * 72:f}".rstrip("0").rstrip(".")  # as matplotlib writes its numbers
 
     left, top = box.x0, figure_height_in - box.y1
     root = (f'width="{points(box.width)}pt" height="{points(box.height)}pt" '
             f'viewBox="{points(left)} {points(top)} {points(box.width)} {points(box.height)}"')
-    text = re.sub(r'width="[\d.]+pt" height="[\d.]+pt" viewBox="0 0 [\d.]+ [\d.]+"', root, svg.decode("utf-8"),
-                  count=1)
+    text, found = re.subn(r'width="[\d.]+pt" height="[\d.]+pt" viewBox="0 0 [\d.]+ [\d.]+"', root,
+                          svg.decode("utf-8"), count=1)
+    if not found or ' <g id="figure_1">' not in text:
+        return None
     red, green, blue, alpha = facecolor
     if alpha > 0:  # the figure's background reaches only its own edges: the box can be larger (a long title)
         fill = "#%02x%02x%02x" % (round(red * 255), round(green * 255), round(blue * 255))

@@ -166,6 +166,12 @@ def test_a_chart_saved_tight_has_matplotlibs_tight_box_from_a_single_draw(monkey
     assert box[0] < 0 and box[1] + box[3] > fig.get_size_inches()[1] * 72
     assert 'style="fill: #ffffff"/>\n <g id="figure_1">' in ours
     assert svg_image(fig) == ours.encode()  # the same figure, the same image
+    # An SVG whose root it does not recognise (another matplotlib) is saved by matplotlib's own "tight" instead.
+    from nbutils import chart_style
+
+    monkeypatch.setattr(chart_style, "_viewport", lambda *args: None)
+    fallback = svg_image(fig).decode()
+    assert root(fallback)[:2] == (width, height) and root(fallback)[2][:2] == [0, 0]
 
 
 def test_trend_letters_are_on_one_line_above_every_marker_and_a_missing_area_is_said():
