@@ -14,6 +14,9 @@ from .charts import PALETTE
 
 __all__ = ["neighbour_panels"]
 
+#: Room between a panel and its title (points) for the England line's label: the label's height and a gap.
+ENGLAND_LABEL_PT = SMALL_TEXT_PT * 1.2 + 6
+
 
 @_styled
 def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) -> plt.Figure:
@@ -45,14 +48,16 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
         england = frame.attrs.get("england")
         if england is not None and pd.notna(england):
             ax.axvline(england, color=PALETTE[4], linestyle="--", linewidth=1)
-            ax.text(england, -0.8, f"England {england:.{decimals}f}", fontsize=SMALL_TEXT_PT, color=PALETTE[4], ha="center",
-                    va="bottom")
+            # Just above the panel, at a fixed height whatever the number of bars; the panel's title sits above it.
+            ax.annotate(f"England {england:.{decimals}f}", (england, 1), xycoords=("data", "axes fraction"),
+                        xytext=(0, 2), textcoords="offset points", fontsize=SMALL_TEXT_PT, color=PALETTE[4],
+                        ha="center", va="bottom")
         ax.set_xlim(0, top * 1.18)
         ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=SMALL_TEXT_PT)
         ax.tick_params(axis="x", labelsize=SMALL_TEXT_PT)
         # Wrapped: a long indicator name would otherwise run past its panel (and the figure's right edge).
         ax.set_title(textwrap.fill(f"{frame.attrs.get('label', '')}, {frame.attrs.get('period', '')}", 45),
-                     loc="left", fontsize=10, fontweight="bold")
+                     loc="left", fontsize=10, fontweight="bold", pad=ENGLAND_LABEL_PT)
     for ax in list(axes.flat)[len(frames):]:
         ax.set_visible(False)
     fig.suptitle(f"{area_name} and its statistical neighbours", x=0.01, ha="left", fontsize=12, fontweight="bold")

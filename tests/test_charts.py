@@ -309,3 +309,26 @@ def test_inputs_key_tells_apart_what_a_chart_reads():
     assert inputs_key("f", (frame,), {}) != inputs_key("f", (frame.astype({"value": "float32"}),), {})
     assert inputs_key("f", (frame, 1), {}) != inputs_key("f", (frame, 1.0), {})
     assert inputs_key("f", (object(),), {}) is None  # not described exactly: never cached
+
+
+def test_the_england_line_label_sits_between_a_neighbour_panel_and_its_title():
+    from nbutils.neighbour_chart import neighbour_panels
+
+    def panel(label, values, england):  # a fixture (made-up values): the area and some neighbours
+        frame = pd.DataFrame({"area_name": [f"Fixture {i}" for i in range(len(values))], "value": values,
+                              "is_area": [True] + [False] * (len(values) - 1)})
+        frame.attrs.update(label=label, period="2023", axis="Per cent", england=england, decimals=1)
+        return frame
+
+    fig = neighbour_panels([panel("Few bars", [3.0, 5.0, 4.0], 4.5),
+                            panel("Many bars, and a label long enough to wrap onto a second line",
+                                  [float(v) for v in range(1, 13)], 6.0)], "Fixture county", "fixture")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        label = next(t for t in ax.texts if t.get_text().startswith("England"))
+        box, title, panel_box = (label.get_window_extent(renderer), ax._left_title.get_window_extent(renderer),
+                                 ax.get_window_extent(renderer))
+        assert not box.overlaps(title) and box.y1 <= title.y0  # below the title, never over it
+        assert box.y0 >= panel_box.y1  # above the bars
