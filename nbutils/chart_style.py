@@ -143,34 +143,32 @@ def svg_image(fig) -> bytes:
     after that draw; the SVG's viewport is then set to the box. Matplotlib's ``"tight"`` would draw the figure
     once more beforehand, only to measure it, which is most of such a chart's saving time.
     """
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(SVG_SAVE):
-        if fits_figure(fig):
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-            return buffer.getvalue()
-        draw = fig.draw
+    if fits_figure(fig):
+        return _svg(fig)
+    draw = fig.draw
 
-        def draw_and_measure(renderer):
-            draw(renderer)
-            pad = matplotlib.rcParams["savefig.pad_inches"]  # inside the figure's own style, as savefig reads it
-            fig._nbutils_drawn_box = fig.get_tightbbox(renderer).padded(pad)  # inches
+    def draw_and_measure(renderer):
+        draw(renderer)
+        pad = matplotlib.rcParams["savefig.pad_inches"]  # inside the figure's own style, as savefig reads it
+        fig._nbutils_drawn_box = fig.get_tightbbox(renderer).padded(pad)  # inches
 
-        fig.draw = draw_and_measure
-        try:
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-        finally:
-            del fig.draw
+    fig.draw = draw_and_measure
+    try:
+        whole = _svg(fig)
+    finally:
+        del fig.draw
     # A figure kept by chart_reuse answers a second save from its memory, without drawing: its box is the one
     # measured when it was drawn. (None only if something else saved it first with the same settings.)
     box = getattr(fig, "_nbutils_drawn_box", None)
-    cropped = None if box is None else _viewport(buffer.getvalue(), box, fig.get_size_inches()[1],
-                                                 fig.get_facecolor())
-    if cropped is None:  # (or an SVG whose root this does not recognise)
-        buffer = io.BytesIO()
-        with matplotlib.rc_context(SVG_SAVE):
-            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-        return buffer.getvalue()
-    return cropped
+    cropped = None if box is None else _viewport(whole, box, fig.get_size_inches()[1], fig.get_facecolor())
+    return cropped if cropped is not None else _svg(fig, bbox_inches="tight")  # (or a root it does not know)
+
+
+def _svg(fig, **options) -> bytes:
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(SVG_SAVE):
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, **options)
+    return buffer.getvalue()
 
 
 def _viewport(svg: bytes, box, figure_height_in: float, facecolor) -> bytes | None:
