@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import copy
 import functools
 import json
 import logging
@@ -188,16 +189,17 @@ def _engine() -> str:
                                              stdout_file=stdout_file, stderr_file=stderr_file,
                                              startup_timeout=start_timeout, timeout=None)
             client.kc = warm_kernel.kc
-            warm_kernel.run(_execute_cells(client))
+            warm_kernel.run(_execute_cells(client, warm_kernel))
             return nb_man.nb
 
     papermill_engines.register(ENGINE, WarmEngine)
     return ENGINE
 
 
-async def _execute_cells(client) -> None:
+async def _execute_cells(client, kernel: WarmKernel) -> None:
     """``PapermillNotebookClient.execute`` without starting or stopping a kernel: cells in order, each timed and
-    marked by papermill's execution manager, the first error stopping the rest."""
+    marked by papermill's execution manager, the first error stopping the rest. The kernel's ``language_info`` is
+    asked for once per kernel (it cannot change while the kernel runs) rather than once per notebook."""
     from nbclient.exceptions import CellExecutionError
 
     client.reset_execution_trackers()
@@ -211,8 +213,10 @@ async def _execute_cells(client) -> None:
             break
         finally:
             nb_man.cell_complete(client.nb.cells[index], cell_index=index)
-    info = await client.async_wait_for_reply(client.kc.kernel_info())
-    client.nb.metadata["language_info"] = info["content"]["language_info"]
+    if kernel.language_info is None:
+        info = await client.async_wait_for_reply(client.kc.kernel_info())
+        kernel.language_info = info["content"]["language_info"]
+    client.nb.metadata["language_info"] = copy.deepcopy(kernel.language_info)
     client.set_widgets_metadata()
 
 

@@ -142,6 +142,7 @@ class WarmKernel:
         self.executed = 0  # notebooks since this kernel started
         self.starts = 0  # kernels started over this object's life
         self.rss_mb = 0.0
+        self.language_info: dict | None = None  # the running kernel's, asked for by its first notebook
 
     def run(self, awaitable):
         """Run a coroutine on this kernel's event loop, to completion."""
@@ -211,6 +212,7 @@ class WarmKernel:
         km, kc, group = self.km, self.kc, self.group
         self.km = self.kc = self.group = None
         self.rss_mb = 0.0
+        self.language_info = None
         if kc is not None:
             with contextlib.suppress(Exception):
                 kc.stop_channels()
