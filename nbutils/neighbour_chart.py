@@ -20,7 +20,8 @@ ENGLAND_LABEL_PT = SMALL_TEXT_PT * 1.2 + 6
 
 @_styled
 def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) -> plt.Figure:
-    """One horizontal bar panel per indicator: the area (dark, bold) and each neighbour, England as a dashed line.
+    """One horizontal bar panel per indicator: the area (dark, bold) and each neighbour, England as a dashed line
+    (or, where the source has no England value, a note saying so).
 
     Parameters
     ----------
@@ -39,8 +40,10 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
         bars = ax.barh(range(len(data)), data.value, color=[PALETTE[0] if h else "#A6BDDB" for h in highlight])
         top = float(data.value.max()) if len(data) else 1
         for rect, value, h in zip(bars, data.value, highlight):
+            # Over the England line when a bar ends near it: on a white ground, so both stay readable.
             ax.text(rect.get_width() + top * 0.01, rect.get_y() + rect.get_height() / 2, f"{value:.{decimals}f}",
-                    va="center", fontsize=SMALL_TEXT_PT, fontweight="bold" if h else "normal")
+                    va="center", fontsize=SMALL_TEXT_PT, fontweight="bold" if h else "normal", zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
         ax.set_yticks(range(len(data)), data.area_name, fontsize=SMALL_TEXT_PT)
         for tick, h in zip(ax.get_yticklabels(), highlight):
             tick.set_fontweight("bold" if h else "normal")
@@ -52,6 +55,10 @@ def neighbour_panels(frames: list[pd.DataFrame], area_name: str, source: str) ->
             ax.annotate(f"England {england:.{decimals}f}", (england, 1), xycoords=("data", "axes fraction"),
                         xytext=(0, 2), textcoords="offset points", fontsize=SMALL_TEXT_PT, color=PALETTE[4],
                         ha="center", va="bottom")
+        else:  # said where the line would be, so a reader does not look for a line that is not there
+            ax.annotate("No England value in this source", (0, 1), xycoords="axes fraction", xytext=(0, 2),
+                        textcoords="offset points", fontsize=SMALL_TEXT_PT, color=PALETTE[4], style="italic",
+                        ha="left", va="bottom")
         ax.set_xlim(0, top * 1.18)
         ax.set_xlabel(frame.attrs.get("axis", ""), fontsize=SMALL_TEXT_PT)
         ax.tick_params(axis="x", labelsize=SMALL_TEXT_PT)

@@ -352,7 +352,7 @@ class Pack:
             self.figure(neighbour_panels(panels, area.name, "DfE Local Authority Interactive Tool (ONS, OHID); DWP; "
                                                             f"{chosen.source}; OGL v3"),
                         alt=f"Bar charts of {', '.join(labels)} for {area.name} and each of its statistical neighbours, "
-                            "with England marked.", web_only=True)
+                            f"with England marked{_no_england(panels)}.", web_only=True)
             self.export(pd.concat([frame.assign(indicator=frame.attrs["label"], period=frame.attrs["period"],
                                                 unit=frame.attrs["axis"], england=frame.attrs["england"])
                                    for frame in panels], ignore_index=True), "neighbours")
@@ -408,3 +408,9 @@ class Pack:
         local = [dict(info, published=periods.long_date(info["published"])) for _, info in sorted(self._local.items())]
         notes = [disclosure.FOOTNOTES[r] for r in sorted(self._rules) if r in disclosure.FOOTNOTES]
         display(HTML(render("report/footer", sources=sources, fetched=fetched, local=local, notes=notes)))
+
+
+def _no_england(panels: list[pd.DataFrame]) -> str:
+    """' (no England value in the source of X or Y)' for the neighbour panels whose source has none, else ''."""
+    missing = [f.attrs["label"].lower() for f in panels if pd.isna(f.attrs.get("england"))]
+    return f" (no England value in the source of {' or '.join(missing)})" if missing else ""

@@ -311,7 +311,7 @@ def test_inputs_key_tells_apart_what_a_chart_reads():
     assert inputs_key("f", (object(),), {}) is None  # not described exactly: never cached
 
 
-def test_the_england_line_label_sits_between_a_neighbour_panel_and_its_title():
+def test_a_neighbour_panel_labels_its_england_line_or_says_it_has_none_between_the_panel_and_its_title():
     from nbutils.neighbour_chart import neighbour_panels
 
     def panel(label, values, england):  # a fixture (made-up values): the area and some neighbours
@@ -320,14 +320,18 @@ def test_the_england_line_label_sits_between_a_neighbour_panel_and_its_title():
         frame.attrs.update(label=label, period="2023", axis="Per cent", england=england, decimals=1)
         return frame
 
-    fig = neighbour_panels([panel("Few bars", [3.0, 5.0, 4.0], 4.5),
-                            panel("Many bars, and a label long enough to wrap onto a second line",
-                                  [float(v) for v in range(1, 13)], 6.0)], "Fixture county", "fixture")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    fig = neighbour_panels([panel("Few bars", [3.0, 5.0, 4.0], 4.5),
+                            panel("Many bars, and a label long enough to wrap onto a second line",
+                                  [float(v) for v in range(1, 13)], 6.0),
+                            panel("A source with no England value", [2.0, 3.0], None)], "Fixture county", "fixture")
     renderer = FigureCanvasAgg(fig).get_renderer()
-    for ax in fig.axes:
-        label = next(t for t in ax.texts if t.get_text().startswith("England"))
+    notes = [[t.get_text() for t in ax.texts if not t.get_text()[0].isdigit()] for ax in fig.axes if ax.get_visible()]
+    assert notes == [["England 4.5"], ["England 6.0"], ["No England value in this source"]]
+    assert [len(ax.lines) for ax in fig.axes if ax.get_visible()] == [1, 1, 0]  # no line where there is no value
+    for ax in [ax for ax in fig.axes if ax.get_visible()]:
+        label = next(t for t in ax.texts if "England" in t.get_text())
         box, title, panel_box = (label.get_window_extent(renderer), ax._left_title.get_window_extent(renderer),
                                  ax.get_window_extent(renderer))
         assert not box.overlaps(title) and box.y1 <= title.y0  # below the title, never over it

@@ -269,6 +269,9 @@ def test_committee_overview_holds_its_page_budget(committee_pdfs, area):
             assert f"overview/{pointer}.csv (CSV) in the pack folder" in text, pointer
             assert (folder / "overview" / f"{pointer}.csv").exists(), pointer
         assert "Districts of Kent side by side (each district's figures" in text
+        # The web-only neighbour panels: DWP publishes no England value, and the chart's alt text says so too.
+        assert ("with England marked (no England value in the source of children in relative low income families "
+                "(before housing costs))." in (folder / "overview.html").read_text(encoding="utf-8"))
     else:  # a district prints its spine chart and scale of need, and no dashboard pointers
         assert "Scale of need: perinatal mental health" in text and "overview/neighbours.csv" not in text
 
