@@ -215,6 +215,21 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
     assert "2018/19; old figure, period ended March 2019" in " ".join(messages)  # smoking at delivery, Kent
 
 
+def test_a_unitarys_three_year_rate_covers_the_years_of_its_gap_to_england(monkeypatch):
+    """Coventry's district series ends in 2019-21, its single years in 2023: the message gives the single years
+    pooled, the rate the gap to England that follows it is counted from, instead of an older rate beside it."""
+    monkeypatch.setenv("NBUTILS_PACK_DATE", "2026-12-02")
+    coventry = resolve("Coventry")
+    messages = overview.key_messages(coventry, overview.scorecard(coventry), births=None)
+    assert messages[0] == ("Infant mortality in Coventry was 5.5 per 1,000 live births in 2023 (England 3.9); a single "
+                           "year rests on few deaths, so it is not tested against England; Coventry's own three-year "
+                           "rate was about 4.8 in 2021-23 (the single years pooled; England 3.8). Read it with the "
+                           "SUDI page: rates resting on few deaths move by chance.")
+    gap = next(m for m in messages if m.startswith("Against England's rate"))
+    assert "infant deaths a year in 2021-23 (95% interval" in gap
+    assert "2019-21" not in messages[0]
+
+
 def test_infant_mortality_said_once_in_overview(swale, swale_card):
     messages = overview.key_messages(swale, swale_card.reset_index(), births=1682)
     assert sum("nfant mortality" in m for m in messages) == 1

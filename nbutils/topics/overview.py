@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import catalog, combined, disclosure, fragments, narrative, query, stats, store
+from .. import catalog, combined, disclosure, fragments, narrative, periods, query, stats, store
 from ..areas import Area, registry
 from ..topics_meta import TOPIC_ORDER, TOPIC_TITLES
 from . import dashboard, indicators, levers
@@ -343,9 +343,25 @@ INFANT_MORTALITY_IDS = ("infant_mortality_single_year", "ons_hi_infant_mortality
 MESSAGE_LIST_LIMIT = 4
 
 
+def _newer_pooled_single_years(area: Area, pooled) -> levers.InfantDeaths | None:
+    """For a unitary authority, its latest single years pooled (the rate 'What would it take' counts deaths
+    from) when they end after the district series' three-year rate; None for other areas or when not newer."""
+    if area.is_county or area.upper_tier_code != area.code:
+        return None
+    deaths = levers.infant_deaths(area)
+    if deaths is None or deaths.area.code != area.code:
+        return None
+    if pooled is not None and pd.notna(pooled.value) and \
+            periods.sort_key(deaths.period) <= periods.sort_key(str(pooled.period)):
+        return None
+    return deaths
+
+
 def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
     """Infant mortality once: the latest single year (the area's, or its county's, named), then the area's own
-    three-year pooled rate where a district series exists."""
+    three-year rate: a unitary authority's latest three single years pooled when they are newer than the district
+    series (so the rate and the gap to England that follows it cover the same years), else the district series'
+    pooled rate where it exists."""
     rows = card.set_index("indicator_id")
     single = rows.loc["infant_mortality_single_year"] if "infant_mortality_single_year" in rows.index else None
     pooled = rows.loc["ons_hi_infant_mortality"] if "ons_hi_infant_mortality" in rows.index else None
@@ -356,7 +372,13 @@ def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
         parts.append(f"Infant mortality in {whose} was {single.value:.1f} per 1,000 live births in {single.period}"
                      f"{narrative.old_flag(single.period)}{england}{_later(single)}; a single year rests on few "
                      "deaths, so it is not tested against England")
-    if pooled is not None and pd.notna(pooled.value) and not area.is_county:
+    newer = _newer_pooled_single_years(area, pooled)
+    if newer is not None:
+        lead = f"{area.name}'s own three-year rate was" if parts else f"Infant mortality in {area.name} was"
+        england = f"; England {newer.england_rate:.1f}" if newer.england_rate is not None else ""
+        parts.append(f"{lead} about {newer.rate:.1f} in {newer.period} (the single years pooled{england}"
+                     f"{narrative.old_clause(newer.period)})")
+    elif pooled is not None and pd.notna(pooled.value) and not area.is_county:
         lead = f"{area.name}'s own three-year rate was" if parts else f"Infant mortality in {area.name} was"
         said = (f"{pooled.value:.1f} in {pooled.period}{narrative.old_flag(pooled.period)}, "
                 f"{pooled.position_among_districts} (median {pooled.districts_median:.2f})")
