@@ -267,6 +267,23 @@ def _digits(r, decimals: dict[str, int]) -> int:
         return 1
 
 
+def _end_word(ax, row: int, end: int, word: str, arrow: bool, area_beyond: bool) -> None:
+    """'Lower' or 'Higher' at one end of a no-judgement row of the spine chart.
+
+    At the scale's edge; where districts lie beyond the scale (an arrow at the end, their number above it), just
+    inside the arrow and a little lower, clear of both. Where the area itself is beyond, its marker and value
+    (beside the marker, on the row) take that place: the word at the other end says the way.
+    """
+    if area_beyond:
+        return
+    style = {"fontsize": SPINE_TEXT_PT, "color": "#3D3D3D", "va": "center", "ha": "right" if end > 0 else "left",
+             "style": "italic"}
+    if arrow:
+        ax.annotate(word, (end * SPINE_ARROW, row), xytext=(-end * 6, -5), textcoords="offset points", **style)
+    else:
+        ax.text(end * 1.18, row, word, **style)
+
+
 @_reused
 @_styled
 def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indicator",
@@ -313,17 +330,19 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
             # Districts beyond the scale: an arrow at the end and the most extreme value.
             for beyond, end, value in ((g.range_beyond_lo, -1, r.districts_max if g.flip else r.districts_min),
                                        (g.range_beyond_hi, 1, r.districts_min if g.flip else r.districts_max)):
-                if beyond:
+                if beyond:  # above the arrow; higher where the area's own (larger) marker stands there too
                     ax.annotate(f"{value:,.{digits}f}", (end * SPINE_ARROW, i), ha="center", va="center",
-                                fontsize=SPINE_TEXT_PT, color="#3D3D3D", xytext=(0, 9), textcoords="offset points")
+                                fontsize=SPINE_TEXT_PT, color="#3D3D3D", xytext=(0, 12 if g.beyond == end else 7),
+                                textcoords="offset points")
                     ax.scatter([end * SPINE_ARROW], [i], marker=">" if end > 0 else "<", s=22, color="#7F7F7F",
                                zorder=2)
         if has_neighbours and pd.notna(g.neighbours_lo):
             ax.barh(i, max(g.neighbours_hi - g.neighbours_lo, 0.01), left=g.neighbours_lo, height=0.2,
                     color="none", edgecolor=PALETTE[5], hatch="////", linewidth=1.0, zorder=2)
         if not g.judged:  # no-judgement row: say which way is higher, on the row itself
-            ax.text(-1.18, i, "Lower", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="left", style="italic")
-            ax.text(1.18, i, "Higher", fontsize=SPINE_TEXT_PT, color="#3D3D3D", va="center", ha="right", style="italic")
+            for end, word in ((-1, "Lower"), (1, "Higher")):
+                _end_word(ax, i, end, word, arrow=g.range_beyond_lo if end < 0 else g.range_beyond_hi,
+                          area_beyond=g.beyond == end)
         kind = stats.comparison_kind(r.compared_with_england)
         role_style = COMPARISON_STYLE[kind]
         if pd.notna(g.x):
@@ -331,9 +350,11 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
             marker = role_style["marker"] if not g.beyond else (">" if g.beyond > 0 else "<")
             ax.scatter([x], [i], marker=marker, s=95, zorder=3, linewidth=1.6, edgecolor=role_style["color"],
                        facecolor=role_style["color"] if role_style["filled"] else "white")
-            if g.beyond:
-                ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="center", va="center", fontsize=SPINE_TEXT_PT,
-                            fontweight="bold", xytext=(0, -10), textcoords="offset points")
+            if g.beyond:  # beside the marker, on the row, so it cannot meet the next row's numbers
+                ax.annotate(f"{r.value:,.{digits}f}", (x, i), ha="right" if g.beyond > 0 else "left", va="center",
+                            fontsize=SPINE_TEXT_PT, fontweight="bold", xytext=(-g.beyond * 8, 0),
+                            textcoords="offset points", zorder=4,
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
         value_text = f"{r.value:,.{digits}f}"
         if "value_geography" in r and "area_name" in r and pd.notna(r.value_geography) \
                 and r.value_geography != r.area_name:
@@ -346,7 +367,11 @@ def spine_chart(card: pd.DataFrame, title: str, source: str, label: str = "indic
     ax.axvline(0, color="#0b0c0c", linewidth=1.2, zorder=2)
     ax.set_yticks(range(len(rows)), [textwrap.fill(str(name), 36) for name in rows[label]] if len(rows) else [],
                   fontsize=SPINE_TEXT_PT, linespacing=1.0)
-    ax.set_ylim(len(rows) - 0.5 if len(rows) else 0.5, -0.5)
+    # Room above the first row for a districts' number raised over the area's own marker beyond the scale.
+    first = layout.iloc[0] if len(layout) else None
+    raised = first is not None and first.beyond != 0 and bool(
+        first.range_beyond_hi if first.beyond > 0 else first.range_beyond_lo)
+    ax.set_ylim(len(rows) - 0.5 if len(rows) else 0.5, -0.7 if raised else -0.5)
     judged = bool(layout.judged.any()) if len(layout) else True
     ends = ("Worse", "Better") if judged else ("Lower", "Higher")
     ax.set_xticks([-1, 0, 1], [f"\u25c0 {ends[0]}", "England (or district median)", f"{ends[1]} \u25b6"],

@@ -62,6 +62,29 @@ def test_spine_chart_says_worse_and_better_lists_gaps_and_explains_x():
     assert "80.0" in texts                                      # the extreme district, written at the arrow
 
 
+def test_numbers_and_words_at_the_spine_charts_ends_do_not_touch():
+    """Districts beyond the scale on a no-judgement row (its 'Higher' moves inside the arrow, under the number),
+    and an area beyond the scale on the row below (its value beside its marker, clear of the next row's number)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    card = _card(indicator=["Bad if high", "Neither", "Also bad if high"], value=[30.0, 5.0, 40.0],
+                 benchmark_value=[10.0, 4.0, 10.0], districts_max=[80.0, 31.0, 90.0],
+                 polarity=["low-is-good", "no-judgement", "low-is-good"],
+                 compared_with_england=["Worse than England", "Higher", "Worse than England"])
+    fig = charts.spine_chart(card, title="Fixture", source="fixture")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts if t.get_text()}
+    assert {"Lower", "Higher", "30.0", "31.0", "40.0", "80.0", "90.0"} <= set(boxes)
+    placed = ["Higher", "30.0", "31.0", "40.0", "80.0", "90.0"]
+    for a in placed:
+        for b in set(placed) - {a}:
+            assert not boxes[a].overlaps(boxes[b]), (a, b)
+    # The area's own value beyond the scale sits on its row, beside its marker.
+    row_y = ax.transData.transform((0, 0))[1]
+    assert abs((boxes["30.0"].y0 + boxes["30.0"].y1) / 2 - row_y) < 1
+
+
 def test_no_judgement_only_chart_reads_lower_and_higher():
     card = _card().iloc[[1]]
     labels = [t.get_text() for t in charts.spine_chart(card, title="F", source="f").axes[0].get_xticklabels()]
