@@ -131,19 +131,22 @@ def period_end(label: str) -> date:
 
 
 def pooled_years_label(years) -> str:
-    """The label of calendar years pooled: '2019-21' when consecutive, else each year named.
+    """The label of calendar years pooled: '2019-21' when three or more are consecutive, else each year named
+    (two years are named: '2016-17' would read as a financial year).
 
     Examples
     --------
     >>> pooled_years_label([2021, 2022, 2023]), pooled_years_label(["2019", "2020", "2022"]), pooled_years_label([2023])
     ('2021-23', '2019, 2020 and 2022', '2023')
+    >>> pooled_years_label([2016, 2017])
+    '2016 and 2017'
     """
     numbers = sorted(int(y) for y in years)
     if not numbers:
         raise ValueError("no years to label")
     if len(numbers) == 1:
         return str(numbers[0])
-    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"{numbers[0]}-{str(numbers[-1])[-2:]}"
     return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 

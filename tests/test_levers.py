@@ -158,6 +158,12 @@ def test_a_rate_resting_on_fewer_than_3_5_deaths_shows_no_deaths(store_ready):
     gap = levers.gap_table(deaths)
     assert gap.deaths_a_year.isna().all() and gap.excess_deaths_a_year.isna().all()
     assert gap.note.iloc[0].startswith("[c]")
+    # Nor the rate, which with the births beside it (13 a year) would give the deaths back, in the CSV too.
+    assert gap.infant_mortality_per_1000.isna().all() and gap.births_a_year.iloc[0] == 13
+    assert levers.gap_view(gap).iloc[0, 1] == "[c]"
+    # And the overview's first message gives no pooled rate for these years either.
+    message = overview.key_messages(scilly, overview.scorecard(scilly), births=None)[0]
+    assert "2016 and 2017" not in message and "two-year rate" not in message
     table = levers.lever_table(scilly, overview.scorecard(scilly), deaths)
     assert table.deaths_prevented_a_year.isna().all()
     assert set(levers.gap_view(gap).iloc[0, 3:6]) <= {"[c] ([c] to [c])", "[c]"}
@@ -272,4 +278,6 @@ def test_single_years_pooled_are_labelled_by_the_years_they_hold(store_ready):
     assert deaths.period == "2019, 2020 and 2022" and deaths.years == 3
     assert periods.period_end(deaths.period).isoformat() == "2022-12-31"
     assert periods.pooled_years_label(["2021", "2022", "2023"]) == "2021-23"
+    assert periods.pooled_years_label(["2016", "2017"]) == "2016 and 2017"  # not '2016-17', a financial year
+    assert periods.period_end(periods.pooled_years_label(["2016", "2017"])).isoformat() == "2017-12-31"
     assert levers.infant_deaths(resolve("Hartlepool")).period == "2021-23"

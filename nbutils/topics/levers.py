@@ -229,7 +229,9 @@ def gap_table(deaths: InfantDeaths) -> pd.DataFrame:
            "deaths_at_england_rate": np.nan, "excess_deaths_a_year": np.nan, "excess_lower_ci95": np.nan,
            "excess_upper_ci95": np.nan, "note": ""}
     if deaths.withheld:
-        row["note"] = "[c] fewer than 3.5 deaths implied: withheld (disclosure control)"
+        # The rate goes too: with the births beside it, it would give the deaths back (the page shows [c]).
+        row.update(note="[c] fewer than 3.5 deaths implied: withheld (disclosure control)",
+                   infant_mortality_per_1000=np.nan)
         return pd.DataFrame([row])
     lower, upper = deaths.interval()
     row.update(deaths_a_year=deaths.per_year, deaths_lower_ci95=lower, deaths_upper_ci95=upper)

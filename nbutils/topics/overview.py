@@ -349,8 +349,8 @@ def _newer_pooled_single_years(area: Area, pooled) -> levers.InfantDeaths | None
     if area.is_county or area.upper_tier_code != area.code:
         return None
     deaths = levers.infant_deaths(area)
-    if deaths is None or deaths.area.code != area.code:
-        return None
+    if deaths is None or deaths.area.code != area.code or deaths.withheld:
+        return None  # withheld: the rate and births would give the deaths back (the district series is said instead)
     if pooled is not None and pd.notna(pooled.value) and \
             periods.sort_key(deaths.period) <= periods.sort_key(str(pooled.period)):
         return None
@@ -374,7 +374,8 @@ def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
                      "deaths, so it is not tested against England")
     newer = _newer_pooled_single_years(area, pooled)
     if newer is not None:
-        lead = f"{area.name}'s own three-year rate was" if parts else f"Infant mortality in {area.name} was"
+        span = {2: "two-year", 3: "three-year"}.get(newer.years, f"{newer.years}-year")
+        lead = f"{area.name}'s own {span} rate was" if parts else f"Infant mortality in {area.name} was"
         england = f"; England {newer.england_rate:.1f}" if newer.england_rate is not None else ""
         parts.append(f"{lead} about {newer.rate:.1f} in {newer.period} (the single years pooled{england}"
                      f"{narrative.old_clause(newer.period)})")
