@@ -215,7 +215,7 @@ def test_old_figures_are_flagged_in_scorecard_and_messages(swale, swale_card, mo
     assert "2018/19; old figure, period ended March 2019" in " ".join(messages)  # smoking at delivery, Kent
 
 
-def test_a_unitarys_three_year_rate_covers_the_years_of_its_gap_to_england(monkeypatch):
+def test_an_upper_tier_three_year_rate_covers_the_years_of_its_gap_to_england(monkeypatch):
     """Coventry's district series ends in 2019-21, its single years in 2023: the message gives the single years
     pooled, the rate the gap to England that follows it is counted from, instead of an older rate beside it."""
     monkeypatch.setenv("NBUTILS_PACK_DATE", "2026-12-02")
@@ -228,6 +228,9 @@ def test_a_unitarys_three_year_rate_covers_the_years_of_its_gap_to_england(monke
     gap = next(m for m in messages if m.startswith("Against England's rate"))
     assert "infant deaths a year in 2021-23 (95% interval" in gap
     assert "2019-21" not in messages[0]
+    kent = resolve("E10000016")  # a county has no district series: its single years pooled, as its gap
+    assert ("; Kent's own three-year rate was about 3.1 in 2021-23 (the single years pooled; England 3.8)."
+            in overview.key_messages(kent, overview.scorecard(kent), births=None)[0])
 
 
 def test_infant_mortality_said_once_in_overview(swale, swale_card):

@@ -344,9 +344,10 @@ MESSAGE_LIST_LIMIT = 4
 
 
 def _newer_pooled_single_years(area: Area, pooled) -> levers.InfantDeaths | None:
-    """For a unitary authority, its latest single years pooled (the rate 'What would it take' counts deaths
-    from) when they end after the district series' three-year rate; None for other areas or when not newer."""
-    if area.is_county or area.upper_tier_code != area.code:
+    """For a county or unitary authority, its latest single years pooled (the rate 'What would it take' counts
+    deaths from) when they end after the district series' three-year rate (a county has none); None for a
+    district, when not newer, or when the deaths are withheld."""
+    if not (area.is_county or area.upper_tier_code == area.code):
         return None
     deaths = levers.infant_deaths(area)
     if deaths is None or deaths.area.code != area.code or deaths.withheld:
@@ -359,9 +360,9 @@ def _newer_pooled_single_years(area: Area, pooled) -> levers.InfantDeaths | None
 
 def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
     """Infant mortality once: the latest single year (the area's, or its county's, named), then the area's own
-    three-year rate: a unitary authority's latest three single years pooled when they are newer than the district
-    series (so the rate and the gap to England that follows it cover the same years), else the district series'
-    pooled rate where it exists."""
+    three-year rate: a county's or unitary authority's latest three single years pooled when they are newer than
+    the district series (so the rate and the gap to England that follows it cover the same years), else the
+    district series' pooled rate where it exists."""
     rows = card.set_index("indicator_id")
     single = rows.loc["infant_mortality_single_year"] if "infant_mortality_single_year" in rows.index else None
     pooled = rows.loc["ons_hi_infant_mortality"] if "ons_hi_infant_mortality" in rows.index else None
