@@ -351,7 +351,7 @@ def _newer_pooled_single_years(area: Area, pooled) -> levers.InfantDeaths | None
         return None
     deaths = levers.infant_deaths(area)
     if deaths is None or deaths.area.code != area.code or deaths.withheld:
-        return None  # withheld: the rate and births would give the deaths back (the district series is said instead)
+        return None  # withheld: with the births, the rate would give the deaths back (the gap table withholds it)
     if pooled is not None and pd.notna(pooled.value) and \
             periods.sort_key(deaths.period) <= periods.sort_key(str(pooled.period)):
         return None
