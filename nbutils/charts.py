@@ -276,12 +276,12 @@ def _end_word(ax, row: int, end: int, word: str, arrow: bool, area_beyond: bool)
     """
     if area_beyond:
         return
-    style = {"fontsize": SPINE_TEXT_PT, "color": "#3D3D3D", "va": "center", "ha": "right" if end > 0 else "left",
-             "style": "italic"}
+    look = {"fontsize": SPINE_TEXT_PT, "color": "#3D3D3D", "va": "center", "ha": "right" if end > 0 else "left",
+            "style": "italic"}
     if arrow:
-        ax.annotate(word, (end * SPINE_ARROW, row), xytext=(-end * 6, -5), textcoords="offset points", **style)
+        ax.annotate(word, (end * SPINE_ARROW, row), xytext=(-end * 6, -5), textcoords="offset points", **look)
     else:
-        ax.text(end * 1.18, row, word, **style)
+        ax.text(end * 1.18, row, word, **look)
 
 
 @_reused
