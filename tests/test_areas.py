@@ -248,6 +248,17 @@ def test_combined_key_message_gives_each_member_never_an_average():
         "whole (a rate is never averaged): in 2024/25, Westminster 24.2% and Kensington and Chelsea 18.0%.")
 
 
+def test_combined_overview_opens_with_each_members_infant_mortality_never_an_average():
+    from nbutils.topics import overview
+
+    bi = areas.resolve("combined-bi-borough")
+    # DfE LAIT (ONS) single years: Westminster 2.1 per 1,000 in 2023; Kensington and Chelsea's latest is 2022.
+    assert overview.key_messages(bi, overview.scorecard(bi), births=None)[0] == (
+        "Infant mortality is published for each authority without counts, so none is computed for Bi-borough as a "
+        "whole (a rate is never averaged): in 2023, Westminster 2.1 per 1,000 live births; none published for "
+        "Kensington and Chelsea. Read it with the SUDI page: rates resting on few deaths move by chance.")
+
+
 def test_combined_counts_go_through_the_disclosure_rule(monkeypatch):
     """The combined row is recomputed from the members' counts, then the indicator's rule is applied to it."""
     import pandas as pd

@@ -392,6 +392,13 @@ def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
         else:
             parts.append(f"{lead} {said}")
     if not parts:
+        if area.is_combined:  # each authority's own latest single year, never an average of them
+            names = {m.code: m.name for m in registry().members(area)}
+            rows = combined.member_rows("infant_mortality_single_year", area)
+            said = combined.per_member_sentence(area, "infant mortality", rows.assign(
+                area_name=rows.area_code.map(names)), unit="per 1,000 live births")
+            if said:
+                return f"{said} Read it with the SUDI page: rates resting on few deaths move by chance."
         return f"No infant mortality rate for {area.name} is held in this build (see the SUDI page)."
     return "; ".join(parts) + ". Read it with the SUDI page: rates resting on few deaths move by chance."
 
