@@ -228,6 +228,10 @@ def test_an_upper_tier_three_year_rate_covers_the_years_of_its_gap_to_england(mo
     gap = next(m for m in messages if m.startswith("Against England's rate"))
     assert "infant deaths a year in 2021-23 (95% interval" in gap
     assert "2019-21" not in messages[0]
+    kc = resolve("Kensington and Chelsea")  # an old single year: England and the note share one bracket
+    assert overview.key_messages(kc, overview.scorecard(kc), births=None)[0].startswith(
+        "Infant mortality in Kensington and Chelsea was 2.9 per 1,000 live births in 2022 (England 3.9; old figure, "
+        "period ended December 2022); a single year rests on few deaths")
     kent = resolve("E10000016")  # a county has no district series: its single years pooled, as its gap
     assert ("; Kent's own three-year rate was about 3.1 in 2021-23 (the single years pooled; England 3.8)."
             in overview.key_messages(kent, overview.scorecard(kent), births=None)[0])

@@ -369,10 +369,11 @@ def _infant_mortality_message(area: Area, card: pd.DataFrame) -> str:
     parts = []
     if single is not None and pd.notna(single.value):
         whose = area.name if single.value_geography == area.name else f"{single.value_geography} (the county)"
-        england = f" (England {single.england:.1f})" if pd.notna(single.england) else ""
+        # England and an old figure's note in one bracket, as in the other messages.
+        note = (f" (England {single.england:.1f}{narrative.old_clause(single.period)})" if pd.notna(single.england)
+                else narrative.old_flag(single.period))
         parts.append(f"Infant mortality in {whose} was {single.value:.1f} per 1,000 live births in {single.period}"
-                     f"{narrative.old_flag(single.period)}{england}{_later(single)}; a single year rests on few "
-                     "deaths, so it is not tested against England")
+                     f"{note}{_later(single)}; a single year rests on few deaths, so it is not tested against England")
     newer = _newer_pooled_single_years(area, pooled)
     if newer is not None:
         span = {2: "two-year", 3: "three-year"}.get(newer.years, f"{newer.years}-year")
