@@ -31,6 +31,34 @@ def test_measurements_inside_are_those_outside_and_the_methods_are_restored():
     assert TextToPath.get_text_width_height_descent is text_metrics._ORIGINALS[TextToPath]
 
 
+def test_line_metrics_inside_are_matplotlibs_and_the_hooks_are_removed_after():
+    """A text's layout reads its font's ascent, descent and line gap: inside the context Agg and SVG answer them
+    from a cache, and every box is the one matplotlib computes itself (multi-line text, two resolutions)."""
+    import matplotlib.pyplot as plt
+    from matplotlib import text as mtext
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    def boxes(dpi):
+        fig = plt.figure(dpi=dpi)
+        texts = [fig.text(0.1, 0.5, "Infant deaths\na year", fontsize=size, weight=weight)
+                 for size, weight in ((9, "normal"), (12, "bold"), (7.5, "normal"))]
+        renderer = fig.canvas.get_renderer()
+        out = [t.get_window_extent(renderer).bounds for t in texts]
+        plt.close(fig)
+        return out
+
+    outside = boxes(100), boxes(200)
+    with text_metrics.measured_once():
+        if text_metrics._ASKS_METRICS:  # matplotlib 3.10 and later ask the renderer
+            assert mtext.Text._get_layout is not text_metrics._LAYOUT
+            assert hasattr(RendererAgg, "_get_font_height_metrics")
+            assert RendererAgg._get_font_height_metrics(None, FontProperties(size=9)) == (None, None, None)
+        inside = boxes(100), boxes(200)
+    assert inside == outside
+    assert mtext.Text._get_layout is text_metrics._LAYOUT
+    assert not hasattr(RendererAgg, "_get_font_height_metrics") and not hasattr(RendererSVG, "_get_font_height_metrics")
+
+
 def test_nested_contexts_restore_only_at_the_outermost():
     with text_metrics.measured_once():
         with text_metrics.measured_once():
