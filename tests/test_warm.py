@@ -158,6 +158,40 @@ def test_a_kernel_is_replaced_after_a_failure_after_n_notebooks_and_past_its_mem
 
 
 
+# Writes to both streams around displays and a result, from the notebook's thread.
+INTERLEAVED = """
+import sys
+from IPython.display import HTML, display
+print("one")
+display(HTML("<b>two</b>"))
+print("three", file=sys.stderr)
+display(HTML("<b>four</b>"))
+display(HTML("<b>five</b>"))
+print(type(sys.stdout).__name__)
+"seven"
+"""
+
+
+def test_each_output_arrives_in_the_order_the_cell_made_it(tmp_path):
+    # A batch kernel's streams skip the flush before an output when nothing was written (runner.streams); text
+    # written before an output must still arrive before it, or a printed line would follow the chart it introduces.
+    notebooks = tmp_path / "notebooks"
+    _notebook(notebooks, "interleaved", INTERLEAVED, INTERLEAVED)
+    kernel = WarmKernel(["matplotlib.pyplot", "pandas"])
+    try:
+        result = execute_task(areas.resolve("Swale"), "interleaved", tmp_path / "out", 120, notebooks, kernel)
+    finally:
+        kernel.close()
+    assert result.status == "succeeded", result.error
+    nb = nbformat.read(tmp_path / "out" / "_executed" / "E07000113-swale" / "interleaved.ipynb", as_version=4)
+    for cell in nb.cells[-2:]:
+        seen = [(o["output_type"], o.get("name") or "", o.get("text") or "".join(o.get("data", {}).get("text/html",
+                o.get("data", {}).get("text/plain", "")))) for o in cell.outputs]
+        assert seen == [("stream", "stdout", "one\n"), ("display_data", "", "<b>two</b>"),
+                        ("stream", "stderr", "three\n"), ("display_data", "", "<b>four</b>"),
+                        ("display_data", "", "<b>five</b>"), ("stream", "stdout", "BatchOutStream\n"),
+                        ("execute_result", "", "'seven'")]
+
 # Keeps a self-referencing object (as a dropped figure or cache entry is) where a package cache would, then drops it.
 KEEP = """
 import sys, weakref
