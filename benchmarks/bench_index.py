@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def measure(out: Path, repeat: int = 3) -> dict:
         raise SystemExit(f"{index} does not exist: run nbutils run ... --out {out} first")
     result = {"bytes": index.stat().st_size, "first_paint_s": float("inf"), "load_s": float("inf")}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_browser(), args=LAUNCH_ARGS)  # the system's
+        # Readers open the index in a browser: the system's Chromium itself, not the headless shell PDFs use.
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or find_browser(),
+                                             args=LAUNCH_ARGS)
         try:
             for _ in range(repeat):
                 context = browser.new_context()  # a cold page each time: no cache carried over

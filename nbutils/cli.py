@@ -81,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="set a notebook parameter, as papermill's -p (e.g. -p mothers_pct 25 for the overview's "
                           "scale-of-need scenario); repeat for more")
     run.add_argument("--pdf", action="store_true",
-                     help="also write one PDF per area, OUT/<code>-<name>/<code>-<name>.pdf (needs the 'chromium' "
-                          "browser; exit status 2 without it)")
+                     help="also write one PDF per area, OUT/<code>-<name>/<code>-<name>.pdf (needs Chromium: the "
+                          "Debian package 'chromium-headless-shell' or 'chromium'; exit status 2 without it)")
 
     areas = sub.add_parser("areas", help="list areas (all districts/unitaries, or those in an area set)",
                            description="List current English districts, unitary authorities and counties, or an "

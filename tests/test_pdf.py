@@ -138,8 +138,21 @@ def test_no_browser_on_path_names_the_package_to_install(monkeypatch):
 
     monkeypatch.delenv("NBUTILS_CHROMIUM", raising=False)
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    with pytest.raises(pdf.BrowserMissing, match="install the Debian package 'chromium'"):
+    with pytest.raises(pdf.BrowserMissing, match="install the Debian package 'chromium-headless-shell'"):
         pdf.find_browser()
+
+
+def test_the_headless_shell_is_preferred_when_both_browsers_are_installed(monkeypatch, tmp_path):
+    from nbutils import pdf
+
+    for name in ("chromium", "chromium-headless-shell"):
+        (tmp_path / name).write_text("#!/bin/sh\n")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.delenv("NBUTILS_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert pdf.find_browser() == str(tmp_path / "chromium-headless-shell")
+    (tmp_path / "chromium-headless-shell").unlink()
+    assert pdf.find_browser() == str(tmp_path / "chromium")
 
 
 # ------------------------------------------------------------------------- committee-ready print (issue 25)
