@@ -21,6 +21,7 @@ import branca.colormap as cm
 import folium
 from branca.element import Element
 import geopandas as gpd
+from jinja2 import Template
 import numpy as np
 
 from . import fragments, map_shapes
@@ -54,10 +55,13 @@ def _breaks(values: np.ndarray, classes: int = 5) -> list[float]:
 
 class _Html(Element):
     """HTML put into a map's page as it is. Branca compiles an Element's text as a Jinja template: for the inlined
-    Leaflet (150 KB) and each map's print description, that cost more than building the map."""
+    Leaflet (150 KB) and each map's print description, that cost more than building the map. The one template
+    that puts the text in is compiled once, as branca's own element classes compile theirs."""
+
+    _template = Template("{{ this.html }}")
 
     def __init__(self, html: str) -> None:
-        super().__init__("{{ this.html }}")
+        super().__init__()
         self.html = html
 
 
