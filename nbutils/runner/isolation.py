@@ -145,14 +145,24 @@ def _reset_matplotlib(state: dict) -> None:
     dict.update(matplotlib.rcParams, state["rc"])
 
 
+#: For each notebooks' folder, the modules already found to be from elsewhere (name -> module object): only
+#: modules imported since are looked at again, not the two thousand a kernel holds.
+_FROM_ELSEWHERE: dict[tuple[str, ...], dict[str, object]] = {}
+
+
 def _forget_local_modules(folder: str) -> None:
     """Drop modules imported from the notebook's folder, so an edited helper there is read afresh."""
-    roots = tuple({os.path.realpath(folder) + os.sep, os.path.abspath(folder) + os.sep})
+    roots = tuple(sorted({os.path.realpath(folder) + os.sep, os.path.abspath(folder) + os.sep}))
+    elsewhere = _FROM_ELSEWHERE.setdefault(roots, {})
     importlib.invalidate_caches()  # a module file added since is found, as a fresh kernel would find it
     for name, module in list(sys.modules.items()):
+        if elsewhere.get(name) is module:
+            continue
         path = getattr(module, "__file__", None)
         if isinstance(path, str) and path.startswith(roots):
             sys.modules.pop(name, None)
+        else:
+            elsewhere[name] = module
 
 
 def rss_bytes() -> int:
