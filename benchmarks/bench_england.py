@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -38,8 +39,21 @@ import bench_index  # noqa: E402  (a sibling script, not a package)
 
 ENGLAND_AREAS = 296
 COUNTIES = 21
+#: The runner's summary line: how long the notebooks took, before any PDF was printed.
+NOTEBOOK_PHASE = re.compile(r"\d+ succeeded, \d+ failed, .* in ([0-9.]+) s")
 TARGETS = {"wall_minutes": 12.0, "wall_minutes_pdf": 20.0, "median_notebook_s": 0.75, "peak_gb": 3.0}
 BIN = Path(sys.executable).parent
+
+
+def machine_speed() -> float:
+    """CPU seconds a fixed pure-Python loop takes (best of three): the machine's speed when the run starts and ends."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.process_time() - started)
+    return best
 
 
 def sample_areas(count: int) -> list[str]:
@@ -93,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         out = args.out or Path(scratch) / "out"
         command = [str(BIN / "nbutils"), "run", *targets, "--out", str(out), "--force", "--jobs", str(args.jobs)]
         command += ["--pdf"] if args.pdf else []
-        load = os.getloadavg()[0]
+        load, speed = os.getloadavg()[0], machine_speed()
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         memory = TreeMemory(process.pid)
@@ -116,7 +130,14 @@ def main(argv: list[str] | None = None) -> None:
             else f"a sample of {areas} areas (extrapolated to {ENGLAND_AREAS})")
     print(f"{what}, {len(ok)} of {len(runs)} notebooks succeeded, {args.jobs} jobs{', with PDFs' if args.pdf else ''}")
     print(f"load average: {load:.1f} at start, {os.getloadavg()[0]:.1f} at end")
+    print(f"machine speed: a fixed pure-Python loop took {speed:.2f} s before the run and {machine_speed():.2f} s "
+          "after (the machine's speed moves: compare runs whose loops took about the same)")
     print(f"wall time: {seconds:.1f} s ({seconds / areas:.2f} s an area)")
+    notebooks = NOTEBOOK_PHASE.search(output)
+    if args.pdf and notebooks:
+        printing = seconds - float(notebooks.group(1))
+        print(f"of which notebooks {float(notebooks.group(1)):.1f} s, then PDFs {printing:.1f} s "
+              f"({printing / areas:.2f} s an area)")
     print(f"England, {'measured' if args.full else 'extrapolated'}: {england_minutes:.1f} min "
           f"(target <= {wall_target:g} min: {'met' if england_minutes <= wall_target else 'not met'})")
     print(f"median notebook: {median:.2f} s (target <= {TARGETS['median_notebook_s']} s: "
