@@ -99,6 +99,24 @@ def test_national_check_table_reproduces_the_report_or_says_why():
 # ------------------------------------------------------------------------------------------------ areas
 
 
+def test_a_bound_of_the_gap_never_reads_as_zero_when_it_is_not():
+    from nbutils.topics.levers import signed_bound
+
+    assert [signed_bound(v) for v in (6.14, -0.8, 0.0, -0.03, 0.003478, 0.0004)] == [
+        "+6.1", "-0.8", "+0.0", "-0.03", "+0.003", "+0.000"]
+
+
+def test_leeds_gap_just_clear_of_zero_is_given_with_its_sign(store_ready):
+    # Leeds, 2021-23: the lower bound of its excess deaths is 0.003 a year. Printed as "+0.0" it read as touching
+    # zero beside "a difference chance alone is unlikely to explain".
+    from nbutils.areas import resolve
+    from nbutils.topics import levers
+
+    message = [m for m in levers.key_messages(resolve("Leeds")) if m.startswith("Against England's rate")][0]
+    assert "about 6.9 more infant deaths a year in 2021-23 (95% interval +0.003 to +14.8): a difference chance " \
+           "alone is unlikely to explain" in message
+
+
 def test_swale_deaths_a_year_and_gap_to_england(store_ready):
     from nbutils.areas import resolve
     from nbutils.topics import levers

@@ -256,8 +256,18 @@ def gap_sentence(gap: pd.DataFrame) -> str:
         return base + "; England's rate for the same years is not held, so no gap is given."
     word = "more" if r.excess_deaths_a_year > 0 else "fewer"
     return (base + f". At England's rate ({r.england_per_1000:.2f}) it would have had {r.deaths_at_england_rate:.1f}: "
-            f"about {abs(r.excess_deaths_a_year):.1f} {word} a year (95% interval {r.excess_lower_ci95:+.1f} to "
-            f"{r.excess_upper_ci95:+.1f}, England's rate taken as fixed), {_chance(r)}.")
+            f"about {abs(r.excess_deaths_a_year):.1f} {word} a year (95% interval {signed_bound(r.excess_lower_ci95)} "
+            f"to {signed_bound(r.excess_upper_ci95)}, England's rate taken as fixed), {_chance(r)}.")
+
+
+def signed_bound(value: float) -> str:
+    """A bound of the gap's interval with its sign, to one decimal, or to as many as show it is not zero: the sign
+    is what tells the reader whether chance could explain the gap, so "+0.0" is never printed for 0.03."""
+    for digits in (1, 2, 3):
+        text = f"{value:+.{digits}f}"
+        if float(text) != 0 or value == 0:
+            break
+    return text
 
 
 def _chance(gap) -> str:
@@ -472,7 +482,7 @@ def key_messages(area: Area) -> list[str]:
             word = "more" if gap.excess_deaths_a_year > 0 else "fewer"
             out.append(f"Against England's rate, {area.name} had about "
                        f"{abs(gap.excess_deaths_a_year):.1f} {word} infant deaths a year in {gap.period} "
-                       f"(95% interval {gap.excess_lower_ci95:+.1f} to {gap.excess_upper_ci95:+.1f}"
+                       f"(95% interval {signed_bound(gap.excess_lower_ci95)} to {signed_bound(gap.excess_upper_ci95)}"
                        f"{narrative.old_clause(gap.period)}): {_chance(gap)}. See 'What would it take' for the "
                        "seven levers.")
     return out
