@@ -112,9 +112,14 @@ def test_leeds_gap_just_clear_of_zero_is_given_with_its_sign(store_ready):
     from nbutils.areas import resolve
     from nbutils.topics import levers
 
-    message = [m for m in levers.key_messages(resolve("Leeds")) if m.startswith("Against England's rate")][0]
+    leeds = resolve("Leeds")
+    message = [m for m in levers.key_messages(leeds) if m.startswith("Against England's rate")][0]
     assert "about 6.9 more infant deaths a year in 2021-23 (95% interval +0.003 to +14.8): a difference chance " \
            "alone is unlikely to explain" in message
+    gap = levers.gap_table(levers.infant_deaths(leeds))
+    assert "(95% interval +0.003 to +14.8, England's rate taken as fixed)" in levers.gap_sentence(gap)
+    view = levers.gap_view(gap)
+    assert view["More (+) or fewer (-) a year than at England's rate (95% interval)"].iloc[0] == "+6.9 (+0.003 to +14.8)"
 
 
 def test_swale_deaths_a_year_and_gap_to_england(store_ready):

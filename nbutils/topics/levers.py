@@ -446,6 +446,9 @@ def gap_view(gap: pd.DataFrame) -> pd.DataFrame:
     def num(v, d=1, sign=False):
         return "[c]" if r.note.startswith("[c]") else "[x]" if pd.isna(v) else f"{v:{'+' if sign else ''}.{d}f}"
 
+    def bound(v):
+        return num(v) if r.note.startswith("[c]") or pd.isna(v) else signed_bound(v)
+
     return pd.DataFrame({
         "Period": [narrative.period_label(r.period)],
         "Infant mortality (per 1,000 live births)": [f"{r.infant_mortality_per_1000:.2f}"
@@ -455,8 +458,8 @@ def gap_view(gap: pd.DataFrame) -> pd.DataFrame:
                                                  f"{num(r.deaths_upper_ci95)})")],
         "At England's rate": [num(r.deaths_at_england_rate)],
         "More (+) or fewer (-) a year than at England's rate (95% interval)": [
-            (f"{num(r.excess_deaths_a_year, sign=True)} ({num(r.excess_lower_ci95, sign=True)} to "
-             f"{num(r.excess_upper_ci95, sign=True)})")],
+            (f"{num(r.excess_deaths_a_year, sign=True)} ({bound(r.excess_lower_ci95)} to "
+             f"{bound(r.excess_upper_ci95)})")],
         "Births a year": [narrative.number(r.births_a_year)],
     })
 
