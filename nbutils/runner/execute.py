@@ -1,13 +1,16 @@
-"""One notebook for one area on a warm kernel: a pipeline of named steps, as papermill's ``execute.py`` is.
+"""One notebook for one area on a kernel kept between notebooks: a pipeline of named steps, as papermill's
+``execute.py`` is.
 
 ``prepare`` (folders; the kernel recycled if worn, started if needed, reset to a fresh kernel's state) ->
 ``execute`` (papermill's own ``execute_notebook``: parameters injected by its ``parameterize_notebook``, its
-metadata and error markers, on the warm kernel through the ``nbutils-warm`` engine) -> ``keep`` (the executed
-copy, also when failed or cut short) -> ``export`` (HTML from the notebook in memory) -> ``collect`` (the result).
+metadata and error markers, through the ``nbutils-warm`` engine and nbclient) -> ``keep`` (the executed copy, also
+when failed or cut short) -> ``export`` (HTML from the notebook in memory) -> ``collect`` (the result).
 
-Every file is written once, through the atomic writer, so an interrupted run or a full disk never leaves a
-half-written file under a real name. Past ``timeout`` seconds the kernel is killed, the notebook reported failed,
-its partial executed copy kept, and a new kernel started for the next notebook.
+The kernel is a local worker's own shell (:class:`~nbutils.runner.inprocess.InProcessKernel`) or, on a Dask
+worker's thread, a kernel process (:class:`~nbutils.runner.kernels.WarmKernel`). Every file is written once,
+through the atomic writer, so an interrupted run or a full disk never leaves a half-written file under a real
+name. Past ``timeout`` seconds the notebook is stopped (its cell interrupted, or its kernel process killed), reported
+failed, its partial executed copy kept, and a new worker or kernel takes the next notebook.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from ..files import DiskFullError, atomic_write_text
 from ..topics_meta import TOPIC_TITLES
 from .html import export_html, navigation
 from .inputs import recorded_reads
-from .kernels import WarmKernel, kill_kernels
+from .inprocess import InProcessKernel, NotebookTimeout, use_inline_backend
+from .kernels import WarmKernel
 from .manifest import Result, executed_path, withdraw_outputs
 
 ENGINE = "nbutils-warm"
@@ -80,7 +84,7 @@ def execute(job: Job, kernel: WarmKernel) -> None:
 
     def expire() -> None:
         job.expired = True
-        kill_kernels([kernel.group] if kernel.group else [])  # the client sees a dead kernel within a second
+        kernel.expire()
 
     deadline = threading.Timer(job.timeout, expire)
     deadline.daemon = True
@@ -95,7 +99,7 @@ def execute(job: Job, kernel: WarmKernel) -> None:
         )
     except pm.PapermillExecutionError as failure:
         job.error = f"{failure.ename}: {failure.evalue}"
-    except Exception as failure:  # noqa: BLE001 - a dead kernel, a timeout: reported as the notebook's failure
+    except (Exception, NotebookTimeout) as failure:  # noqa: BLE001 - a dead kernel, a timeout: the notebook fails
         job.error = f"{type(failure).__name__}: {failure}"
     finally:
         deadline.cancel()
@@ -177,7 +181,8 @@ def _engine() -> str:
     from papermill.engines import Engine, papermill_engines
 
     class WarmEngine(Engine):
-        """papermill's nbclient engine, on a kernel that is already running and stays running."""
+        """papermill's nbclient engine, on a kernel that is already running and stays running (a kernel process,
+        or a kernel's shell in this process whose client nbclient talks to as to any kernel's)."""
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, warm_kernel=None, job=None, log_output=False,
@@ -223,21 +228,41 @@ async def _execute_cells(client, kernel: WarmKernel) -> None:
 # ------------------------------------------------------------------------------------------------- per worker
 
 _LOCAL = threading.local()
+#: Whether this process runs its notebooks in itself (a local pool's worker) rather than in kernels.
+_IN_PROCESS = {"on": False}
 
 
-def worker_kernel(source: Path) -> WarmKernel:
-    """This thread's warm kernel for notebooks in the folder of ``source`` (started for its first notebook, and
-    importing what that notebook imports)."""
+def run_in_process() -> None:
+    """Run this process's notebooks in the process itself (:mod:`nbutils.runner.inprocess`); called by a local
+    pool's worker as it starts, before anything imports matplotlib."""
+    _IN_PROCESS["on"] = True
+    use_inline_backend()
+
+
+def worker_kernel(source: Path) -> WarmKernel | InProcessKernel:
+    """This thread's kernel for notebooks in the folder of ``source`` (started for its first notebook, and
+    importing what that notebook imports): in this process when :func:`run_in_process` was called, else a warm
+    kernel."""
     folder = Path(source).resolve().parent
     kernel = getattr(_LOCAL, "kernel", None)
-    if kernel is None or getattr(kernel, "folder", None) != folder:
+    if isinstance(kernel, InProcessKernel):  # one shell per process, whichever folder the notebooks are in
+        kernel.folder = folder
+    elif kernel is None or getattr(kernel, "folder", None) != folder:
         if kernel is not None:
             kernel.close()
         quiet_logs()
-        kernel = _LOCAL.kernel = WarmKernel(notebook_imports(Path(source).resolve()))
+        kind = InProcessKernel if _IN_PROCESS["on"] else WarmKernel
+        kernel = _LOCAL.kernel = kind(notebook_imports(Path(source).resolve()))
         kernel.folder = folder
         atexit.register(kernel.close)
     return kernel
+
+
+def worker_worn() -> bool:
+    """True when this process's in-process kernel asks for the worker to be replaced (after a failure, after
+    its last notebook, or past its memory)."""
+    kernel = getattr(_LOCAL, "kernel", None)
+    return bool(getattr(kernel, "worn", False))
 
 
 def quiet_logs() -> None:

@@ -35,6 +35,9 @@ def recorded_reads(kernel) -> list[str] | None:
     """What the notebook just executed on ``kernel`` read from the store (and the record starts afresh); None
     when it cannot be told (its inputs then count as changed next time)."""
     try:
+        if hasattr(kernel, "reads"):  # an in-process kernel (nbutils.runner.inprocess) asks the store itself
+            reads = kernel.reads()
+            return reads if all(isinstance(r, str) for r in reads) else None
         reply = kernel.run(kernel._silent("pass", timeout=60, user_expressions={"reads": _TAKE_READS}))  # noqa: SLF001
         text = reply["content"]["user_expressions"]["reads"]["data"]["text/plain"]
         reads = json.loads(ast.literal_eval(text))

@@ -1,4 +1,5 @@
-"""Runs inside a warm kernel: remember the state a fresh kernel starts in, and restore it before each notebook.
+"""Runs where the notebooks run (a warm kernel, or a worker's own shell): remember the state a fresh kernel starts in,
+and restore it before each notebook.
 
 A warm kernel executes many notebooks in turn. Before each one :func:`reset` gives it what a new kernel would
 have: an empty user namespace and execution count 1 (IPython's ``%reset -f``, in a new history session), no
@@ -63,10 +64,14 @@ def _snapshot() -> dict:
     state = {"path": list(sys.path), "environ": dict(os.environ), "warnings": list(warnings.filters)}
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:
-        if "matplotlib.pyplot" in sys.modules:
-            # Settles the backend now, as a notebook's first figure would: with the inline backend this registers
-            # its figure formatters, which must be part of the recorded state (or later figures would show no image).
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            # Settles the backend now, as a notebook's first figure would (loading its module: naming it, as
+            # matplotlib does when the backend is set in MPLBACKEND, does not): with the inline backend this
+            # registers its figure formatters, which must be part of the recorded state, or after a notebook that
+            # changed them the next notebooks' figures would show no image.
             state["backend"] = matplotlib.get_backend()
+            pyplot.switch_backend(state["backend"])
         rc = dict(matplotlib.rcParams.copy())
         rc.pop("backend", None)
         state["rc"] = rc

@@ -1,6 +1,7 @@
 """Kernels for the runner: always this Python, stopped by process group, and kept warm between notebooks.
 
-A :class:`WarmKernel` is started once per worker (per thread on a Dask worker), imports the package once, then
+A :class:`WarmKernel` is started once per thread of a Dask worker (local workers run notebooks in themselves:
+:mod:`nbutils.runner.inprocess`), imports the package once, then
 executes notebook after notebook, each after :func:`nbutils.runner.isolation.reset` has given it a fresh kernel's
 state. It is recycled (stopped, and a new one started for the next notebook) after ``recycle_after`` notebooks,
 after any failure or timeout, and when its resident memory passes ``max_rss_mb``.
@@ -170,6 +171,11 @@ class WarmKernel:
                 self.stop()
                 if attempt == 2:
                     raise KernelStartError(f"{type(failure).__name__}: {failure}") from None
+
+    def expire(self) -> None:
+        """Kill the kernel (called from another thread when the notebook is past its time): the client sees a
+        dead kernel within a second."""
+        kill_kernels([self.group] if self.group else [])
 
     def finished(self, ok: bool) -> None:
         """Count a notebook; after a failure or timeout the kernel is replaced before the next one."""

@@ -1,8 +1,10 @@
-"""Worker processes on this machine, each holding one warm kernel, and the same tasks on a Dask cluster.
+"""Worker processes on this machine, each running notebooks in itself, and the same tasks on a Dask cluster.
 
 Local workers are started fresh (``spawn``): they inherit neither the output lock nor Ctrl-C (the runner handles
-it), and they stop their kernels and exit as soon as the runner is gone, however it died. Each keeps its warm
-kernel from one notebook to the next (see :mod:`nbutils.runner.kernels`); so does each thread of a Dask worker.
+it), and they exit as soon as the runner is gone, however it died. Each runs notebook after notebook in its own
+kernel shell (:mod:`nbutils.runner.inprocess`) and is replaced when that shell is worn (a failure, a timeout, its
+last notebook or its memory); one stuck far past its notebook's timeout is stopped by the runner. Each thread of a
+Dask worker keeps a warm kernel instead (:mod:`nbutils.runner.kernels`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .manifest import Result, executed_path, withdraw_outputs
 
 
 def execute_packed(args: tuple) -> Result:
-    """Run one task ``(area, topic, out_dir, timeout, notebooks)`` on this thread's warm kernel; always report."""
+    """Run one task ``(area, topic, out_dir, timeout, notebooks)`` on this thread's kernel; always report."""
     from .execute import execute_task
 
     area, topic, out_dir, timeout, notebooks = args
@@ -86,6 +88,8 @@ class _Worker:
         child.close()
         self.task: tuple | None = None
         self.started = 0.0
+        self.retiring = False  # it said it exits after its result (its kernel is worn)
+        self.overdue = False  # it was stopped for holding a notebook far past the notebook's timeout
         self.kernels: set[int] = set()  # the process groups of its kernels, as it reports them
 
     def stop_kernels(self) -> None:
@@ -106,6 +110,9 @@ class _Worker:
         reason = (f"the worker process running this notebook {how}, e.g. by the system when memory ran out; "
                   "the other notebooks went on in a new worker: run this one again (with fewer --jobs if memory "
                   "is short)")
+        if self.overdue:
+            reason = (f"notebook took longer than {self.task[3]} s (--timeout) and did not stop when asked, so its "
+                      "worker was stopped; the other notebooks went on in a new worker")
         left = withdraw_outputs(Path(out_dir), area.folder, topic)
         # No executed copy: the notebook died with its worker (an older copy would not show this run).
         executed_path(Path(out_dir), area.folder, topic).unlink(missing_ok=True)
@@ -121,9 +128,13 @@ def _signal_name(number: int) -> str:
 
 
 def _worker_main(conn, runner_pid: int) -> None:
-    """A worker process: run the tasks the runner sends, one at a time, on this process's warm kernel; at the
-    end its kernel is shut down properly (sockets and connection file removed) by the exit handler."""
+    """A worker process: run the tasks the runner sends, one at a time, in this process
+    (:mod:`nbutils.runner.inprocess`). When its kernel is worn (a failure, its last notebook, or past its memory)
+    it says so before its last result and exits: the runner starts another."""
+    from .execute import run_in_process, worker_worn
+
     _worker_init(runner_pid)
+    run_in_process()
     WATCHERS.append(lambda event, group: conn.send((event, group)))
     while True:
         try:
@@ -132,7 +143,12 @@ def _worker_main(conn, runner_pid: int) -> None:
             break
         if task is None:
             break
-        conn.send(execute_packed(task))
+        result = execute_packed(task)
+        if worker_worn():
+            conn.send(("retiring", 0))
+            conn.send(result)
+            break
+        conn.send(result)
 
 
 class AreaQueue:
@@ -206,6 +222,7 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
         while workers:
             waiting = [w.conn for w in workers] + [w.process.sentinel for w in workers]
             ready = set(mp_connection.wait(waiting, timeout=0.5))
+            _stop_overdue(workers)
             for worker in [w for w in workers if w.conn in ready or w.process.sentinel in ready]:
                 result = _receive(worker)
                 if result is None and worker.process.is_alive():
@@ -220,7 +237,13 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
                         assign(None)
                     continue
                 finished(result)
-                if len(queue):
+                if worker.retiring:  # it exits now: another takes its place
+                    workers.remove(worker)
+                    queue.release(worker)
+                    retired.append(worker)
+                    if len(queue):
+                        assign(None)
+                elif len(queue):
                     assign(worker)
                 else:
                     workers.remove(worker)
@@ -237,15 +260,34 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
     _stop_workers([w.process for w in retired if w.process.is_alive()])
 
 
+#: Seconds past a notebook's timeout after which its worker is stopped: the worker stops the notebook itself at
+#: its timeout, unless the notebook is stuck where no signal reaches it (in a C library holding the interpreter).
+OVERDUE_GRACE = 60.0
+
+
+def _stop_overdue(workers: list[_Worker]) -> None:
+    """Kill each worker still holding a notebook :data:`OVERDUE_GRACE` seconds past that notebook's timeout (the
+    run loop then reports it as lost, with the reason)."""
+    now = time.perf_counter()
+    for worker in workers:
+        if worker.task is not None and not worker.overdue and now - worker.started > worker.task[3] + OVERDUE_GRACE:
+            worker.overdue = True
+            with contextlib.suppress(Exception):
+                worker.process.kill()
+
+
 def _receive(worker: _Worker) -> Result | None:
     """The worker's result if one has arrived (noting the kernels it reports on the way); None if there is none
     yet or the pipe is broken."""
     try:
         while worker.conn.poll():
             message = worker.conn.recv()
-            if isinstance(message, tuple):  # ("started" or "stopped", kernel process group)
+            if isinstance(message, tuple):  # ("started" or "stopped", kernel process group), or ("retiring", 0)
                 event, group = message
-                (worker.kernels.add if event == "started" else worker.kernels.discard)(group)
+                if event == "retiring":
+                    worker.retiring = True
+                else:
+                    (worker.kernels.add if event == "started" else worker.kernels.discard)(group)
                 continue
             return message
     except (EOFError, OSError):
