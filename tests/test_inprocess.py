@@ -93,10 +93,17 @@ def test_a_notebook_run_in_its_worker_is_byte_for_byte_the_same_as_on_a_kernel(t
     notebooks = tmp_path / "notebooks"
     _notebook(notebooks, "a_shows", SHOWS, SHOWS, RESULT_ONLY)
     _notebook(notebooks, "b_broken", SHOWS, BROKEN, "print('never run')")
+    _notebook(notebooks, "c_asks", "name = input('Area? ')")
     topics = ["a_shows", "b_broken"]
-    summary = _run(notebooks, tmp_path / "worker", topics)
-    assert [r.status for r in summary.results] == ["succeeded", "failed"]
-    _on_a_kernel(notebooks, tmp_path / "kernel", topics)
+    summary = _run(notebooks, tmp_path / "worker", [*topics, "c_asks"])
+    assert [r.status for r in summary.results] == ["succeeded", "failed", "failed"]
+    _on_a_kernel(notebooks, tmp_path / "kernel", [*topics, "c_asks"])
+    # A notebook asking for input fails at once, as on a kernel with no one to answer (the tracebacks differ only
+    # in the frames of the kernel's own code).
+    asked = [[o for c in json.loads((tmp_path / run / "_executed" / SWALE / "c_asks.ipynb").read_text())["cells"]
+              for o in c.get("outputs", []) if o["output_type"] == "error"] for run in ("worker", "kernel")]
+    assert [(o[0]["ename"], o[0]["evalue"]) for o in asked] == [
+        ("StdinNotImplementedError", "raw_input was called, but this frontend does not support input requests.")] * 2
 
     for topic in topics:
         worker, kernel = (_same(tmp_path / run / "_executed" / SWALE / f"{topic}.ipynb", tmp_path / run)

@@ -22,7 +22,9 @@ Nothing here runs on import; importing this module changes no global state.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import collections
+import getpass
 import io
 import os
 import queue
@@ -38,6 +40,7 @@ from .kernels import MAX_RSS_MB, RECYCLE_AFTER, KernelStartError
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds after which a kernel's stream sends what has been written, even with no display or cell end.
 STREAM_FLUSH_INTERVAL = 0.2
+TIMEOUT_MESSAGE = "the notebook ran past its time (--timeout) and was stopped"
 
 
 class NotebookTimeout(KeyboardInterrupt):
@@ -109,8 +112,8 @@ def _capturing_session(deliver):
 
 class _OutStream(io.TextIOBase):
     """A kernel's stdout or stderr: text written during a cell is sent as stream messages (before each display, at
-    the cell's end, and after :data:`STREAM_FLUSH_INTERVAL` as ipykernel's own stream does); outside a cell it goes
-    to the worker's own stream."""
+    the cell's end, and after :data:`STREAM_FLUSH_INTERVAL` as ipykernel's own stream does); text written outside a
+    cell (the runner's own steps) is dropped, as a kernel's is."""
 
     def __init__(self, kernel: InProcessKernel, name: str, original) -> None:
         super().__init__()
@@ -134,8 +137,8 @@ class _OutStream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if self.kernel.parent is None:
-            return self.original.write(text)
+        if self.kernel.parent is None:  # as a kernel's: what is written outside a notebook's cell reaches no one
+            return len(text)
         if not self._pending:
             self._since = time.monotonic()
         self._pending.append(text)
@@ -145,8 +148,6 @@ class _OutStream(io.TextIOBase):
 
     def flush(self) -> None:
         if not self._pending:
-            if self.kernel.parent is None:
-                self.original.flush()
             return
         text, self._pending = "".join(self._pending), []
         self.kernel.session.send(None, "stream", {"name": self.name, "text": text}, parent=self.kernel.parent)
@@ -181,6 +182,7 @@ class InProcessKernel:
         self.executed = 0
         self.rss_mb = 0.0
         self.failed = False
+        self.expired = False  # the notebook running now is past its time
         self.language_info: dict | None = None
         self._home = os.getcwd()  # the worker's own folder, given back after each notebook
         self._main = threading.main_thread().ident
@@ -206,7 +208,12 @@ class InProcessKernel:
         if self.worn:
             raise KernelStartError("this worker is due to be replaced and runs no more notebooks")
         if self.shell is None:
-            self._start()
+            try:
+                self._start()
+            except Exception:
+                self.failed = True
+                raise
+        self.expired = False
         with self.shell.builtin_trap:  # as in a kernel, where the runner's code runs as a (silent) cell
             isolation.reset(cwd)
         self.rss_mb = isolation.rss_bytes() / 1e6
@@ -219,9 +226,15 @@ class InProcessKernel:
         os.chdir(self._home)
 
     def expire(self) -> None:
-        """Stop the running cell (called from another thread when the notebook is past its time)."""
+        """Stop the notebook (called from another thread when it is past its time): the running cell is
+        interrupted, and no further cell starts."""
+        self.expired = True
         if self._running:
             signal.pthread_kill(self._main, signal.SIGALRM)
+
+    def _interrupt(self, signum, frame) -> None:
+        if self._running:  # a signal that arrives between cells is left to the next cell's start
+            raise NotebookTimeout(TIMEOUT_MESSAGE)
 
     def reads(self) -> list[str] | None:
         """What the notebook just executed read from the store (the record starts afresh)."""
@@ -252,7 +265,7 @@ class InProcessKernel:
             hook.session, hook.pub_socket = self.session, None
         sys.stdout = _OutStream(self, "stdout", sys.stdout)
         sys.stderr = _OutStream(self, "stderr", sys.stderr)
-        signal.signal(signal.SIGALRM, _interrupt)
+        signal.signal(signal.SIGALRM, self._interrupt)
         self.shell = shell
         with shell.builtin_trap:  # libraries see the shell as they do in a kernel (pandas' display defaults)
             isolation.warm_up(self.modules)
@@ -282,6 +295,8 @@ class InProcessKernel:
         """Execute a cell as ipykernel's ``execute_request`` and ``do_execute`` do, in this thread."""
         from jupyter_client.session import utcnow
 
+        if self.expired:
+            raise NotebookTimeout(TIMEOUT_MESSAGE)
         shell, content = self.shell, request["content"]
         silent, store_history = content["silent"], content["store_history"]
         started = utcnow()
@@ -291,11 +306,14 @@ class InProcessKernel:
                                                       shell.execution_count}, parent=request)
         self.parent = request
         shell.set_parent(request)
+        builtin_input, getpass_getpass = builtins.input, getpass.getpass
+        builtins.input = getpass.getpass = _no_stdin
         self._running = True
         try:
             result = shell.run_cell(content["code"], store_history=store_history, silent=silent)
         finally:
             self._running = False
+            builtins.input, getpass.getpass = builtin_input, getpass_getpass
             sys.stdout.flush()
             sys.stderr.flush()
         reply = {"status": "ok" if result.success and not shell._last_traceback_during_displayhook else "error"}
@@ -314,5 +332,8 @@ class InProcessKernel:
         self._status("idle", request)
 
 
-def _interrupt(signum, frame) -> None:
-    raise NotebookTimeout("the notebook ran past its time (--timeout) and was stopped")
+def _no_stdin(prompt: str = "", *args, **kwargs) -> str:
+    """``input`` and ``getpass`` in a notebook, as a kernel without a frontend's stdin answers them."""
+    from IPython.core.error import StdinNotImplementedError
+
+    raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
