@@ -49,6 +49,8 @@ display(pd.DataFrame({"area": ["Swale", "Thanet"], "value": [1.5, None]}))
 RESULT_ONLY = "{'a': (1, 2), 'b': [3.0, float('nan')]}"
 BROKEN = "def broken():\n    raise ValueError('broken on purpose')\nbroken()"
 PID = "import os\nprint(os.getpid())"
+# Lines printed apart in time: a kernel's stream sends what it holds after 0.2 s, so they are two outputs.
+SPACED = "import time\nprint('a')\ntime.sleep(0.5)\nprint('b')"
 
 
 def _notebook(folder: Path, name: str, *sources: str) -> None:
@@ -91,7 +93,7 @@ def _same(path: Path, out: Path) -> dict:
 
 def test_a_notebook_run_in_its_worker_is_byte_for_byte_the_same_as_on_a_kernel(tmp_path):
     notebooks = tmp_path / "notebooks"
-    _notebook(notebooks, "a_shows", SHOWS, SHOWS, RESULT_ONLY)
+    _notebook(notebooks, "a_shows", SHOWS, SHOWS, RESULT_ONLY, SPACED)
     _notebook(notebooks, "b_broken", SHOWS, BROKEN, "print('never run')")
     _notebook(notebooks, "c_asks", "name = input('Area? ')")
     topics = ["a_shows", "b_broken"]
@@ -115,6 +117,8 @@ def test_a_notebook_run_in_its_worker_is_byte_for_byte_the_same_as_on_a_kernel(t
                      ("display_data", ""), ("stream", "stderr"), ("display_data", ""), ("execute_result", ""),
                      ("display_data", "")]  # the figure, drawn by the inline backend at the cell's end
     assert "image/png" in shown["outputs"][-1]["data"]
+    spaced = json.loads((tmp_path / "worker" / "_executed" / SWALE / "a_shows.ipynb").read_text())["cells"][-1]
+    assert ["".join(o["text"]) for o in spaced["outputs"]] == ["a\n", "b\n"]
     cells = json.loads((tmp_path / "worker" / "_executed" / SWALE / "b_broken.ipynb").read_text())["cells"]
     error = [o for cell in cells for o in cell.get("outputs", []) if o["output_type"] == "error"]
     assert len(error) == 1 and error[0]["ename"] == "ValueError" and "broken()" in "".join(error[0]["traceback"])
@@ -163,13 +167,16 @@ def test_each_notebook_in_a_worker_starts_as_in_a_new_kernel(tmp_path):
 
 def test_after_a_failure_the_next_notebook_runs_in_a_new_worker(tmp_path):
     notebooks = tmp_path / "notebooks"
-    for name in ("a_pid", "b_pid", "d_pid"):
+    for name in ("a_pid", "b_pid", "d_pid", "f_pid"):
         _notebook(notebooks, name, PID)
     _notebook(notebooks, "c_broken", BROKEN)
+    _notebook(notebooks, "e_exits", "exit()", "print('after exit')")  # a kernel would shut down after exit()
     out = tmp_path / "out"
-    summary = _run(notebooks, out, ["a_pid", "b_pid", "c_broken", "d_pid"])
-    assert [r.status for r in summary.results] == ["succeeded", "succeeded", "failed", "succeeded"]
-    assert _printed(out, "a_pid") == _printed(out, "b_pid") != _printed(out, "d_pid")
+    summary = _run(notebooks, out, ["a_pid", "b_pid", "c_broken", "d_pid", "e_exits", "f_pid"])
+    assert [r.status for r in summary.results] == ["succeeded", "succeeded", "failed", "succeeded", "failed",
+                                                   "succeeded"]
+    assert "Kernel died" in summary.results[4].error
+    assert _printed(out, "a_pid") == _printed(out, "b_pid") != _printed(out, "d_pid") != _printed(out, "f_pid")
 
 
 def test_a_notebook_that_ignores_the_stop_signal_is_stopped_with_its_worker(tmp_path, monkeypatch):

@@ -139,11 +139,12 @@ class _OutStream(io.TextIOBase):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if self.kernel.parent is None:  # as a kernel's: what is written outside a notebook's cell reaches no one
             return len(text)
+        now = time.monotonic()
+        if self._pending and now - self._since > STREAM_FLUSH_INTERVAL:
+            self.flush()  # a kernel's stream would have sent it by now, before this text
         if not self._pending:
-            self._since = time.monotonic()
+            self._since = now
         self._pending.append(text)
-        if time.monotonic() - self._since > STREAM_FLUSH_INTERVAL:
-            self.flush()
         return len(text)
 
     def flush(self) -> None:
@@ -297,6 +298,10 @@ class InProcessKernel:
 
         if self.expired:
             raise NotebookTimeout(TIMEOUT_MESSAGE)
+        if self.exited:  # the notebook called exit(): a kernel would have shut down after that cell
+            from nbclient.exceptions import DeadKernelError
+
+            raise DeadKernelError("Kernel died")
         shell, content = self.shell, request["content"]
         silent, store_history = content["silent"], content["store_history"]
         started = utcnow()
@@ -316,7 +321,9 @@ class InProcessKernel:
             builtins.input, getpass.getpass = builtin_input, getpass_getpass
             sys.stdout.flush()
             sys.stderr.flush()
-        reply = {"status": "ok" if result.success and not shell._last_traceback_during_displayhook else "error"}
+            self.parent = None
+        failed_display = getattr(shell, "_last_traceback_during_displayhook", False)
+        reply = {"status": "ok" if result.success and not failed_display else "error"}
         if reply["status"] == "error":
             error = result.error_before_exec if result.error_before_exec is not None else result.error_in_exec
             reply.update({"traceback": shell._last_traceback or [], "ename": type(error).__name__,
@@ -326,7 +333,6 @@ class InProcessKernel:
                                      if reply["status"] == "ok" else {})
         reply["payload"] = shell.payload_manager.read_payload()
         shell.payload_manager.clear_payload()
-        self.parent = None
         self.session.send(None, "execute_reply", reply, parent=request,
                           metadata={"started": started, "dependencies_met": True, "status": reply["status"]})
         self._status("idle", request)
