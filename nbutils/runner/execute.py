@@ -141,7 +141,8 @@ def collect(job: Job) -> Result:
 
 def execute_task(area, topic: str, out_dir: Path, timeout: int = 900, notebooks: Path | None = None,
                  kernel: WarmKernel | None = None) -> Result:
-    """Run one notebook for one area and export its HTML, on ``kernel`` (default: this thread's warm kernel)."""
+    """Run one notebook for one area and export its HTML, on ``kernel`` (default: this thread's kernel, see
+    :func:`worker_kernel`)."""
     job = Job(area, topic, Path(out_dir), timeout, Path(notebooks or paths.notebooks_dir()).resolve())
     kernel = kernel or worker_kernel(job.source)
     try:
