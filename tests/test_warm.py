@@ -261,6 +261,7 @@ def test_warm_outputs_equal_a_plain_papermill_run_in_a_new_kernel(tmp_path):
         for area, topic in ((thanet, "nutrition"), (swale, "housing"), (swale, "nutrition")):
             result = execute_task(area, topic, warm_out, 600, notebooks, kernel)
             assert result.status == "succeeded", result.error
+            assert any(r.startswith("indicator:") for r in result.reads)  # what it read, as the kernel recorded it
         assert kernel.starts == 1
     finally:
         kernel.close()

@@ -11,6 +11,9 @@ keeps everything that shapes an output and drops only the transport:
   and pages are byte for byte a kernel's: ``tests/test_inprocess.py``);
 - between notebooks the state is reset by :mod:`nbutils.runner.isolation`, as a warm kernel's is.
 
+(ipykernel's own ``ipykernel.inprocess`` kernel is a whole kernel in the process: it still sends every message
+through its IOPub thread and a socket, which is most of what this saves.)
+
 What differs is what a notebook can take down with it, so the local pool's workers use it (each worker runs one
 notebook at a time in its main thread) and Dask's threads keep a kernel each. Past ``--timeout`` the cell is
 stopped by a signal; a crash takes the worker, which the pool reports and replaces; after a failure, after
@@ -237,7 +240,7 @@ class InProcessKernel:
         if self._running:  # a signal that arrives between cells is left to the next cell's start
             raise NotebookTimeout(TIMEOUT_MESSAGE)
 
-    def reads(self) -> list[str] | None:
+    def reads(self) -> list[str]:
         """What the notebook just executed read from the store (the record starts afresh)."""
         from ..store import take_reads
 

@@ -15,7 +15,6 @@ Keys read: ``indicator:<id>``, ``table:<name>`` (``table:registry`` is the area 
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import json
@@ -28,19 +27,13 @@ ALWAYS_READ = ("table:registry",)
 #: Most reasons printed for one notebook.
 MOST_REASONS = 3
 
-_TAKE_READS = "__import__('json').dumps(__import__('nbutils.store', fromlist=['store']).take_reads())"
-
 
 def recorded_reads(kernel) -> list[str] | None:
-    """What the notebook just executed on ``kernel`` read from the store (and the record starts afresh); None
-    when it cannot be told (its inputs then count as changed next time)."""
+    """What the notebook just executed on ``kernel`` read from the store (and the record starts afresh), as the
+    kernel reports it (``kernel.reads()``); None when it cannot be told (its inputs then count as changed next
+    time)."""
     try:
-        if hasattr(kernel, "reads"):  # an in-process kernel (nbutils.runner.inprocess) asks the store itself
-            reads = kernel.reads()
-            return reads if all(isinstance(r, str) for r in reads) else None
-        reply = kernel.run(kernel._silent("pass", timeout=60, user_expressions={"reads": _TAKE_READS}))  # noqa: SLF001
-        text = reply["content"]["user_expressions"]["reads"]["data"]["text/plain"]
-        reads = json.loads(ast.literal_eval(text))
+        reads = kernel.reads()
     except Exception:  # noqa: BLE001 - a dead kernel, an old nbutils: the notebook reruns next time
         return None
     return reads if isinstance(reads, list) and all(isinstance(r, str) for r in reads) else None

@@ -9,8 +9,10 @@ after any failure or timeout, and when its resident memory passes ``max_rss_mb``
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -42,6 +44,7 @@ RECYCLE_AFTER = 1000
 MAX_RSS_MB = 2000
 
 _ISOLATION = "__import__('nbutils.runner.isolation', fromlist=['isolation'])"
+_TAKE_READS = "__import__('json').dumps(__import__('nbutils.store', fromlist=['store']).take_reads())"
 
 
 class CurrentPythonKernelSpecManager(KernelSpecManager):
@@ -171,6 +174,12 @@ class WarmKernel:
                 self.stop()
                 if attempt == 2:
                     raise KernelStartError(f"{type(failure).__name__}: {failure}") from None
+
+    def reads(self) -> list[str]:
+        """What the notebook just executed read from the store (the record starts afresh), asked of the kernel
+        without a trace in the notebook."""
+        reply = self.run(self._silent("pass", timeout=60, user_expressions={"reads": _TAKE_READS}))
+        return json.loads(ast.literal_eval(reply["content"]["user_expressions"]["reads"]["data"]["text/plain"]))
 
     def expire(self) -> None:
         """Kill the kernel (called from another thread when the notebook is past its time): the client sees a
