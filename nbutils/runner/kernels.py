@@ -24,17 +24,6 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-#: Kernel process groups started by this process and not yet stopped (killed if the worker must exit at once).
-LIVE_KERNELS: set[int] = set()
-#: Called with ("started" or "stopped", process group) as kernels start and stop: a worker process tells the
-#: runner, so the runner can stop a kernel itself when the worker dies or is stopped before it could.
-WATCHERS: list = []
-
-
-def _tell(event: str, group: int) -> None:
-    for watcher in list(WATCHERS):
-        with contextlib.suppress(Exception):
-            watcher(event, group)
 
 #: Notebooks one kernel executes before it is replaced (bounds whatever a notebook might leave behind). Above the
 #: 888 each of two kernels runs for England (296 areas x 6 topics), which a replacement would slow by its start-up
@@ -91,14 +80,6 @@ class CurrentPythonKernelManager(AsyncKernelManager):
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return CurrentPythonKernelSpecManager(data_dir=self.data_dir)
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        await super()._async_launch_kernel(kernel_cmd, **kw)
-        # Remembered so a timeout, Ctrl-C or the runner's death can stop the kernel's whole process group.
-        group = kernel_group(self)
-        if group:
-            LIVE_KERNELS.add(group)
-            _tell("started", group)
 
 
 def kernel_group(manager) -> int | None:
@@ -238,8 +219,6 @@ class WarmKernel:
                 self.run(asyncio.wait_for(km.shutdown_kernel(now=True), 10))
         if group:
             kill_kernels([group])  # normally gone already; never leave one behind
-            LIVE_KERNELS.discard(group)
-            _tell("stopped", group)
 
     def close(self) -> None:
         """Stop the kernel and close the event loop (the object cannot be used afterwards)."""

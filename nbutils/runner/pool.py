@@ -23,7 +23,6 @@ from multiprocessing import connection as mp_connection
 from pathlib import Path
 
 from ..errors import WorkbookError
-from .kernels import LIVE_KERNELS, WATCHERS, kill_kernels
 from .manifest import Result, executed_path, withdraw_outputs
 
 
@@ -59,8 +58,7 @@ def _watch_runner(runner_pid: int) -> None:
 
 
 def _abandon() -> None:
-    """Stop this worker's kernels and exit at once (the runner is gone or has cancelled the work)."""
-    kill_kernels(LIVE_KERNELS)
+    """Exit at once (the runner is gone or has cancelled the work): the notebook running here goes with it."""
     os._exit(1)
 
 
@@ -90,12 +88,6 @@ class _Worker:
         self.started = 0.0
         self.retiring = False  # it said it exits after its result (its kernel is worn)
         self.overdue = False  # it was stopped for holding a notebook far past the notebook's timeout
-        self.kernels: set[int] = set()  # the process groups of its kernels, as it reports them
-
-    def stop_kernels(self) -> None:
-        """Kill this worker's kernels (after the worker died or was stopped: nothing else would)."""
-        kill_kernels(self.kernels)
-        self.kernels.clear()
 
     def give(self, task: tuple) -> None:
         self.task, self.started = task, time.perf_counter()
@@ -135,7 +127,6 @@ def _worker_main(conn, runner_pid: int) -> None:
 
     _worker_init(runner_pid)
     run_in_process()
-    WATCHERS.append(lambda event, group: conn.send((event, group)))
     while True:
         try:
             task = conn.recv()
@@ -231,7 +222,6 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
                     workers.remove(worker)
                     queue.release(worker)
                     worker.process.join(1)
-                    worker.stop_kernels()  # e.g. its kernel, mid-notebook, still holding memory
                     finished(worker.lost())
                     if len(queue):
                         assign(None)
@@ -251,10 +241,8 @@ def run_local(todo: list[tuple], jobs: int, finished, retire_wait: float = 30.0)
                     retired.append(worker)
     except BaseException:
         _stop_workers([w.process for w in workers + retired])
-        for worker in workers + retired:
-            worker.stop_kernels()
         raise
-    until = time.monotonic() + retire_wait  # each worker shuts its kernel down properly (no files left behind)
+    until = time.monotonic() + retire_wait  # each worker exits by itself once told
     for worker in retired:
         worker.process.join(max(0.0, until - time.monotonic()))
     _stop_workers([w.process for w in retired if w.process.is_alive()])
@@ -277,17 +265,13 @@ def _stop_overdue(workers: list[_Worker]) -> None:
 
 
 def _receive(worker: _Worker) -> Result | None:
-    """The worker's result if one has arrived (noting the kernels it reports on the way); None if there is none
-    yet or the pipe is broken."""
+    """The worker's result if one has arrived (noting on the way whether it said it is retiring); None if there is
+    none yet or the pipe is broken."""
     try:
         while worker.conn.poll():
             message = worker.conn.recv()
-            if isinstance(message, tuple):  # ("started" or "stopped", kernel process group), or ("retiring", 0)
-                event, group = message
-                if event == "retiring":
-                    worker.retiring = True
-                else:
-                    (worker.kernels.add if event == "started" else worker.kernels.discard)(group)
+            if message == ("retiring", 0):
+                worker.retiring = True
                 continue
             return message
     except (EOFError, OSError):
@@ -303,7 +287,8 @@ def _retire(worker: _Worker) -> None:
 
 
 def _stop_workers(processes: list, grace: float = 1.0) -> None:
-    """Terminate the workers (each kills its kernels first); kill any still there after ``grace`` s."""
+    """Terminate the workers (each exits at once, with the notebook it runs); kill any still there after ``grace``
+    s."""
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
@@ -312,7 +297,7 @@ def _stop_workers(processes: list, grace: float = 1.0) -> None:
         with contextlib.suppress(Exception):
             process.join(max(0.0, until - time.monotonic()))
             if process.is_alive():
-                process.kill()  # its kernels then see their parent gone and exit within a second
+                process.kill()
                 process.join(grace)
 
 
